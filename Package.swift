@@ -1,0 +1,106 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "audit-logs",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "auditlogs", targets: ["auditlogs"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // The domain: events, the action catalog, filters, validation, CSV, Details text and
+        // the storage protocols. No HTTP and no SQL.
+        .target(
+            name: "AuditLogCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded backend: SQLite through GRDB, WAL mode, group commit.
+        .target(
+            name: "AuditLogSQLite",
+            dependencies: [
+                "AuditLogCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Believable demo organizations and 90 days of their activity.
+        .target(
+            name: "AuditLogDemo",
+            dependencies: ["AuditLogCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP service: routes, controllers, auth, the page's assets and openapi.yaml.
+        .target(
+            name: "AuditLogServer",
+            dependencies: [
+                "AuditLogCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // The `auditlogs` command: reads configuration and calls into the libraries.
+        .executableTarget(
+            name: "auditlogs",
+            dependencies: [
+                "AuditLogCore",
+                "AuditLogSQLite",
+                "AuditLogDemo",
+                "AuditLogServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditLogCoreTests",
+            dependencies: ["AuditLogCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EventStoreTests",
+            dependencies: ["AuditLogCore", "AuditLogSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditLogServerTests",
+            dependencies: [
+                "AuditLogCore",
+                "AuditLogSQLite",
+                "AuditLogDemo",
+                "AuditLogServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,79 @@
+/// One bad field of a request, named by its path (`events[3].actor.id`, `limit`).
+public struct FieldError: Sendable, Hashable, Codable {
+    public var field: String
+    public var message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+}
+
+/// The error every library of the service throws for something a caller did or asked.
+///
+/// The server maps `kind` to an HTTP status once; the CLI prints `message`. Anything that is not
+/// an `AuditLogError` reaching a caller is a bug.
+public struct AuditLogError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong, in the terms of the HTTP contract's 4xx statuses.
+    public enum Kind: Sendable, Hashable {
+        /// The request cannot be read at all (not JSON, not UTF-8). HTTP 400.
+        case malformed
+        /// No credentials, or unknown or expired ones. HTTP 401.
+        case unauthenticated
+        /// Valid credentials that may not do this. HTTP 403.
+        case forbidden
+        /// The thing does not exist, or the caller may not know it does. HTTP 404.
+        case notFound
+        /// It already exists. HTTP 409.
+        case conflict
+        /// The body is larger than allowed. HTTP 413.
+        case tooLarge
+        /// Readable, but some fields are invalid; `details` names each. HTTP 422.
+        case invalid
+        /// Too many attempts. HTTP 429.
+        case rateLimited
+    }
+
+    public var kind: Kind
+    /// A stable, machine-readable code (`invalid_event`, `unknown_action`).
+    public var code: String
+    /// One sentence for a person.
+    public var message: String
+    public var details: [FieldError]
+
+    public init(_ kind: Kind, code: String, message: String, details: [FieldError] = []) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public var description: String {
+        guard !details.isEmpty else { return message }
+        return message + " " + details.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+    }
+}
+
+extension AuditLogError {
+    public static func invalid(_ message: String, code: String = "invalid_request", details: [FieldError]) -> Self {
+        AuditLogError(.invalid, code: code, message: message, details: details)
+    }
+
+    public static func invalidField(_ field: String, _ message: String) -> Self {
+        .invalid("The request has an invalid field.", details: [FieldError(field: field, message: message)])
+    }
+
+    public static let unauthenticated = AuditLogError(
+        .unauthenticated,
+        code: "unauthenticated",
+        message: "Sign in or send valid credentials as 'Authorization: Bearer <secret>'."
+    )
+
+    public static func notFound(_ what: String) -> Self {
+        AuditLogError(.notFound, code: "not_found", message: "\(what) was not found.")
+    }
+
+    public static func forbidden(_ message: String) -> Self {
+        AuditLogError(.forbidden, code: "forbidden", message: message)
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// How actor search compares text: case- and accent-insensitively, beyond ASCII.
+///
+/// Stores keep a folded copy of each actor's name and email and look for the folded query in
+/// it, so "jose" finds "José Núñez" and "ÅSA" finds "åsa@example.com".
+public enum DirectorySearch {
+    public static func fold(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+    }
+
+    /// The text an actor is found by.
+    public static func text(name: String?, email: String?) -> String {
+        fold([name, email].compactMap { $0 }.joined(separator: "\n"))
+    }
+
+    /// The longest search text accepted.
+    public static let maximumQueryLength = 256
+    /// The most actors one search returns.
+    public static let maximumResults = 50
+}

@@ -1,0 +1,75 @@
+public import AuditLogCore
+
+/// Demo organizations and 90 days of believable activity: every action of the catalog, in
+/// proportions like a creative team's (many generations and asset edits, few SSO changes),
+/// on weekdays more than weekends and in working hours more than at night.
+public enum DemoData {
+    /// How far back the activity goes.
+    public static let days = 90
+
+    /// Every event of `organization` over the `days` before `now`, oldest first.
+    ///
+    /// `members` are the saved people of the organization (their ids are the actors' ids). The
+    /// seed fixes everything but the times' anchor, so ids repeat between runs and loading twice
+    /// stores nothing twice.
+    public static func events(for organization: DemoOrganization, members: [Member], now: Timestamp) -> [NewEvent] {
+        var random = SeededGenerator(seed: organization.seed)
+        let admins = members.filter { member in
+            organization.people.contains { $0.email == member.email && $0.role == .admin }
+        }
+        var scene = Scene(organization: organization, members: members, admins: admins.isEmpty ? members : admins)
+        var events: [NewEvent] = []
+        let startOfToday = now.milliseconds - now.milliseconds % 86_400_000
+        for dayOffset in stride(from: days - 1, through: 0, by: -1) {
+            let dayStart = startOfToday - Int64(dayOffset) * 86_400_000
+            let weekday = Int((dayStart / 86_400_000 + 4) % 7)  // 0 = Sunday
+            let weekend = weekday == 0 || weekday == 6
+            let base = weekend ? organization.eventsPerWeekday / 6 : organization.eventsPerWeekday
+            let count = Int(Double(base) * Double.random(in: 0.75...1.25, using: &random))
+            var times: [Int64] = (0..<count).map { _ in dayStart + workingTime(&random) }
+            times.removeAll { $0 > now.milliseconds }
+            for time in times.sorted() {
+                let action = random.weighted(actionWeights)
+                events.append(scene.event(action, at: Timestamp(milliseconds: time), &random))
+            }
+        }
+        // Every action appears at least once, so every filter value has something to show.
+        let seen = Set(events.map(\.action))
+        for definition in ActionCatalog.all
+        where !seen.contains(definition.name) && definition.name != ActionCatalog.auditLogExported {
+            let time = Timestamp(milliseconds: now.milliseconds - Int64.random(in: 3_600_000...(80 * 86_400_000), using: &random))
+            events.append(scene.event(definition.name, at: time, &random))
+        }
+        for index in events.indices {
+            events[index].id = "demo_\(organization.organization.id)_\(String(index + 1, radix: 10))"
+        }
+        return events
+    }
+
+    /// Milliseconds into a day, clustered in working hours across a few time zones.
+    static func workingTime(_ random: inout SeededGenerator) -> Int64 {
+        let hour: Double = random.chance(0.85)
+            ? Double.random(in: 7...21, using: &random) : Double.random(in: 0..<24, using: &random)
+        return Int64(hour * 3_600_000)
+    }
+
+    /// How common each action is, per ten thousand events.
+    static let actionWeights: [(String, Int)] = [
+        ("GenerationCreated", 3000), ("AssetCreated", 900), ("AssetUpdated", 700), ("AssetDownloaded", 800),
+        ("AssetShared", 300), ("AssetUnshared", 80), ("AssetDeleted", 200), ("SessionShared", 120),
+        ("SessionUnshared", 40), ("VideoProjectShared", 100), ("VideoProjectUnshared", 30),
+        ("UserLogin", 1200), ("SSOLogin", 600), ("PasswordChanged", 30), ("EmailChangeRequested", 15),
+        ("EmailChanged", 12), ("AccountLinkCreated", 25), ("AccountLinkDeleted", 8), ("PermissionGranted", 80),
+        ("PermissionRevoked", 35), ("PermissionUpdated", 45), ("PermissionAccepted", 40), ("SSOConfigCreated", 2),
+        ("SSODomainRegistrationCloned", 2), ("SSOUserAutoAddedToTeam", 35), ("SSOUserProvisioned", 35),
+        ("UserAccountDeleted", 6), ("UserRegistered", 25), ("InviteAccepted", 50), ("InviteLinkToggled", 12),
+        ("MemberInvited", 70), ("MemberRemoved", 20), ("MemberRoleChanged", 30), ("UserGroupCreated", 20),
+        ("UserGroupDeleted", 6), ("UserGroupMemberAdded", 50), ("UserGroupMemberRemoved", 15),
+        ("CreditsTransferred", 30), ("MeteredBillingConfigUpdated", 4), ("MeteredBillingRefillTriggered", 20),
+        ("MeteredBillingRetryTriggered", 5), ("SeatsTransferred", 12), ("SubscriptionCancelled", 2),
+        ("OrganizationDisabledModelsUpdated", 4), ("OrganizationSettingsUpdated", 10), ("TeamSettingsUpdated", 20),
+        ("WorkspaceCountryLockUpdated", 4), ("WorkspaceCreated", 4), ("WorkspaceDeleted", 2),
+        ("WorkspaceTagAssigned", 12), ("WorkspaceTagCreated", 5), ("WorkspaceTagDeleted", 3),
+        ("WorkspaceTagUnassigned", 6), ("WorkspaceTagUpdated", 4),
+    ]
+}

@@ -1,0 +1,36 @@
+/// SplitMix64: a small deterministic generator, so the same seed gives the same demo data
+/// (and the same event ids) on every run and machine.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        self.state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// One of `choices`, each as likely as its weight.
+    mutating func weighted<T>(_ choices: [(T, Int)]) -> T {
+        let total = choices.reduce(0) { $0 + $1.1 }
+        var pick = Int.random(in: 0..<total, using: &self)
+        for (value, weight) in choices {
+            if pick < weight { return value }
+            pick -= weight
+        }
+        return choices[choices.count - 1].0
+    }
+
+    mutating func pick<T>(_ values: [T]) -> T {
+        values[Int.random(in: 0..<values.count, using: &self)]
+    }
+
+    mutating func chance(_ probability: Double) -> Bool {
+        Double.random(in: 0..<1, using: &self) < probability
+    }
+}

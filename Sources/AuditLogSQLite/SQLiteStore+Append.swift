@@ -1,0 +1,131 @@
+public import AuditLogCore
+import GRDB
+
+/// One request's events, waiting for a group commit.
+struct AppendJob: Sendable {
+    var organizationID: String
+    var events: [NewEvent]
+    var receivedAt: Timestamp
+}
+
+extension SQLiteStore {
+    public func append(
+        _ events: [NewEvent],
+        organizationID: String,
+        receivedAt: Timestamp
+    ) async throws -> [AppendedEvent] {
+        guard !events.isEmpty else { return [] }
+        let appended = try await appends.submit(
+            AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt))
+        logger.debug("events appended", metadata: [
+            "audit.org": "\(organizationID)", "audit.count": "\(appended.count { $0.created })",
+        ])
+        return appended
+    }
+
+    /// Runs a group of jobs in one transaction, each in a savepoint of its own.
+    static func commit(_ jobs: [AppendJob], in pool: DatabasePool) async -> [Result<[AppendedEvent], any Error>] {
+        do {
+            return try await pool.write { db in
+                jobs.map { job in
+                    Result {
+                        var appended: [AppendedEvent] = []
+                        try db.inSavepoint {
+                            appended = try insert(job, db)
+                            return .commit
+                        }
+                        return appended
+                    }
+                }
+            }
+        } catch {
+            // The commit itself failed: nothing of the group is stored.
+            return jobs.map { _ in .failure(error) }
+        }
+    }
+
+    private static func insert(_ job: AppendJob, _ db: Database) throws -> [AppendedEvent] {
+        guard var sequence = try Int64.fetchOne(
+            db, sql: "SELECT last_sequence FROM organizations WHERE id = ?", arguments: [job.organizationID])
+        else { throw AuditLogError.notFound("Organization \(job.organizationID)") }
+        let insertEvent = try db.cachedStatement(sql: """
+            INSERT INTO events (organization_id, sequence, event_id, action, occurred_at, received_at,
+                actor_id, actor_type, actor_name, actor_email, workspace_id, workspace_name,
+                targets, ip_address, user_agent, metadata, details)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (organization_id, event_id) DO NOTHING
+            """)
+        let existingSequence = try db.cachedStatement(
+            sql: "SELECT sequence FROM events WHERE organization_id = ? AND event_id = ?")
+        var appended: [AppendedEvent] = []
+        appended.reserveCapacity(job.events.count)
+        var actors: [String: (actor: Actor, seen: Timestamp)] = [:]
+        var workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)] = [:]
+        for event in job.events {
+            let id = event.id ?? Secret.eventID()
+            try insertEvent.execute(arguments: [
+                job.organizationID, sequence + 1, id, event.action, event.occurredAt.milliseconds,
+                job.receivedAt.milliseconds, event.actor.id, event.actor.type.rawValue, event.actor.name,
+                event.actor.email, event.workspace?.id, event.workspace?.name, EventColumns.targetsJSON(event.targets),
+                event.context.ipAddress, event.context.userAgent, EventColumns.metadataJSON(event.metadata),
+                event.details,
+            ])
+            guard db.changesCount > 0 else {
+                let stored = try Int64.fetchOne(existingSequence, arguments: [job.organizationID, id]) ?? 0
+                appended.append(AppendedEvent(id: id, created: false, sequence: stored))
+                continue
+            }
+            sequence += 1
+            appended.append(AppendedEvent(id: id, created: true, sequence: sequence))
+            if actors[event.actor.id].map({ $0.seen <= event.occurredAt }) ?? true {
+                actors[event.actor.id] = (event.actor, event.occurredAt)
+            }
+            if let workspace = event.workspace,
+                workspaces[workspace.id].map({ $0.seen <= event.occurredAt }) ?? true
+            {
+                workspaces[workspace.id] = (workspace, event.occurredAt)
+            }
+        }
+        try db.execute(
+            sql: "UPDATE organizations SET last_sequence = ? WHERE id = ?", arguments: [sequence, job.organizationID])
+        try upsertDirectory(actors: actors.values, workspaces: workspaces.values, job.organizationID, db)
+        return appended
+    }
+
+    /// The latest name wins: an older event (a backfill) does not rename an actor or workspace.
+    private static func upsertDirectory(
+        actors: some Sequence<(actor: Actor, seen: Timestamp)>,
+        workspaces: some Sequence<(workspace: WorkspaceReference, seen: Timestamp)>,
+        _ organizationID: String,
+        _ db: Database
+    ) throws {
+        let upsertActor = try db.cachedStatement(sql: """
+            INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (organization_id, actor_id) DO UPDATE SET
+                actor_type = excluded.actor_type,
+                name = coalesce(excluded.name, actors.name),
+                email = coalesce(excluded.email, actors.email),
+                search_text = \(SQLiteStore.searchTextFunction)(
+                    coalesce(excluded.name, actors.name), coalesce(excluded.email, actors.email)),
+                last_seen_at = excluded.last_seen_at
+            WHERE excluded.last_seen_at >= actors.last_seen_at
+            """)
+        for (actor, seen) in actors {
+            try upsertActor.execute(arguments: [
+                organizationID, actor.id, actor.type.rawValue, actor.name, actor.email,
+                DirectorySearch.text(name: actor.name, email: actor.email), seen.milliseconds,
+            ])
+        }
+        let upsertWorkspace = try db.cachedStatement(sql: """
+            INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
+                name = coalesce(excluded.name, workspaces.name),
+                last_seen_at = excluded.last_seen_at
+            WHERE excluded.last_seen_at >= workspaces.last_seen_at
+            """)
+        for (workspace, seen) in workspaces {
+            try upsertWorkspace.execute(arguments: [organizationID, workspace.id, workspace.name, seen.milliseconds])
+        }
+    }
+}

@@ -1,0 +1,86 @@
+public import AuditLogCore
+import GRDB
+
+extension SQLiteStore {
+    public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
+        // One row more than asked tells whether there is a next page.
+        let select = EventSelect(request, organizationID: organizationID, columns: EventColumns.list, limit: request.limit + 1)
+        let events = try await pool.read { db in
+            try Row.fetchAll(db, sql: select.sql, arguments: select.arguments).map(EventColumns.event(from:))
+        }
+        let page = Array(events.prefix(request.limit))
+        let next = events.count > request.limit ? page.last?.position : nil
+        return EventPage(events: page, next: next)
+    }
+
+    public func countMatches(
+        _ filter: EventFilter,
+        upTo limit: Int,
+        throughSequence: Int64?,
+        organizationID: String
+    ) async throws -> Int {
+        let request = PageRequest(filter: filter, limit: limit, throughSequence: throughSequence)
+        let select = EventSelect(request, organizationID: organizationID, columns: "occurred_at, sequence", limit: limit)
+        return try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(select.sql))", arguments: select.arguments) ?? 0
+        }
+    }
+
+    public func latestSequence(organizationID: String) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT last_sequence FROM organizations WHERE id = ?", arguments: [organizationID]) ?? 0
+        }
+    }
+
+    public func actors(matching text: String, limit: Int, organizationID: String) async throws -> [ActorEntry] {
+        let folded = DirectorySearch.fold(text)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+                WHERE organization_id = ? AND (? = '' OR instr(search_text, ?) > 0)
+                ORDER BY coalesce(name, email, actor_id) COLLATE NOCASE, actor_id
+                LIMIT ?
+                """, arguments: [organizationID, folded, folded, limit]
+            ).map { row in
+                let type: String = row[1]
+                return ActorEntry(
+                    actor: Actor(id: row[0], type: Actor.Kind(rawValue: type) ?? .user, name: row[2], email: row[3]),
+                    lastSeenAt: Timestamp(milliseconds: row[4]))
+            }
+        }
+    }
+
+    public func unknownActorIDs(_ ids: [String], organizationID: String) async throws -> [String] {
+        try await unknown(ids, table: "actors", column: "actor_id", organizationID: organizationID)
+    }
+
+    public func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT workspace_id, name, last_seen_at FROM workspaces WHERE organization_id = ?
+                ORDER BY coalesce(name, workspace_id) COLLATE NOCASE, workspace_id
+                """, arguments: [organizationID]
+            ).map { row in
+                WorkspaceEntry(
+                    workspace: WorkspaceReference(id: row[0], name: row[1]),
+                    lastSeenAt: Timestamp(milliseconds: row[2]))
+            }
+        }
+    }
+
+    public func unknownWorkspaceIDs(_ ids: [String], organizationID: String) async throws -> [String] {
+        try await unknown(ids, table: "workspaces", column: "workspace_id", organizationID: organizationID)
+    }
+
+    private func unknown(_ ids: [String], table: String, column: String, organizationID: String) async throws -> [String] {
+        guard !ids.isEmpty else { return [] }
+        let known = try await pool.read { db in
+            try Set(String.fetchAll(
+                db,
+                sql: "SELECT \(column) FROM \(table) WHERE organization_id = ? AND \(column) IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
+                arguments: StatementArguments([organizationID] + ids)))
+        }
+        return ids.filter { !known.contains($0) }
+    }
+}

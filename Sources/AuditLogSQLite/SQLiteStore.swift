@@ -1,0 +1,61 @@
+public import AuditLogCore
+import Foundation
+public import GRDB
+public import Logging
+
+/// The embedded backend: one SQLite file in WAL mode, through GRDB.
+///
+/// Writes are durable when they return (`synchronous = FULL`: the WAL is flushed at every
+/// commit) and concurrent appends share commits through `GroupCommit`. Reads run in parallel
+/// on the pool's readers and never block writes.
+public final class SQLiteStore: Sendable {
+    let pool: DatabasePool
+    let logger: Logger
+    let appends: GroupCommit<AppendJob, [AppendedEvent]>
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String, logger: Logger = Logger(label: "auditlogs.sqlite")) throws {
+        var configuration = Configuration()
+        configuration.label = "auditlogs"
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        configuration.prepareDatabase { db in
+            // FULL: a commit is on disk before the API answers 2xx.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Many appends are fewer checkpoints: let the WAL grow to ~64 MiB before one.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16000")
+            try db.execute(sql: "PRAGMA cache_size = -32000")
+            db.add(function: Self.searchText)
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        self.pool = pool
+        self.logger = logger
+        self.appends = GroupCommit(maximumWeight: 5_000, weight: { $0.events.count }) { jobs in
+            await Self.commit(jobs, in: pool)
+        }
+    }
+
+    /// `fold_search_text(name, email)`: the folded text an actor is found by, as Swift folds it
+    /// (SQLite's own `lower` knows only ASCII).
+    static let searchTextFunction = "fold_search_text"
+    static let searchText = DatabaseFunction(searchTextFunction, argumentCount: 2, pure: true) { values in
+        DirectorySearch.text(name: String.fromDatabaseValue(values[0]), email: String.fromDatabaseValue(values[1]))
+    }
+
+    /// Refreshes the query planner's statistics; run after bulk loads.
+    public func optimize() async throws {
+        try await pool.write { db in try db.execute(sql: "ANALYZE") }
+    }
+
+    /// How SQLite plans `sql`, one line per step, for tests that check index use.
+    public func queryPlan(_ sql: String, arguments: StatementArguments = []) async throws -> [String] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+        }
+    }
+}
+
+extension SQLiteStore: EventStore, AccountStore {}

@@ -1,0 +1,64 @@
+import AuditLogCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `GET …/audit-logs` and `GET …/audit-logs/export.csv`: an organization's events, for its
+/// admins.
+struct AuditLogsController: Sendable {
+    let service: AuditLogService
+    let authenticator: Authenticator
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .get("organizations/:organization/audit-logs", use: list)
+            .get("organizations/:organization/audit-logs/export.csv", use: export)
+    }
+
+    struct Page: Encodable {
+        var data: [EventResource]
+        var nextCursor: String?
+
+        enum Key: String, CodingKey { case data, nextCursor = "next_cursor" }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(data, forKey: .data)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Page> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        let query = try await service.query(request.queryPairs, organizationID: organizationID, paging: true)
+        let page = try await service.page(query, organizationID: organizationID)
+        return JSONResponse(body: Page(data: page.events.map(EventResource.init), nextCursor: page.next.map(Cursor.encode)))
+    }
+
+    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let organizationID = try context.parameters.require("organization")
+        let (member, _) = try await authenticator.admin(of: organizationID, request: request)
+        let query = try await service.query(request.queryPairs, organizationID: organizationID, paging: false)
+        let origin = EventContext(
+            ipAddress: context.remoteAddress?.ipAddress,
+            userAgent: request.headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })
+        let export = try await service.export(query, organizationID: organizationID, by: member.actor, context: origin)
+        let store = service.store
+        let headers: HTTPFields = [
+            .contentType: "text/csv; charset=utf-8",
+            .contentDisposition: "attachment; filename=\"\(export.fileName(now: service.now()))\"",
+            HTTPField.Name("X-Export-Truncated")!: export.truncated ? "true" : "false",
+            HTTPField.Name("X-Export-Rows")!: String(export.rowCount),
+        ]
+        context.logger.info("audit log exported", metadata: [
+            "audit.org": "\(organizationID)", "audit.rows": "\(export.rowCount)", "audit.truncated": "\(export.truncated)",
+        ])
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await export.write(from: store) { chunk in
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        })
+    }
+}

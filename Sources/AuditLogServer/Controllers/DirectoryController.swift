@@ -1,0 +1,69 @@
+import AuditLogCore
+import Hummingbird
+
+/// What the filter dropdowns list: the action catalog, the organization's actors and its
+/// workspaces. Admins only, like the log itself.
+struct DirectoryController: Sendable {
+    let service: AuditLogService
+    let authenticator: Authenticator
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .get("organizations/:organization/actions", use: actions)
+            .get("organizations/:organization/actors", use: actors)
+            .get("organizations/:organization/workspaces", use: workspaces)
+    }
+
+    struct Category: Encodable {
+        struct Action: Encodable {
+            var name: String
+            var description: String
+        }
+
+        var id: String
+        var title: String
+        var actions: [Action]
+    }
+
+    @Sendable func actions(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<Category>> {
+        _ = try await authenticator.admin(of: try context.parameters.require("organization"), request: request)
+        try rejectParameters(request, allowed: [])
+        let categories = ActionCategory.allCases.map { category in
+            Category(
+                id: category.rawValue, title: category.title,
+                actions: ActionCatalog.actions(in: category).map { .init(name: $0.name, description: $0.description) })
+        }
+        return JSONResponse(body: ListResource(data: categories))
+    }
+
+    @Sendable func actors(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<ActorResource>> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        try rejectParameters(request, allowed: ["q"])
+        let text = request.uri.queryParameters["q"].map(String.init) ?? ""
+        guard text.count <= DirectorySearch.maximumQueryLength else {
+            throw AuditLogError.invalidField("q", "may be at most \(DirectorySearch.maximumQueryLength) characters")
+        }
+        let entries = try await service.store.actors(
+            matching: text.trimmingCharacters(in: .whitespaces), limit: DirectorySearch.maximumResults,
+            organizationID: organizationID)
+        return JSONResponse(body: ListResource(data: entries.map { ActorResource(actor: $0.actor, lastSeenAt: $0.lastSeenAt) }))
+    }
+
+    @Sendable func workspaces(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<WorkspaceResource>> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        try rejectParameters(request, allowed: [])
+        let entries = try await service.store.workspaces(organizationID: organizationID)
+        return JSONResponse(body: ListResource(data: entries.map { WorkspaceResource(workspace: $0.workspace, lastSeenAt: $0.lastSeenAt) }))
+    }
+
+    private func rejectParameters(_ request: Request, allowed: Set<String>) throws(AuditLogError) {
+        let unknown = request.queryPairs.map(\.name).filter { !allowed.contains($0) }
+        guard unknown.isEmpty else {
+            throw .invalid("The query has unknown parameters.", code: "invalid_query", details: unknown.map {
+                FieldError(field: $0, message: "is not a parameter of this request")
+            })
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import AuditLogCore
+import Foundation
+import Hummingbird
+
+/// Sign-in and sign-out: `POST /api/v1/sessions` trades an email and password for a session
+/// token (also set as an HttpOnly cookie for the page); `GET …/current` says who is signed in
+/// and where; `DELETE …/current` ends the session.
+struct SessionsController: Sendable {
+    let store: any AuditLogStore
+    let authenticator: Authenticator
+    let passwords: PasswordHasher
+    let throttle: SignInThrottle
+    let configuration: ServerConfiguration
+    let now: @Sendable () -> Timestamp
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .post("sessions", use: create)
+            .get("sessions/current", use: current)
+            .delete("sessions/current", use: delete)
+    }
+
+    struct MemberResource: Encodable {
+        var id: String
+        var email: String
+        var name: String
+    }
+
+    struct OrganizationResource: Encodable {
+        var id: String
+        var name: String
+        var role: String
+    }
+
+    struct Created: Encodable {
+        var token: String
+        var expiresAt: String
+        var member: MemberResource
+        var organizations: [OrganizationResource]
+
+        enum CodingKeys: String, CodingKey { case token, expiresAt = "expires_at", member, organizations }
+    }
+
+    struct Current: Encodable {
+        var member: MemberResource
+        var organizations: [OrganizationResource]
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 16 * 1024)
+        let (email, password) = try Self.credentials(from: body.readableBytesView)
+        let time = now()
+        if let wait = await throttle.retryAfter(email, now: time) {
+            throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(wait)],
+                            message: "Too many failed sign-ins for this email; try again in \(wait) seconds.")
+        }
+        let found = try await store.member(email: email)
+        guard try await passwords.verify(password, against: found?.passwordHash), let member = found?.member else {
+            await throttle.recordFailure(email, now: time)
+            throw AuditLogError(.unauthenticated, code: "invalid_credentials", message: "The email or password is incorrect.")
+        }
+        await throttle.reset(email)
+        let token = Secret.generate(.session)
+        let expiresAt = time.adding(milliseconds: configuration.sessionLifetimeSeconds * 1000)
+        try await store.createMemberToken(
+            id: Secret.identifier(prefix: "ses"), memberID: member.id, kind: .session, secretHash: Secret.hash(token),
+            createdAt: time, expiresAt: expiresAt)
+        let created = Created(
+            token: token, expiresAt: expiresAt.rfc3339, member: Self.resource(member),
+            organizations: try await organizations(of: member))
+        var response = try JSONResponse(status: .created, body: created).response(from: request, context: context)
+        response.setCookie(Cookie(
+            name: Authenticator.sessionCookie, value: token, maxAge: Int(configuration.sessionLifetimeSeconds),
+            path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func current(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Current> {
+        let member = try await authenticator.member(of: request)
+        return JSONResponse(body: Current(member: Self.resource(member), organizations: try await organizations(of: member)))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let secret = try authenticator.secret(of: request), !secret.hasPrefix(Secret.Kind.ingestKey.rawValue + "_") {
+            try await store.deleteMemberToken(secretHash: Secret.hash(secret))
+        }
+        var response = Response(status: .noContent)
+        response.setCookie(Cookie(
+            name: Authenticator.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies,
+            httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    private func organizations(of member: Member) async throws -> [OrganizationResource] {
+        try await store.memberships(memberID: member.id).map {
+            OrganizationResource(id: $0.organization.id, name: $0.organization.name, role: $0.role.rawValue)
+        }
+    }
+
+    private static func resource(_ member: Member) -> MemberResource {
+        MemberResource(id: member.id, email: member.email, name: member.name)
+    }
+
+    /// Reads `{"email": ..., "password": ...}`, naming each missing or wrong field.
+    static func credentials(from body: some Collection<UInt8>) throws -> (email: String, password: String) {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw AuditLogError(.malformed, code: "malformed_json", message: "The body is not valid JSON: \(error).")
+        }
+        guard case .object(let object) = json else {
+            throw AuditLogError.invalidField("", "The body must be {\"email\": ..., \"password\": ...}.")
+        }
+        var errors: [FieldError] = []
+        let email = object["email"]?.stringValue?.trimmingCharacters(in: .whitespaces).lowercased()
+        if email.map({ !EmailAddress.isPlausible($0) }) ?? true {
+            errors.append(FieldError(field: "email", message: "must be an email address"))
+        }
+        let password = object["password"]?.stringValue
+        if password.map({ $0.isEmpty || $0.utf8.count > 1024 }) ?? true {
+            errors.append(FieldError(field: "password", message: "is required"))
+        }
+        for key in object.keys.sorted() where key != "email" && key != "password" {
+            errors.append(FieldError(field: key, message: "is not a field of a sign-in"))
+        }
+        guard errors.isEmpty, let email, let password else {
+            throw AuditLogError.invalid("The sign-in has invalid fields.", details: errors)
+        }
+        return (email, password)
+    }
+}

@@ -1,0 +1,86 @@
+import AuditLogCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Turns every error into the contract's JSON shape, once, for every route:
+/// `{"error": {"code", "message", "details"}}` with a fitting 4xx status.
+///
+/// Errors that are not the domain's or Hummingbird's own 4xx are bugs: they are logged and
+/// answered with a 500 that reveals nothing.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as AuditLogError {
+            return ErrorBody(error).response(status: error.kind.status)
+        } catch let error as HTTPError {
+            return ErrorBody(httpError: error, path: request.uri.path).response(status: error.status, headers: error.headers)
+        } catch {
+            context.logger.error("request failed", metadata: [
+                "audit.path": "\(request.uri.path)", "audit.error": "\(String(reflecting: error))",
+            ])
+            let body = ErrorBody(code: "internal_error", message: "The server failed to answer; the failure was logged.")
+            return body.response(status: .internalServerError)
+        }
+    }
+}
+
+extension AuditLogError.Kind {
+    var status: HTTPResponse.Status {
+        switch self {
+        case .malformed: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .invalid: .unprocessableContent
+        case .rateLimited: .tooManyRequests
+        }
+    }
+}
+
+/// The error JSON document.
+struct ErrorBody: Encodable {
+    struct Content: Encodable {
+        var code: String
+        var message: String
+        var details: [FieldError]
+    }
+
+    var error: Content
+
+    init(code: String, message: String, details: [FieldError] = []) {
+        self.error = Content(code: code, message: message, details: details)
+    }
+
+    init(_ error: AuditLogError) {
+        self.init(code: error.code, message: error.message, details: error.details)
+    }
+
+    init(httpError: HTTPError, path: String) {
+        switch httpError.status {
+        case .notFound:
+            self.init(code: "not_found", message: httpError.body ?? "There is nothing at \(path).")
+        case .methodNotAllowed:
+            self.init(code: "method_not_allowed", message: "This method is not allowed on \(path).")
+        case .contentTooLarge:
+            self.init(code: "too_large", message: "The body is larger than the \(EventLimits.maximumBodyBytes / 1024 / 1024) MiB allowed.")
+        case .badRequest:
+            self.init(code: "malformed", message: httpError.body ?? "The request could not be read.")
+        default:
+            self.init(code: httpError.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
+                      message: httpError.body ?? httpError.status.reasonPhrase)
+        }
+    }
+
+    func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        let data = (try? encoder.encode(self)) ?? Data(#"{"error":{"code":"internal_error","message":"","details":[]}}"#.utf8)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

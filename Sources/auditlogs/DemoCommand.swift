@@ -1,0 +1,38 @@
+import ArgumentParser
+import AuditLogCore
+import AuditLogDemo
+import AuditLogServer
+import AuditLogSQLite
+import Foundation
+import Logging
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Load three demo organizations with 90 days of activity.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let store = try database.openStore(logger: Logger.command("auditlogs"))
+        try await Self.loadDemo(into: store)
+    }
+
+    /// Loads the demo data and prints who to sign in as.
+    static func loadDemo(into store: SQLiteStore) async throws {
+        let started = Date()
+        let hash = try await PasswordHasher(cost: 10).hash(DemoData.password)
+        let summary = try await DemoLoader.load(into: store, passwordHash: hash, now: .now)
+        if summary.eventsStored > 0 { try await store.optimize() }
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+        print(summary.eventsStored > 0
+            ? "Loaded the demo data: \(summary.eventsStored) events in \(seconds) s."
+            : "The demo data is already loaded.")
+        let admins = summary.people.filter { $0.person.role == .admin }
+        if let acme = admins.first {
+            print("Sign in as \(acme.person.email) (admin of \(acme.organization.name)), password \(DemoData.password)")
+        }
+        if let member = summary.people.first(where: { $0.person.role == .member }) {
+            print("A member who is not an admin: \(member.person.email), same password")
+        }
+    }
+}

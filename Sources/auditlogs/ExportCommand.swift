@@ -1,0 +1,40 @@
+import ArgumentParser
+import AuditLogCore
+import Foundation
+import Logging
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write an organization's events as CSV to standard output (newest first, at most 2,500 rows).")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The organization's id.") var org: String
+    @Option(help: "Only this action (repeatable).") var action: [String] = []
+    @Option(help: "Only this actor id (repeatable).") var actor: [String] = []
+    @Option(help: "Only this workspace id (repeatable).") var workspace: [String] = []
+    @Option(help: "From this RFC 3339 time, inclusive (default: 7 days before --to or now).") var from: String?
+    @Option(help: "Up to this RFC 3339 time, exclusive (default: no limit).") var to: String?
+
+    func run() async throws {
+        let store = try database.openStore(logger: Logger.command("auditlogs"))
+        guard try await store.organization(id: org) != nil else { throw ValidationError("There is no organization \(org).") }
+        let service = AuditLogService(store: store)
+        var parameters: [(name: String, value: String)] = []
+        parameters += action.map { ("action", $0) }
+        parameters += actor.map { ("actor", $0) }
+        parameters += workspace.map { ("workspace", $0) }
+        if let from { parameters.append(("from", from)) }
+        if let to { parameters.append(("to", to)) }
+        let query = try await service.query(parameters, organizationID: org, paging: false)
+        let cli = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs export (command line)")
+        let export = try await service.export(query, organizationID: org, by: cli, context: EventContext())
+        try await export.write(from: store) { chunk in
+            FileHandle.standardOutput.write(Data(chunk))
+        }
+        if export.truncated {
+            FileHandle.standardError.write(Data(
+                "More than \(CSVExport.maximumRows) events matched; the export holds the newest \(CSVExport.maximumRows). Narrow the filters or the date range to capture everything.\n".utf8))
+        }
+    }
+}
