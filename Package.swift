@@ -90,6 +90,12 @@ let package = Package(
             dependencies: ["AuditLogCore", "AuditLogSQLite"],
             swiftSettings: swiftSettings
         ),
+        // Runs the built `auditlogs` executable: its commands, and durability across a kill.
+        .testTarget(
+            name: "CommandLineTests",
+            dependencies: ["AuditLogCore", "AuditLogSQLite", "auditlogs"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AuditLogServerTests",
             dependencies: [

@@ -19,13 +19,15 @@ struct EventSelect {
     init(_ request: PageRequest, organizationID: String, columns: String, limit: Int, offset: Int = 0) {
         var common: [String] = ["organization_id = ?", "occurred_at >= ?"]
         var commonArguments: [any DatabaseValueConvertible] = [organizationID, request.filter.from.milliseconds]
-        if let to = request.filter.to {
-            common.append("occurred_at < ?")
-            commonArguments.append(to.milliseconds)
-        }
-        if let after = request.after {
+        // One upper bound only: given both `to` and a cursor, SQLite takes the two ranges for a
+        // reason to scan events_time and forgets the filter's index. Whichever bound is tighter
+        // implies the other.
+        if let after = request.after, request.filter.to.map({ after.occurredAt < $0 }) ?? true {
             common.append("(occurred_at, sequence) < (?, ?)")
             commonArguments += [after.occurredAt.milliseconds, after.sequence]
+        } else if let to = request.filter.to {
+            common.append("occurred_at < ?")
+            commonArguments.append(to.milliseconds)
         }
         if let through = request.throughSequence {
             common.append("sequence <= ?")
@@ -35,6 +37,7 @@ struct EventSelect {
         // Most selective first: an actor has fewer events than a workspace, a workspace fewer
         // than most actions.
         let dimensions = [("actor_id", filter.actorIDs), ("workspace_id", filter.workspaceIDs), ("action", filter.actions)]
+            .map { ($0.0, Self.unique($0.1)) }
             .filter { !$0.1.isEmpty }
 
         func condition(_ column: String, _ values: [String]) -> String {
@@ -58,5 +61,11 @@ struct EventSelect {
             sql = "SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT ? OFFSET ?"
             self.arguments = StatementArguments(commonArguments + dimensions.flatMap(\.1) + [limit, offset])
         }
+    }
+
+    /// The values without repeats, in their order: a repeated value must not repeat rows.
+    static func unique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
     }
 }

@@ -77,13 +77,9 @@ extension SQLiteStore {
             }
             sequence += 1
             appended.append(AppendedEvent(id: id, created: true, sequence: sequence))
-            if actors[event.actor.id].map({ $0.seen <= event.occurredAt }) ?? true {
-                actors[event.actor.id] = (event.actor, event.occurredAt)
-            }
-            if let workspace = event.workspace,
-                workspaces[workspace.id].map({ $0.seen <= event.occurredAt }) ?? true
-            {
-                workspaces[workspace.id] = (workspace, event.occurredAt)
+            actors[event.actor.id] = DirectoryMerge.actor(actors[event.actor.id], event.actor, seen: event.occurredAt)
+            if let workspace = event.workspace {
+                workspaces[workspace.id] = DirectoryMerge.workspace(workspaces[workspace.id], workspace, seen: event.occurredAt)
             }
         }
         try db.execute(
@@ -92,7 +88,8 @@ extension SQLiteStore {
         return appended
     }
 
-    /// The latest name wins: an older event (a backfill) does not rename an actor or workspace.
+    /// The latest name wins: an older event (a backfill) does not rename an actor or workspace,
+    /// but it may name one that has no name yet; an event without a name never erases one.
     private static func upsertDirectory(
         actors: some Sequence<(actor: Actor, seen: Timestamp)>,
         workspaces: some Sequence<(workspace: WorkspaceReference, seen: Timestamp)>,
@@ -103,13 +100,17 @@ extension SQLiteStore {
             INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (organization_id, actor_id) DO UPDATE SET
-                actor_type = excluded.actor_type,
-                name = coalesce(excluded.name, actors.name),
-                email = coalesce(excluded.email, actors.email),
+                actor_type = iif(excluded.last_seen_at >= actors.last_seen_at, excluded.actor_type, actors.actor_type),
+                name = iif(excluded.last_seen_at >= actors.last_seen_at,
+                    coalesce(excluded.name, actors.name), coalesce(actors.name, excluded.name)),
+                email = iif(excluded.last_seen_at >= actors.last_seen_at,
+                    coalesce(excluded.email, actors.email), coalesce(actors.email, excluded.email)),
                 search_text = \(SQLiteStore.searchTextFunction)(
-                    coalesce(excluded.name, actors.name), coalesce(excluded.email, actors.email)),
-                last_seen_at = excluded.last_seen_at
-            WHERE excluded.last_seen_at >= actors.last_seen_at
+                    iif(excluded.last_seen_at >= actors.last_seen_at,
+                        coalesce(excluded.name, actors.name), coalesce(actors.name, excluded.name)),
+                    iif(excluded.last_seen_at >= actors.last_seen_at,
+                        coalesce(excluded.email, actors.email), coalesce(actors.email, excluded.email))),
+                last_seen_at = max(actors.last_seen_at, excluded.last_seen_at)
             """)
         for (actor, seen) in actors {
             try upsertActor.execute(arguments: [
@@ -120,9 +121,9 @@ extension SQLiteStore {
         let upsertWorkspace = try db.cachedStatement(sql: """
             INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
-                name = coalesce(excluded.name, workspaces.name),
-                last_seen_at = excluded.last_seen_at
-            WHERE excluded.last_seen_at >= workspaces.last_seen_at
+                name = iif(excluded.last_seen_at >= workspaces.last_seen_at,
+                    coalesce(excluded.name, workspaces.name), coalesce(workspaces.name, excluded.name)),
+                last_seen_at = max(workspaces.last_seen_at, excluded.last_seen_at)
             """)
         for (workspace, seen) in workspaces {
             try upsertWorkspace.execute(arguments: [organizationID, workspace.id, workspace.name, seen.milliseconds])

@@ -39,7 +39,8 @@ extension SQLiteStore {
             try Row.fetchAll(db, sql: """
                 SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
                 WHERE organization_id = ? AND (? = '' OR instr(search_text, ?) > 0)
-                ORDER BY coalesce(name, email, actor_id) COLLATE NOCASE, actor_id
+                -- search_text is the folded name, then email: an order that knows Å from Z
+                ORDER BY search_text, actor_id
                 LIMIT ?
                 """, arguments: [organizationID, folded, folded, limit]
             ).map { row in
@@ -56,10 +57,9 @@ extension SQLiteStore {
     }
 
     public func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
-        try await pool.read { db in
+        let entries = try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT workspace_id, name, last_seen_at FROM workspaces WHERE organization_id = ?
-                ORDER BY coalesce(name, workspace_id) COLLATE NOCASE, workspace_id
                 """, arguments: [organizationID]
             ).map { row in
                 WorkspaceEntry(
@@ -67,6 +67,11 @@ extension SQLiteStore {
                     lastSeenAt: Timestamp(milliseconds: row[2]))
             }
         }
+        // Sorted here, because SQLite's NOCASE folds only ASCII.
+        return entries
+            .map { (key: DirectorySearch.fold($0.workspace.displayName), entry: $0) }
+            .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
+            .map(\.entry)
     }
 
     public func unknownWorkspaceIDs(_ ids: [String], organizationID: String) async throws -> [String] {

@@ -53,7 +53,7 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openStore(logger: Logger.command("auditlogs"))
             guard try await store.organization(id: org) != nil else {
-                throw ValidationError("There is no organization \(org); create it with `auditlogs org create`.")
+                throw CommandFailure("There is no organization \(org); create it with `auditlogs org create`.")
             }
             let hash = try await PasswordHasher(cost: 12).hash(password)
             let member = try await store.saveMember(email: email, name: name, passwordHash: hash, createdAt: .now)
@@ -79,7 +79,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openStore(logger: Logger.command("auditlogs"))
             guard try await store.organization(id: org) != nil else {
-                throw ValidationError("There is no organization \(org); create it with `auditlogs org create`.")
+                throw CommandFailure("There is no organization \(org); create it with `auditlogs org create`.")
             }
             let secret = Secret.generate(.ingestKey)
             let id = Secret.identifier(prefix: "key")
@@ -104,7 +104,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openStore(logger: Logger.command("auditlogs"))
             guard let member = try await store.member(email: email)?.member else {
-                throw ValidationError("There is no member \(email); add them with `auditlogs member add`.")
+                throw CommandFailure("There is no member \(email); add them with `auditlogs member add`.")
             }
             let secret = Secret.generate(.personalToken)
             try await store.createMemberToken(

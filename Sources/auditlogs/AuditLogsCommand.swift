@@ -11,3 +11,13 @@ struct AuditLogsCommand: AsyncParsableCommand {
             TokenCommand.self, ExportCommand.self,
         ])
 }
+
+/// A command that could not do what it was asked, for a reason the user can act on.
+/// Printed as one `Error:` line, without the usage text that a mistyped flag gets.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

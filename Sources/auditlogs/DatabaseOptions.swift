@@ -23,12 +23,12 @@ struct DatabaseOptions: ParsableArguments {
     func openStore(logger: Logger) throws -> SQLiteStore {
         let location = self.location
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file path.")
+            throw CommandFailure("PostgreSQL is not supported by this build yet; use a SQLite file path.")
         }
         do {
             return try SQLiteStore(path: location, logger: logger)
         } catch {
-            throw ValidationError("Cannot open the database at \(location): \(error)")
+            throw CommandFailure("Cannot open the database at \(location): \(error)")
         }
     }
 }

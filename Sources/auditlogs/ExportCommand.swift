@@ -18,7 +18,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.openStore(logger: Logger.command("auditlogs"))
-        guard try await store.organization(id: org) != nil else { throw ValidationError("There is no organization \(org).") }
+        guard try await store.organization(id: org) != nil else { throw CommandFailure("There is no organization \(org).") }
         let service = AuditLogService(store: store)
         var parameters: [(name: String, value: String)] = []
         parameters += action.map { ("action", $0) }

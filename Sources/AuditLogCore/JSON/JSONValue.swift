@@ -47,7 +47,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: ""
         case .bool(let value): value ? "true" : "false"
         case .integer(let value): String(value)
-        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .number(let value): value == value.rounded() && abs(value) < 0x1p63 ? String(Int64(value)) : String(value)
         case .string(let value): value
         case .array, .object: serialized()
         }

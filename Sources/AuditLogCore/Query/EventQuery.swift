@@ -69,7 +69,7 @@ public struct EventQuery: Sendable, Hashable {
                 }
                 if name == "from" { from = time } else { to = time }
             case "limit":
-                guard let number = Int(value), (1...PageRequest.maximumLimit).contains(number) else {
+                guard value.allSatisfy(\.isASCIIDigit), let number = Int(value), (1...PageRequest.maximumLimit).contains(number) else {
                     errors.append(FieldError(field: "limit", message: "must be a whole number from 1 to \(PageRequest.maximumLimit)"))
                     continue
                 }
@@ -98,4 +98,8 @@ public struct EventQuery: Sendable, Hashable {
         let filter = EventFilter(actions: actions, actorIDs: actors, workspaceIDs: workspaces, from: resolvedFrom, to: to)
         return EventQuery(filter: filter, limit: limit, after: after)
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -2,6 +2,7 @@ import AuditLogCore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error into the contract's JSON shape, once, for every route:
 /// `{"error": {"code", "message", "details"}}` with a fitting 4xx status.
@@ -16,6 +17,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return ErrorBody(error).response(status: error.kind.status)
         } catch let error as HTTPError {
             return ErrorBody(httpError: error, path: request.uri.path).response(status: error.status, headers: error.headers)
+        } catch is NIOTooManyBytesError {
+            // What collecting a body larger than allowed throws.
+            return ErrorBody(httpError: HTTPError(.contentTooLarge), path: request.uri.path).response(status: .contentTooLarge)
+        } catch let error as any HTTPResponseError where error.status.code < 500 {
+            return ErrorBody(httpError: HTTPError(error.status), path: request.uri.path).response(status: error.status)
         } catch {
             context.logger.error("request failed", metadata: [
                 "audit.path": "\(request.uri.path)", "audit.error": "\(String(reflecting: error))",

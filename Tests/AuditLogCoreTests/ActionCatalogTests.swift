@@ -1,0 +1,88 @@
+import Testing
+
+@testable import AuditLogCore
+
+/// The placeholders of a Details template, or nil when its braces do not pair up.
+private func placeholders(in template: String) -> [String]? {
+    var keys: [String] = []
+    var current: String?
+    for character in template {
+        switch (character, current) {
+        case ("{", nil): current = ""
+        case ("{", _), ("}", nil): return nil
+        case ("}", let key?):
+            keys.append(key)
+            current = nil
+        case (_, let key?): current = key + String(character)
+        default: break
+        }
+    }
+    return current == nil ? keys : nil
+}
+
+@Suite struct ActionCatalogTests {
+    @Test func holds54GuideActionsPlusAuditLogExported() {
+        #expect(ActionCatalog.all.count == 55)
+        #expect(ActionCategory.allCases.map { ActionCatalog.actions(in: $0).count } == [26, 10, 1, 6, 12])
+    }
+
+    @Test func namesAreUnique() {
+        let names = ActionCatalog.all.map(\.name)
+        #expect(Set(names).count == names.count)
+    }
+
+    @Test func categoriesFollowTheGuidesOrder() {
+        var order: [ActionCategory] = []
+        for action in ActionCatalog.all where order.last != action.category {
+            order.append(action.category)
+        }
+        #expect(order == ActionCategory.allCases)
+        #expect(ActionCategory.allCases.map(\.title) == ProductGuide.headings)
+        #expect(ActionCategory.allCases.map(\.rawValue) == [
+            "account_and_permission", "asset", "generation", "billing", "organization",
+        ])
+    }
+
+    @Test func auditLogExportedIsTheServicesOwnOrganizationAction() throws {
+        let action = try #require(ActionCatalog.action(named: ActionCatalog.auditLogExported))
+        #expect(action.name == "AuditLogExported")
+        #expect(action.category == .organization)
+        #expect(ActionCatalog.all.last == action)
+    }
+
+    @Test func looksActionsUpByExactName() {
+        #expect(ActionCatalog.action(named: "MemberInvited")?.description == "A member was invited to join the team")
+        #expect(ActionCatalog.contains("AssetDeleted"))
+        #expect(!ActionCatalog.contains("assetdeleted"))
+        #expect(!ActionCatalog.contains("AssetDeleted "))
+        #expect(!ActionCatalog.contains(""))
+        #expect(ActionCatalog.action(named: "Nope") == nil)
+    }
+
+    @Test func everyActionHasADescriptionAndATemplate() {
+        for action in ActionCatalog.all {
+            #expect(!action.description.isEmpty, "\(action.name)")
+            #expect(!action.detailsTemplates.isEmpty, "\(action.name)")
+        }
+    }
+
+    @Test(arguments: ActionCatalog.all.map(\.name))
+    func templatesUseOnlyPlaceholdersThatExist(name: String) throws {
+        let action = try #require(ActionCatalog.action(named: name))
+        let metadataKey = /[a-z_0-9]+/
+        for template in action.detailsTemplates {
+            let keys = try #require(placeholders(in: template), "unpaired braces in \(template)")
+            for key in keys where !["target", "target2", "workspace"].contains(key) {
+                #expect(key.wholeMatch(of: metadataKey) != nil, "{\(key)} in \(template)")
+            }
+        }
+    }
+
+    @Test func placeholderReaderRefusesUnpairedBraces() {
+        #expect(placeholders(in: "Invited {target} as {role}") == ["target", "role"])
+        #expect(placeholders(in: "No placeholders") == [])
+        #expect(placeholders(in: "Broken {target") == nil)
+        #expect(placeholders(in: "Broken target}") == nil)
+        #expect(placeholders(in: "{a{b}}") == nil)
+    }
+}

@@ -1,0 +1,32 @@
+import Testing
+
+@testable import AuditLogCore
+
+@Suite struct AuditLogErrorTests {
+    @Test func descriptionListsEachFieldAfterTheMessage() {
+        let error = AuditLogError.invalid("The query has invalid parameters.", details: [
+            FieldError(field: "limit", message: "must be a whole number from 1 to 500"),
+            FieldError(field: "acton", message: "is not a parameter"),
+        ])
+        #expect(error.description
+            == "The query has invalid parameters. limit: must be a whole number from 1 to 500; acton: is not a parameter")
+    }
+
+    @Test func descriptionWithoutDetailsIsTheMessage() {
+        #expect(AuditLogError.notFound("Organization acme").description == "Organization acme was not found.")
+    }
+
+    @Test func invalidFieldNamesOneField() {
+        let error = AuditLogError.invalidField("limit", "must be a whole number")
+        #expect(error.kind == .invalid)
+        #expect(error.code == "invalid_request")
+        #expect(error.details == [FieldError(field: "limit", message: "must be a whole number")])
+    }
+
+    @Test func credentialAndAccessErrorsHaveTheirKindsAndCodes() {
+        #expect((AuditLogError.unauthenticated.kind, AuditLogError.unauthenticated.code) == (.unauthenticated, "unauthenticated"))
+        let forbidden = AuditLogError.forbidden("Only admins read audit logs.")
+        #expect((forbidden.kind, forbidden.code, forbidden.message) == (.forbidden, "forbidden", "Only admins read audit logs."))
+        #expect((AuditLogError.notFound("x").kind, AuditLogError.notFound("x").code) == (.notFound, "not_found"))
+    }
+}

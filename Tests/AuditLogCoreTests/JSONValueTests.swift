@@ -1,0 +1,66 @@
+import Testing
+
+@testable import AuditLogCore
+
+@Suite struct JSONValueTests {
+    @Test func serializesCompactlyWithSortedKeys() {
+        let value = JSONValue.object([
+            "b": .integer(1),
+            "a": .array([.null, .bool(true), .bool(false), .number(2.5), .string("x")]),
+            "c": .object([:]),
+        ])
+        #expect(value.serialized() == #"{"a":[null,true,false,2.5,"x"],"b":1,"c":{}}"#)
+    }
+
+    @Test func escapesQuotesBackslashesAndControlCharacters() {
+        let value = JSONValue.string("q\" b\\ n\n r\r t\t bell\u{7} nul\u{0} us\u{1F} slash/ del\u{7F}")
+        #expect(value.serialized() == #""q\" b\\ n\n r\r t\t bell\u0007 nul\u0000 us\u001f slash/ del\#u{7F}""#)
+    }
+
+    @Test func keepsNonASCIIAsUTF8() {
+        #expect(JSONValue.string("José € 😀").serialized() == "\"José € 😀\"")
+        #expect(Array(JSONValue.string("é").serialized().utf8) == [0x22, 0xC3, 0xA9, 0x22])
+    }
+
+    @Test func escapesObjectKeys() {
+        #expect(JSONValue.object(["a\"b\n": .null]).serialized() == #"{"a\"b\n":null}"#)
+    }
+
+    @Test func writeAppendsToWhatIsThere() {
+        var out = Array("x=".utf8)
+        JSONValue.array([.integer(-3)]).write(into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x=[-3]")
+    }
+
+    @Test(arguments: [
+        JSONValue.null, .bool(true), .integer(0), .integer(.max), .integer(.min), .number(0.1), .number(-2.5e-7),
+        .number(1e300), .number(123_456.789), .string(""), .string("José 😀 \u{0}\u{1}\u{1F}\"\\/\n\r\t"),
+        .array([.array([.array([])])]),
+        .object(["": .null, "key with space": .object(["nested": .array([.integer(1), .number(1.5)])])]),
+    ])
+    func roundTripsThroughTheParser(value: JSONValue) throws {
+        #expect(try JSONParser.parse(value.serialized()) == value)
+    }
+
+    @Test func roundTripsEveryControlCharacter() throws {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: (UInt32(0)..<0x20).compactMap { Unicode.Scalar($0) })
+        #expect(text.unicodeScalars.count == 32)
+        #expect(try JSONParser.parse(JSONValue.string(text).serialized()) == .string(text))
+    }
+
+    @Test(arguments: [
+        (JSONValue.null, ""), (.bool(true), "true"), (.bool(false), "false"), (.integer(-42), "-42"),
+        (.number(3), "3"), (.number(-0.0), "0"), (.number(2.5), "2.5"), (.number(500), "500"),
+(.string("Editor"), "Editor"), (.array([.integer(1), .string("a")]), #"[1,"a"]"#),
+    ])
+    func displayTextReadsLikeASentence(value: JSONValue, text: String) {
+        #expect(value.displayText == text)
+    }
+
+    @Test func namesTypesForErrorMessages() {
+        let values: [JSONValue] = [.null, .bool(true), .integer(1), .number(1.5), .string(""), .array([]), .object([:])]
+        #expect(values.map(\.typeName) == ["null", "boolean", "number", "number", "string", "array", "object"])
+        #expect(values.map(\.isScalar) == [true, true, true, true, true, false, false])
+    }
+}

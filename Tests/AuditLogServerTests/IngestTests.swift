@@ -1,0 +1,158 @@
+import AuditLogCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct IngestTests {
+    @Test func oneEventIsStoredAndListedWithItsDetails() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let created = try await client.post("/api/v1/events", token: world.acmeKey, json: Events.json(id: "evt_1"))
+            #expect(created.status == .created)
+            #expect(try created.json["ids"] == .array([.string("evt_1")]))
+            #expect(try created.json["created"]?.intValue == 1)
+            #expect(try created.json["duplicates"]?.intValue == 0)
+
+            let page = try await client.get("/api/v1/organizations/acme/audit-logs", token: world.acmeAdminToken)
+            let event = try #require(try page.json["data"]?[0])
+            #expect(event["id"]?.stringValue == "evt_1")
+            #expect(event["occurred_at"]?.stringValue == "2026-11-27T11:00:00.000Z")
+            #expect(event["received_at"]?.stringValue == "2026-11-27T12:00:00.000Z")
+            #expect(event["details"]?.stringValue == "Invited grace@acme.test as Editor")
+            #expect(event["workspace"] == .object(["id": .string("ws_marketing"), "name": .string("Marketing")]))
+            #expect(event["actor"]?["email"]?.stringValue == "ada@acme.test")
+            #expect(event["context"]?["ip_address"]?.stringValue == "203.0.113.7")
+        }
+    }
+
+    @Test func aBatchIsStoredInOrderAndIdsAreAssignedWhenMissing() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let body = "{\"events\": [\(Events.json(id: "a")), \(Events.json()), \(Events.json(id: "c"))]}"
+            let created = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
+            #expect(created.status == .created)
+            let ids = try created.json["ids"]?.arrayValue.compactMap(\.stringValue) ?? []
+            #expect(ids.count == 3)
+            #expect(ids[0] == "a" && ids[2] == "c")
+            #expect(ids[1].hasPrefix("evt_"))
+        }
+        let stored = try await world.store.latestSequence(organizationID: "acme")
+        #expect(stored == 3)
+    }
+
+    @Test func resendingAnEventStoresNothingNewAndIsNotAnError() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let body = "{\"events\": [\(Events.json(id: "evt_1")), \(Events.json(id: "evt_2"))]}"
+            _ = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
+            let retry = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
+            #expect(retry.status == .created)
+            #expect(try retry.json["created"]?.intValue == 0)
+            #expect(try retry.json["duplicates"]?.intValue == 2)
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 2)
+    }
+
+    @Test func oneBadEventRejectsTheWholeBatchAndNamesEachBadField() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let bad1 = Events.json(action: "NoSuchAction")
+            let bad3 = #"{"action": "UserLogin", "occurred_at": "yesterday", "actor": {"type": "robot"}}"#
+            let body = "{\"events\": [\(Events.json()), \(bad1), \(Events.json()), \(bad3)]}"
+            let response = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
+            #expect(response.status == .unprocessableContent)
+            #expect(response.errorCode == "invalid_event")
+            #expect(response.errorFields.sorted() == [
+                "events[1].action", "events[3].actor.id", "events[3].actor.type", "events[3].occurred_at",
+            ])
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
+    }
+
+    @Test func malformedBodiesAreRefusedWithTheErrorShape() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let cases: [([UInt8], HTTPResponse.Status, String)] = [
+                (Array("{\"action\": ".utf8), .badRequest, "malformed_json"),
+                (Array("not json".utf8), .badRequest, "malformed_json"),
+                ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], .badRequest, "malformed_json"),
+                (Array("[1, 2]".utf8), .unprocessableContent, "invalid_request"),
+                (Array("{\"events\": []}".utf8), .unprocessableContent, "invalid_request"),
+                (Array("{\"events\": {}}".utf8), .unprocessableContent, "invalid_request"),
+            ]
+            for (body, status, code) in cases {
+                let response = try await client.post("/api/v1/events", token: world.acmeKey, bytes: body)
+                #expect(response.status == status, "\(String(decoding: body, as: UTF8.self))")
+                #expect(response.errorCode == code)
+                #expect(try response.json["error"]?["message"]?.stringValue?.isEmpty == false)
+            }
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
+    }
+
+    @Test func aBatchOfMoreThanAThousandIsRefused() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let body = "{\"events\": [" + Array(repeating: Events.json(), count: 1_001).joined(separator: ",") + "]}"
+            let response = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
+            #expect(response.status == .unprocessableContent)
+            #expect(response.errorFields == ["events"])
+        }
+    }
+
+    @Test func aBodyOverFiveMebibytesIsRefusedWith413() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let padding = String(repeating: "x", count: 900)
+            let event = Events.json(extra: ", \"details\": \"\(padding)\"")
+            let body = "{\"events\": [" + Array(repeating: event, count: 5_500).joined(separator: ",") + "]}"
+            #expect(body.utf8.count > EventLimits.maximumBodyBytes)
+            let response = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
+            #expect(response.status == .contentTooLarge)
+            #expect(response.errorCode == "too_large")
+            // The server still serves.
+            let next = try await client.post("/api/v1/events", token: world.acmeKey, json: Events.json())
+            #expect(next.status == .created)
+        }
+    }
+
+    @Test func eventsGoToTheKeysOrganizationOnly() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            _ = try await client.post("/api/v1/events", token: world.globexKey, json: Events.json(id: "evt_g"))
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
+        #expect(try await world.store.latestSequence(organizationID: "globex") == 1)
+    }
+
+    @Test func ingestNeedsAnIngestKey() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let none = try await client.post("/api/v1/events", token: nil, json: Events.json())
+            #expect(none.status == .unauthorized)
+            #expect(none.errorCode == "unauthenticated")
+            let unknown = try await client.post("/api/v1/events", token: "alk_not-a-real-key", json: Events.json())
+            #expect(unknown.status == .unauthorized)
+            let garbled = try await client.post(
+                "/api/v1/events", token: nil, json: Events.json(), headers: [.authorization: "Basic abc"])
+            #expect(garbled.status == .unauthorized)
+            let memberToken = try await client.post("/api/v1/events", token: world.acmeAdminToken, json: Events.json())
+            #expect(memberToken.status == .forbidden)
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
+    }
+
+    @Test func timesInTheFarFutureAreRefusedButAnHourAheadIsAccepted() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let soon = try await client.post(
+                "/api/v1/events", token: world.acmeKey, json: Events.json(occurredAt: "2026-11-27T13:00:00.000Z"))
+            #expect(soon.status == .created)
+            let later = try await client.post(
+                "/api/v1/events", token: world.acmeKey, json: Events.json(occurredAt: "2026-11-27T13:00:00.001Z"))
+            #expect(later.status == .unprocessableContent)
+            #expect(later.errorFields == ["occurred_at"])
+        }
+    }
+}

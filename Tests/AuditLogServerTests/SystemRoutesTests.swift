@@ -1,0 +1,94 @@
+import AuditLogCore
+import AuditLogServer
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+import Yams
+
+@Suite struct SystemRoutesTests {
+    @Test func healthAnswersOk() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.get("/health", token: nil)
+            #expect(response.status == .ok)
+            #expect(try response.json == .object(["status": .string("ok")]))
+        }
+    }
+
+    @Test func unknownPathsAnswerWithTheJSONErrorShape() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.get("/api/v1/nothing-here", token: nil)
+            #expect(response.status == .notFound)
+            #expect(response.errorCode == "not_found")
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+        }
+    }
+
+    @Test func everyAnswerCarriesTheSecurityHeaders() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            for path in ["/health", "/api/v1/organizations/acme/audit-logs", "/missing"] {
+                let response = try await client.get(path, token: nil)
+                #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'") == true, "\(path)")
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+        }
+    }
+
+    @Test func metricsAreInPrometheusTextFormat() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.get("/metrics", token: nil)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+        }
+    }
+
+    /// The OpenAPI document and the router must describe the same routes, method for method.
+    @Test func theOpenAPIDocumentListsExactlyTheRoutesServed() async throws {
+        let world = try await TestWorld.make()
+        let router = buildRouter(configuration: world.configuration, dependencies: ServerDependencies(store: world.store))
+        let served = Set(router.routes.map { route in
+            let path = route.path.components.map { component -> String in
+                let text = "\(component)"
+                return text.hasPrefix(":") ? "{\(text.dropFirst())}" : text
+            }.joined(separator: "/")
+            return "\(route.method.rawValue.lowercased()) /\(path)"
+        })
+        let document = try await world.withClient { client in
+            let response = try await client.get("/openapi.yaml", token: nil)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/yaml; charset=utf-8")
+            return response.text
+        }
+        let yaml = try #require(try Yams.load(yaml: document) as? [String: Any])
+        #expect(yaml["openapi"] as? String == "3.1.0")
+        let paths = try #require(yaml["paths"] as? [String: Any])
+        let methods: Set = ["get", "put", "post", "delete", "patch", "head", "options"]
+        var documented: Set<String> = []
+        for (path, item) in paths {
+            for key in (item as? [String: Any] ?? [:]).keys where methods.contains(key) {
+                documented.insert("\(key) \(path)")
+            }
+        }
+        #expect(served.subtracting(documented).sorted() == [], "served but not documented")
+        #expect(documented.subtracting(served).sorted() == [], "documented but not served")
+        #expect(served.count == 12)
+    }
+
+    /// The documented action enum is the catalog, so clients validate what the server accepts.
+    @Test func theOpenAPIDocumentsActionsAreTheCatalog() throws {
+        let text = try String(contentsOf: openAPIFile(), encoding: .utf8)
+        for action in ActionCatalog.all {
+            #expect(text.contains(action.name), "\(action.name) is missing from openapi.yaml")
+        }
+    }
+
+    private func openAPIFile() -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/AuditLogServer/Resources/openapi.yaml")
+    }
+}

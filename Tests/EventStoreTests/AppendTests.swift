@@ -1,0 +1,125 @@
+import AuditLogCore
+import Testing
+
+/// Appending: dense per-organization sequences, generated ids and idempotent retries.
+@Suite struct AppendTests {
+    @Test(arguments: StoreKind.enabled)
+    func sequencesStartAtOneAndFollowIngestionOrder(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        // Occurrence order is the reverse of ingestion order: sequences follow ingestion.
+        let first = try await store.append(
+            [newEvent(id: "a", at: .testStart.adding(hours: 5)), newEvent(id: "b", at: .testStart.adding(hours: 4))],
+            organizationID: "acme", receivedAt: .testReceived)
+        let second = try await store.append(
+            [newEvent(id: "c", at: .testStart.adding(hours: 3))], organizationID: "acme", receivedAt: .testReceived)
+
+        #expect(first == [
+            AppendedEvent(id: "a", created: true, sequence: 1), AppendedEvent(id: "b", created: true, sequence: 2),
+        ])
+        #expect(second == [AppendedEvent(id: "c", created: true, sequence: 3)])
+        #expect(try await store.latestSequence(organizationID: "acme") == 3)
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func eachOrganizationHasItsOwnSequence(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        try await store.append([newEvent(id: "a1"), newEvent(id: "a2")], to: "acme")
+        try await store.append([newEvent(id: "g1")], to: "globex")
+        try await store.append([newEvent(id: "a3")], to: "acme")
+
+        #expect(try await store.allEvents(organizationID: "acme").map(\.sequence).sorted() == [1, 2, 3])
+        #expect(try await store.allEvents(organizationID: "globex").map(\.sequence) == [1])
+        #expect(try await store.latestSequence(organizationID: "acme") == 3)
+        #expect(try await store.latestSequence(organizationID: "globex") == 1)
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func latestSequenceOfAnOrganizationWithoutEventsIsZero(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        #expect(try await store.latestSequence(organizationID: "acme") == 0)
+        #expect(try await store.latestSequence(organizationID: "nobody") == 0)
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func eventsWithoutIdGetAGeneratedUniqueEvtId(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        let appended = try await store.append([newEvent(), newEvent()], organizationID: "acme", receivedAt: .testReceived)
+
+        #expect(appended.map(\.sequence) == [1, 2])
+        #expect(appended.allSatisfy { $0.created && $0.id.hasPrefix("evt_") && $0.id.count > 20 })
+        #expect(appended[0].id != appended[1].id)
+        let stored = try await store.allEvents(organizationID: "acme")
+        #expect(stored.map(\.id).sorted() == appended.map(\.id).sorted())
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func resendingAnIdStoresNothingAndReturnsTheOriginalSequence(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        let original = newEvent(id: "evt_retry", action: "MemberInvited", at: .testStart)
+        try await store.append([newEvent(id: "evt_before"), original, newEvent(id: "evt_after")], to: "acme")
+
+        // The retry differs in every field but the id: the stored event must stay as it was.
+        let retry = newEvent(id: "evt_retry", action: "AssetDeleted", at: .testStart.adding(hours: 1))
+        let answer = try await store.append(
+            [retry, newEvent(id: "evt_new")], organizationID: "acme", receivedAt: .testReceived.adding(hours: 1))
+
+        #expect(answer == [
+            AppendedEvent(id: "evt_retry", created: false, sequence: 2),
+            AppendedEvent(id: "evt_new", created: true, sequence: 4),
+        ])
+        let stored = try await store.allEvents(organizationID: "acme")
+        #expect(stored.map(\.id).sorted() == ["evt_after", "evt_before", "evt_new", "evt_retry"])
+        let kept = try #require(stored.first { $0.id == "evt_retry" })
+        #expect(kept.action == "MemberInvited")
+        #expect(kept.occurredAt == .testStart)
+        #expect(kept.receivedAt == .testReceived)
+        #expect(try await store.latestSequence(organizationID: "acme") == 4)
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func anIdRepeatedInsideOneBatchIsStoredOnce(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        let answer = try await store.append(
+            [newEvent(id: "twice", action: "MemberInvited"), newEvent(id: "twice", action: "AssetDeleted")],
+            organizationID: "acme", receivedAt: .testReceived)
+
+        #expect(answer == [
+            AppendedEvent(id: "twice", created: true, sequence: 1),
+            AppendedEvent(id: "twice", created: false, sequence: 1),
+        ])
+        #expect(try await store.allEvents(organizationID: "acme").map(\.action) == ["MemberInvited"])
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func receivedAtIsTheAppendsTime(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        let receivedAt = Timestamp(milliseconds: 1_795_800_000_123)
+        try await store.append([newEvent(id: "a", at: .testStart)], to: "acme", at: receivedAt)
+
+        let stored = try await store.allEvents(organizationID: "acme")
+        #expect(stored.map(\.receivedAt) == [receivedAt])
+        #expect(stored.map(\.occurredAt) == [.testStart])
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func appendingToAnUnknownOrganizationThrowsNotFoundAndStoresNothing(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        let error = await #expect(throws: AuditLogError.self) {
+            try await store.append([newEvent(id: "lost")], organizationID: "nobody", receivedAt: .testReceived)
+        }
+        #expect(error?.kind == .notFound)
+        #expect(try await store.allEvents(organizationID: "nobody").isEmpty)
+        #expect(try await store.latestSequence(organizationID: "nobody") == 0)
+        #expect(try await store.unknownActorIDs(["user_ada"], organizationID: "nobody") == ["user_ada"])
+        // The id stays free for the organization the event belongs to.
+        let answer = try await store.append([newEvent(id: "lost")], organizationID: "acme", receivedAt: .testReceived)
+        #expect(answer == [AppendedEvent(id: "lost", created: true, sequence: 1)])
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func appendingNothingReturnsNothing(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        #expect(try await store.append([], organizationID: "acme", receivedAt: .testReceived).isEmpty)
+        #expect(try await store.latestSequence(organizationID: "acme") == 0)
+    }
+}

@@ -1,0 +1,103 @@
+import AuditLogCore
+@testable import AuditLogSQLite
+import GRDB
+import Testing
+
+/// SQLite only: a page is a bounded scan of the index of the filter that drives it, read in the
+/// index's order, never a sort of every match in the range.
+@Suite struct SQLiteQueryPlanTests {
+    /// One filter and the index its pages must scan.
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var filter: EventFilter
+        var index: String
+        var testDescription: String { name }
+    }
+
+    /// Which page of the filter is planned.
+    enum Page: String, CaseIterable, Sendable {
+        case first, bounded, next, snapshot, boundedNext
+
+        func request(_ filter: EventFilter) -> PageRequest {
+            var filter = filter
+            if self == .bounded || self == .boundedNext { filter.to = .testStart.adding(days: 7) }
+            let after = self == .next || self == .boundedNext ? EventPosition(occurredAt: .testStart.adding(days: 3), sequence: 42) : nil
+            return PageRequest(filter: filter, after: after, limit: 50, throughSequence: self == .snapshot ? 1_000 : nil)
+        }
+    }
+
+    static let singleValueCases = [
+        Case(name: "no filter", filter: EventFilter(from: .testStart), index: "events_time"),
+        Case(name: "action", filter: EventFilter(actions: ["MemberInvited"], from: .testStart), index: "events_action"),
+        Case(name: "actor", filter: EventFilter(actorIDs: ["user_ada"], from: .testStart), index: "events_actor"),
+        Case(name: "workspace", filter: EventFilter(workspaceIDs: ["ws_1"], from: .testStart), index: "events_workspace"),
+        // The actor drives: EventSelect puts the most selective filter first.
+        Case(name: "action and actor", filter: EventFilter(actions: ["MemberInvited"], actorIDs: ["user_ada"], from: .testStart),
+             index: "events_actor"),
+    ]
+
+    /// A fresh, empty store: the plans below are the same with 5,000 events and ANALYZE run.
+    static func makeStore() async throws -> SQLiteStore {
+        try SQLiteStore(path: try await StoreKind.sqlite.makeDatabase().location)
+    }
+
+    static func select(_ page: Page, _ filter: EventFilter) -> EventSelect {
+        EventSelect(page.request(filter), organizationID: "acme", columns: EventColumns.list, limit: 51)
+    }
+
+    @Test(arguments: singleValueCases, Page.allCases)
+    func aSingleValuedFilterScansItsIndexInOrder(_ planCase: Case, page: Page) async throws {
+        let store = try await Self.makeStore()
+        let select = Self.select(page, planCase.filter)
+        let plan = try await store.queryPlan(select.sql, arguments: select.arguments)
+
+        // Includes the next page of a bounded range: given both `to` and a cursor as ranges,
+        // SQLite used to scan events_time and filter row by row.
+        #expect(plan.contains { $0.hasPrefix("SEARCH events USING INDEX \(planCase.index) ") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN events") }, "\(plan)")
+    }
+
+    @Test(arguments: Page.allCases)
+    func eachBranchOfAMultiValuedActionFilterScansEventsActionInOrder(page: Page) async throws {
+        let store = try await Self.makeStore()
+        let actions = ["MemberInvited", "AssetShared", "UserLogin"]
+        let select = Self.select(page, EventFilter(actions: actions, from: .testStart))
+        let steps = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + select.sql, arguments: select.arguments)
+                .map { PlanStep(id: $0["id"], parent: $0["parent"], detail: $0["detail"]) }
+        }
+        let branches = steps.filter { $0.detail.hasPrefix("CO-ROUTINE") }
+        let scansOfEvents = steps.filter { $0.detail.hasPrefix("SEARCH events") || $0.detail.hasPrefix("SCAN events") }
+
+        #expect(branches.count == actions.count, "\(steps)")
+        for branch in branches {
+            let inside = steps.descendants(of: branch)
+            #expect(
+                inside.map(\.detail).filter { $0.contains("events") }.allSatisfy { $0.hasPrefix("SEARCH events USING INDEX events_action ") },
+                "\(inside)")
+            #expect(!inside.contains { $0.detail.contains("TEMP B-TREE") }, "\(inside)")
+        }
+        #expect(scansOfEvents.count == actions.count, "\(steps)")
+        // The merge may sort what each branch returns (at most `limit` rows), never a scan of events.
+        for sort in steps where sort.detail.contains("TEMP B-TREE") {
+            let siblings = steps.filter { $0.parent == sort.parent && $0.id != sort.id }
+            #expect(!siblings.contains { $0.detail.contains("events") }, "\(steps)")
+        }
+    }
+}
+
+/// One line of EXPLAIN QUERY PLAN, with its place in the plan's tree.
+struct PlanStep: CustomStringConvertible {
+    var id: Int
+    var parent: Int
+    var detail: String
+    var description: String { "\(id)<\(parent) \(detail)" }
+}
+
+extension Array where Element == PlanStep {
+    func descendants(of step: PlanStep) -> [PlanStep] {
+        let children = filter { $0.parent == step.id }
+        return children + children.flatMap { descendants(of: $0) }
+    }
+}
