@@ -162,7 +162,9 @@ struct Scene {
         case "WorkspaceCountryLockUpdated":
             metadata = ["countries": .string(random.pick(["United States, Canada", "Germany, France, Netherlands"]))]
         case "WorkspaceCreated", "WorkspaceDeleted":
-            workspace = WorkspaceReference(id: "ws_temp_\(counter)", name: "Pop-up \(["Holiday", "Summer", "Pitch"][counter % 3]) Campaign")
+            // Short-lived campaign workspaces, created and deleted again over the quarter.
+            let season = ["Holiday", "Summer", "Pitch"][counter % 3]
+            workspace = WorkspaceReference(id: "ws_popup_\(season.lowercased())", name: "Pop-up \(season) Campaign")
         case "WorkspaceTagAssigned", "WorkspaceTagCreated", "WorkspaceTagDeleted", "WorkspaceTagUnassigned":
             metadata = ["tag": .string(random.pick(Self.tags))]
         case "WorkspaceTagUpdated":

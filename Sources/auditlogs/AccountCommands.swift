@@ -24,7 +24,7 @@ struct OrgCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openStore(logger: Logger.command("auditlogs"))
             try await store.createOrganization(Organization(id: id, name: name), createdAt: .now)
-            print("Created organization \(id) (\(name)).")
+            say("Created organization \(id) (\(name)).")
         }
     }
 }
@@ -58,7 +58,7 @@ struct MemberCommand: AsyncParsableCommand {
             let hash = try await PasswordHasher(cost: 12).hash(password)
             let member = try await store.saveMember(email: email, name: name, passwordHash: hash, createdAt: .now)
             try await store.setRole(role, memberID: member.id, organizationID: org)
-            print("\(member.email) is now \(role == .admin ? "an admin" : "a member") of \(org) (member id \(member.id)).")
+            say("\(member.email) is now \(role == .admin ? "an admin" : "a member") of \(org) (member id \(member.id)).")
         }
     }
 }
@@ -84,8 +84,8 @@ struct KeyCommand: AsyncParsableCommand {
             let secret = Secret.generate(.ingestKey)
             let id = Secret.identifier(prefix: "key")
             try await store.createIngestKey(id: id, organizationID: org, secretHash: Secret.hash(secret), createdAt: .now)
-            print("Ingest key \(id) for \(org). It writes events only; store it now, it is not shown again:")
-            print(secret)
+            say("Ingest key \(id) for \(org). It writes events only; store it now, it is not shown again:")
+            say(secret)
         }
     }
 }
@@ -110,8 +110,8 @@ struct TokenCommand: AsyncParsableCommand {
             try await store.createMemberToken(
                 id: Secret.identifier(prefix: "tok"), memberID: member.id, kind: .personal,
                 secretHash: Secret.hash(secret), createdAt: .now, expiresAt: nil)
-            print("Personal token for \(member.email). It reads what \(member.name) may read; store it now, it is not shown again:")
-            print(secret)
+            say("Personal token for \(member.email). It reads what \(member.name) may read; store it now, it is not shown again:")
+            say(secret)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `auditlogs`: runs the service and administers its data.
 @main
@@ -20,4 +21,10 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ description: String) {
         self.description = description
     }
+}
+
+/// Prints a line for the person at the terminal and flushes it at once, so that it shows even
+/// when standard output is a pipe or a log file (the server runs on after it).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

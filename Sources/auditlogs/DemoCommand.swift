@@ -24,15 +24,15 @@ struct DemoCommand: AsyncParsableCommand {
         let summary = try await DemoLoader.load(into: store, passwordHash: hash, now: .now)
         if summary.eventsStored > 0 { try await store.optimize() }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        print(summary.eventsStored > 0
+        say(summary.eventsStored > 0
             ? "Loaded the demo data: \(summary.eventsStored) events in \(seconds) s."
             : "The demo data is already loaded.")
         let admins = summary.people.filter { $0.person.role == .admin }
         if let acme = admins.first {
-            print("Sign in as \(acme.person.email) (admin of \(acme.organization.name)), password \(DemoData.password)")
+            say("Sign in as \(acme.person.email) (admin of \(acme.organization.name)), password \(DemoData.password)")
         }
         if let member = summary.people.first(where: { $0.person.role == .member }) {
-            print("A member who is not an admin: \(member.person.email), same password")
+            say("A member who is not an admin: \(member.person.email), same password")
         }
     }
 }

@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(host: host, port: port, secureCookies: secureCookies)
         let app = buildApplication(
             configuration: configuration, dependencies: ServerDependencies(store: store, metrics: registry), logger: logger)
-        print("Audit Logs is serving \(database.location) at http://\(host):\(port)/")
+        say("Audit Logs is serving \(database.location) at http://\(host):\(port)/")
         try await app.runService()
     }
 }

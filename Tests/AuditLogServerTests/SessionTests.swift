@@ -69,6 +69,18 @@ import Testing
         }
     }
 
+    @Test func signingOutWithAPersonalTokenLeavesTheTokenValid() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let signOut = try await client.execute(
+                uri: "/api/v1/sessions/current", method: .delete, headers: [.authorization: "Bearer \(world.acmeAdminToken)"],
+                body: nil)
+            #expect(signOut.status == .noContent)
+            let after = try await client.get("/api/v1/organizations/acme/audit-logs", token: world.acmeAdminToken)
+            #expect(after.status == .ok)
+        }
+    }
+
     @Test func sessionsExpire() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in

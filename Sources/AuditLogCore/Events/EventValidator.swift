@@ -224,7 +224,7 @@ public struct EventValidator: Sendable {
         }
         for key in members.keys.sorted() {
             let keyPath = "\(path).\(key)"
-            if key.isEmpty || key.count > EventLimits.maximumMetadataKeyLength || !TextRule.identifier.accepts(key) {
+            if key.isEmpty || key.unicodeScalars.count > EventLimits.maximumMetadataKeyLength || !TextRule.identifier.accepts(key) {
                 errors.append(FieldError(field: keyPath, message: "keys must be 1 to \(EventLimits.maximumMetadataKeyLength) characters without spaces or control characters"))
                 continue
             }
@@ -232,7 +232,7 @@ public struct EventValidator: Sendable {
             case .array, .object:
                 errors.append(FieldError(field: keyPath, message: "must be a string, number, boolean or null (metadata is flat)"))
             case .string(let text):
-                if text.count > EventLimits.maximumMetadataStringLength {
+                if text.unicodeScalars.count > EventLimits.maximumMetadataStringLength {
                     errors.append(FieldError(field: keyPath, message: "may be at most \(EventLimits.maximumMetadataStringLength) characters"))
                 } else if !TextRule.text.accepts(text) {
                     errors.append(FieldError(field: keyPath, message: TextRule.text.complaint))
@@ -325,8 +325,9 @@ public struct EventValidator: Sendable {
             errors.append(FieldError(field: path, message: "must not be empty; leave it out instead"))
             return nil
         }
-        guard text.count <= max else {
-            errors.append(FieldError(field: path, message: "may be at most \(max) characters, not \(text.count)"))
+        // Unicode scalars, as JSON Schema's maxLength counts them.
+        guard text.unicodeScalars.count <= max else {
+            errors.append(FieldError(field: path, message: "may be at most \(max) characters, not \(text.unicodeScalars.count)"))
             return nil
         }
         guard rule.accepts(text) else {

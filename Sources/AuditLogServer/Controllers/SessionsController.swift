@@ -81,7 +81,8 @@ struct SessionsController: Sendable {
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        if let secret = try authenticator.secret(of: request), !secret.hasPrefix(Secret.Kind.ingestKey.rawValue + "_") {
+        // Only a session ends here: a personal token used to call this stays valid.
+        if let secret = try authenticator.secret(of: request), secret.hasPrefix(Secret.Kind.session.rawValue + "_") {
             try await store.deleteMemberToken(secretHash: Secret.hash(secret))
         }
         var response = Response(status: .noContent)

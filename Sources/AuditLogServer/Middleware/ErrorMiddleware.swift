@@ -72,7 +72,7 @@ struct ErrorBody: Encodable {
         case .methodNotAllowed:
             self.init(code: "method_not_allowed", message: "This method is not allowed on \(path).")
         case .contentTooLarge:
-            self.init(code: "too_large", message: "The body is larger than the \(EventLimits.maximumBodyBytes / 1024 / 1024) MiB allowed.")
+            self.init(code: "too_large", message: "The body is larger than this request allows (events: at most 5 MiB a request).")
         case .badRequest:
             self.init(code: "malformed", message: httpError.body ?? "The request could not be read.")
         default:
