@@ -35,14 +35,33 @@ extension SQLiteStore {
 
     public func actors(matching text: String, limit: Int, organizationID: String) async throws -> [ActorEntry] {
         let folded = DirectorySearch.fold(text)
+        return try await fetchActors(
+            where: "(? = '' OR instr(search_text, ?) > 0)", [folded, folded], limit: limit, organizationID: organizationID)
+    }
+
+    public func actors(withIDs ids: [String], organizationID: String) async throws -> [ActorEntry] {
+        guard !ids.isEmpty else { return [] }
+        return try await fetchActors(
+            where: "actor_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))", ids,
+            limit: ids.count, organizationID: organizationID)
+    }
+
+    /// Actors of the organization matching `condition`, in name order.
+    private func fetchActors(
+        where condition: String,
+        _ arguments: [String],
+        limit: Int,
+        organizationID: String
+    ) async throws -> [ActorEntry] {
+        let arguments = StatementArguments([organizationID] + arguments) + [limit]
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
-                WHERE organization_id = ? AND (? = '' OR instr(search_text, ?) > 0)
+                WHERE organization_id = ? AND \(condition)
                 -- search_text is the folded name, then email: an order that knows Å from Z
                 ORDER BY search_text, actor_id
                 LIMIT ?
-                """, arguments: [organizationID, folded, folded, limit]
+                """, arguments: arguments
             ).map { row in
                 let type: String = row[1]
                 return ActorEntry(

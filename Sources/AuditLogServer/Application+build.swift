@@ -32,8 +32,8 @@ public func buildApplication(
         logger: logger)
 }
 
-/// Every route of the service: the JSON API under `/api/v1`, health, metrics and the OpenAPI
-/// document at the root.
+/// Every route of the service: the JSON API under `/api/v1`; the page, health, metrics and the
+/// OpenAPI document at the root.
 public func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
@@ -48,6 +48,11 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware())
 
     router.addRoutes(SystemController(store: store, metrics: dependencies.metrics).endpoints)
+    router.addRoutes(
+        PagesController(
+            store: store, authenticator: authenticator, configuration: configuration, templates: PageTemplates.load(),
+            assets: WebAssets.load()
+        ).endpoints)
     let api: RouterPath = "api/v1"
     router.addRoutes(EventsController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(AuditLogsController(service: service, authenticator: authenticator).endpoints, atPath: api)

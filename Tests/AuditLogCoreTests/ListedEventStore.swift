@@ -59,6 +59,10 @@ actor ListedEventStore: EventStore {
         try unexpected("actors(matching:)")
     }
 
+    func actors(withIDs ids: [String], organizationID: String) async throws -> [ActorEntry] {
+        try unexpected("actors(withIDs:)")
+    }
+
     func unknownActorIDs(_ ids: [String], organizationID: String) async throws -> [String] {
         try unexpected("unknownActorIDs")
     }

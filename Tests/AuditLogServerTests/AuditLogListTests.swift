@@ -143,6 +143,10 @@ import Testing
             #expect(try ids(byEmail) == ["u2"])
             let all = try await client.get("/api/v1/organizations/acme/actors", token: world.acmeAdminToken)
             #expect(try ids(all).count == 3)
+            let byID = try await client.get("/api/v1/organizations/acme/actors?id=u2&id=u1&id=unknown", token: world.acmeAdminToken)
+            #expect(try ids(byID) == ["u2", "u1"])  // by name: Grace, then José
+            let both = try await client.get("/api/v1/organizations/acme/actors?id=u2&q=grace", token: world.acmeAdminToken)
+            #expect(both.status == .unprocessableContent)
             let tooLong = try await client.get(
                 "/api/v1/organizations/acme/actors?q=\(String(repeating: "a", count: 300))", token: world.acmeAdminToken)
             #expect(tooLong.status == .unprocessableContent)

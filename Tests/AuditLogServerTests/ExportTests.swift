@@ -181,3 +181,21 @@ enum CSV {
         return rows
     }
 }
+
+@Suite struct ExportPreviewTests {
+    @Test func thePreviewSaysWhatTheExportWouldHoldAndRecordsNothing() async throws {
+        let world = try await TestWorld.make()
+        try await world.seed((1...2_501).map { Events.make(id: "e\($0)", at: TestWorld.start.adding(milliseconds: -Int64($0))) })
+        try await world.withClient { client in
+            let all = try await client.get("/api/v1/organizations/acme/audit-logs/export-preview", token: world.acmeAdminToken)
+            #expect(try all.json == .object(["rows": .integer(2_500), "truncated": .bool(true), "limit": .integer(2_500)]))
+            let some = try await client.get(
+                "/api/v1/organizations/acme/audit-logs/export-preview?from=2026-11-27T11:59:59.990Z", token: world.acmeAdminToken)
+            #expect(try some.json["rows"]?.intValue == 10)
+            #expect(try some.json["truncated"]?.boolValue == false)
+            let member = try await client.get("/api/v1/organizations/acme/audit-logs/export-preview", token: world.acmeMemberToken)
+            #expect(member.status == .forbidden)
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 2_501)
+    }
+}

@@ -64,6 +64,9 @@ public protocol EventStore: Sendable {
     /// Sorted by name, at most `limit`.
     func actors(matching text: String, limit: Int, organizationID: String) async throws -> [ActorEntry]
 
+    /// The directory's entries for these actor ids (unknown ids are left out), sorted by name.
+    func actors(withIDs ids: [String], organizationID: String) async throws -> [ActorEntry]
+
     /// The given actor ids that the directory does not know.
     func unknownActorIDs(_ ids: [String], organizationID: String) async throws -> [String]
 

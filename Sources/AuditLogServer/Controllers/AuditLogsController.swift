@@ -13,6 +13,7 @@ struct AuditLogsController: Sendable {
         RouteCollection(context: AppRequestContext.self)
             .get("organizations/:organization/audit-logs", use: list)
             .get("organizations/:organization/audit-logs/export.csv", use: export)
+            .get("organizations/:organization/audit-logs/export-preview", use: exportPreview)
     }
 
     struct Page: Encodable {
@@ -34,6 +35,22 @@ struct AuditLogsController: Sendable {
         let query = try await service.query(request.queryPairs, organizationID: organizationID, paging: true)
         let page = try await service.page(query, organizationID: organizationID)
         return JSONResponse(body: Page(data: page.events.map(EventResource.init), nextCursor: page.next.map(Cursor.encode)))
+    }
+
+    struct ExportPreview: Encodable {
+        var rows: Int
+        var truncated: Bool
+        var limit: Int
+    }
+
+    /// What Export CSV would produce for these filters, without exporting (nothing is
+    /// recorded): the page warns before the download when the export would be truncated.
+    @Sendable func exportPreview(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ExportPreview> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        let query = try await service.query(request.queryPairs, organizationID: organizationID, paging: false)
+        let export = try await CSVExport.prepare(organizationID: organizationID, filter: query.filter, store: service.store)
+        return JSONResponse(body: ExportPreview(rows: export.rowCount, truncated: export.truncated, limit: CSVExport.maximumRows))
     }
 
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -36,17 +36,29 @@ struct DirectoryController: Sendable {
         return JSONResponse(body: ListResource(data: categories))
     }
 
+    /// `?q=` searches names and emails; `?id=` (repeatable) looks actors up, for labels of
+    /// filters restored from a URL.
     @Sendable func actors(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<ActorResource>> {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
-        try rejectParameters(request, allowed: ["q"])
-        let text = request.uri.queryParameters["q"].map(String.init) ?? ""
-        guard text.count <= DirectorySearch.maximumQueryLength else {
-            throw AuditLogError.invalidField("q", "may be at most \(DirectorySearch.maximumQueryLength) characters")
+        try rejectParameters(request, allowed: ["q", "id"])
+        let text = request.uri.queryParameters.getAll("q")
+        let ids = request.uri.queryParameters.getAll("id").map { String($0) }
+        var errors: [FieldError] = []
+        if text.count > 1 { errors.append(FieldError(field: "q", message: "may be given only once")) }
+        if let text = text.first, text.count > DirectorySearch.maximumQueryLength {
+            errors.append(FieldError(field: "q", message: "may be at most \(DirectorySearch.maximumQueryLength) characters"))
         }
-        let entries = try await service.store.actors(
-            matching: text.trimmingCharacters(in: .whitespaces), limit: DirectorySearch.maximumResults,
-            organizationID: organizationID)
+        if ids.count > EventQuery.maximumValuesPerFilter || ids.contains(where: { $0.isEmpty || $0.count > EventLimits.maximumIDLength }) {
+            errors.append(FieldError(field: "id", message: "takes at most \(EventQuery.maximumValuesPerFilter) ids of 1 to \(EventLimits.maximumIDLength) characters"))
+        }
+        if !text.isEmpty, !ids.isEmpty { errors.append(FieldError(field: "id", message: "cannot be combined with q")) }
+        guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
+        let entries = ids.isEmpty
+            ? try await service.store.actors(
+                matching: (text.first.map { String($0) } ?? "").trimmingCharacters(in: .whitespaces), limit: DirectorySearch.maximumResults,
+                organizationID: organizationID)
+            : try await service.store.actors(withIDs: ids, organizationID: organizationID)
         return JSONResponse(body: ListResource(data: entries.map { ActorResource(actor: $0.actor, lastSeenAt: $0.lastSeenAt) }))
     }
 

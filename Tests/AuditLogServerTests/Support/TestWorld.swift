@@ -78,10 +78,13 @@ struct TestWorld {
     var configuration: ServerConfiguration { ServerConfiguration(bcryptCost: 4) }
 
     /// Runs `body` against the service in Hummingbird's in-process test mode.
-    func withClient<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+    func withClient<Value: Sendable>(
+        configuration: ServerConfiguration? = nil,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
         let clock = self.clock
         let app = buildApplication(
-            configuration: configuration,
+            configuration: configuration ?? self.configuration,
             dependencies: ServerDependencies(store: store, now: { clock.now }),
             logger: Logger(label: "test"))
         return try await app.test(.router, body)

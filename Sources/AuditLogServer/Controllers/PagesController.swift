@@ -1,0 +1,111 @@
+import AuditLogCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The web page: sign-in at `/`, the Audit Logs page of an organization, and the files they
+/// load. Pages are for people, so their errors are pages too (a 403 that says who may look,
+/// a 404), and a visitor without a session is sent to sign in and brought back after.
+struct PagesController: Sendable {
+    let store: any AuditLogStore
+    let authenticator: Authenticator
+    let configuration: ServerConfiguration
+    let templates: PageTemplates
+    let assets: WebAssets
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .get("", use: signIn)
+            .get("organizations/:organization/audit-logs", use: auditLogs)
+            .get("assets/:name", use: asset)
+    }
+
+    @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
+        if let member = try? await authenticator.member(of: request) {
+            if let next { return .redirect(to: next, type: .found) }
+            let memberships = try await store.memberships(memberID: member.id)
+            if let landing = memberships.first(where: { $0.role == .admin }) ?? memberships.first {
+                return .redirect(to: "/organizations/\(landing.organization.id)/audit-logs", type: .found)
+            }
+            return try html(.ok, "message", [
+                "title": "No organization yet",
+                "message": "\(member.email) is not a member of any organization. Ask an organization admin to add you.",
+                "signedIn": true,
+            ])
+        }
+        return try html(.ok, "sign-in", ["next": next ?? ""])
+    }
+
+    @Sendable func auditLogs(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let organizationID = try context.parameters.require("organization")
+        guard let member = try? await authenticator.member(of: request) else {
+            let here = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
+            let encoded = here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+            return .redirect(to: "/?next=\(encoded)", type: .found)
+        }
+        let memberships = try await store.memberships(memberID: member.id)
+        guard let current = memberships.first(where: { $0.organization.id == organizationID }) else {
+            return try html(.notFound, "message", [
+                "title": "Organization not found",
+                "message": "There is no organization \(organizationID) that \(member.email) belongs to.",
+                "signedIn": true, "organizations": switcher(memberships, current: nil), "hasOrganizations": !memberships.isEmpty,
+            ])
+        }
+        guard current.role == .admin else {
+            return try html(.forbidden, "message", [
+                "title": "Only organization admins can view audit logs",
+                "message": "\(member.email) is a member of \(current.organization.name), not an admin. Ask an admin of the organization if you need its audit logs.",
+                "signedIn": true, "organizations": switcher(memberships, current: organizationID), "hasOrganizations": true,
+            ])
+        }
+        var page: [String: Any] = [
+            "organization": ["id": current.organization.id, "name": current.organization.name],
+            "member": ["name": member.name, "email": member.email],
+            "organizations": switcher(memberships, current: organizationID),
+            "hasOrganizations": true, "signedIn": true,
+        ]
+        page["ssoURL"] = configuration.ssoURL.map { Self.link($0, organizationID: organizationID) }
+        page["modelConfigurationURL"] = configuration.modelConfigurationURL.map { Self.link($0, organizationID: organizationID) }
+        return try html(.ok, "audit-logs", page)
+    }
+
+    @Sendable func asset(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let asset = assets.assets[try context.parameters.require("name")] else { throw HTTPError(.notFound) }
+        if request.headers[.ifNoneMatch] == asset.etag {
+            return Response(status: .notModified, headers: [.eTag: asset.etag, .cacheControl: "no-cache"])
+        }
+        return Response(
+            status: .ok, headers: [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache"],
+            body: .init(byteBuffer: asset.bytes))
+    }
+
+    private func html(_ status: HTTPResponse.Status, _ template: String, _ context: [String: Any]) throws -> Response {
+        let body = try templates.render(template, context)
+        return Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    private func switcher(_ memberships: [Membership], current: String?) -> [[String: Any]] {
+        memberships.map {
+            [
+                "id": $0.organization.id, "name": $0.organization.name, "href": "/organizations/\($0.organization.id)/audit-logs",
+                "selected": $0.organization.id == current, "isAdmin": $0.role == .admin,
+            ]
+        }
+    }
+
+    /// An operator's link with `{organization}` filled in.
+    static func link(_ template: String, organizationID: String) -> String {
+        template.replacingOccurrences(of: "{organization}", with: organizationID)
+    }
+
+    /// `next` only when it is a path on this site: never another host (`//evil.test`).
+    static func safeNext(_ next: String?) -> String? {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count <= 2_048,
+            !next.unicodeScalars.contains(where: { $0.value < 0x20 })
+        else { return nil }
+        return next
+    }
+}

@@ -1,0 +1,310 @@
+// The Audit Logs page: the filters, the date range, the table with more rows on scroll, and
+// Export CSV — all through the same JSON API that scripts use.
+import "./session.js";
+import { ApiError, getJSON, request, withQuery } from "./api.js";
+import { appendEventRow } from "./event-table.js";
+import { formatShort, plural, timeZone, toLocalInput } from "./format.js";
+import { MultiSelect } from "./multiselect.js";
+import { DEFAULT_RANGE, RANGES, apiParameters, hasFilters, readViewState, writeViewState } from "./view-state.js";
+
+const organization = document.body.dataset.organization;
+const api = `/api/v1/organizations/${encodeURIComponent(organization)}`;
+const EXPORT_LIMIT = 2500;
+const $ = (id) => document.getElementById(id);
+
+let state = readViewState(location.search);
+let cursor = null;
+let loading = null; // the AbortController of the request under way
+let generation = 0; // bumps on every new view, so late answers of an old one are dropped
+let preview = null;
+
+// ----- Filters
+
+let catalog = [];
+let workspaces = [];
+
+const actionFilter = new MultiSelect($("action-filter"), {
+  label: "Action",
+  searchLabel: "Search actions",
+  load: async (query) => {
+    const needle = query.toLowerCase();
+    return catalog.flatMap((category) => category.actions
+      .filter((action) => !needle || action.name.toLowerCase().includes(needle)
+        || action.description.toLowerCase().includes(needle))
+      .map((action) => ({ value: action.name, label: action.name, sub: action.description, group: category.title })));
+  },
+  onChange: (values) => changeView({ actions: values }),
+});
+
+const actorFilter = new MultiSelect($("actor-filter"), {
+  label: "Actor",
+  searchLabel: "Search by name or email",
+  debounce: 200,
+  load: async (query) => (await getJSON(`${api}/actors`, query ? [["q", query]] : [])).data.map(actorOption),
+  onChange: (values) => changeView({ actors: values }),
+});
+
+const workspaceFilter = new MultiSelect($("workspace-filter"), {
+  label: "Workspace",
+  searchLabel: "Search workspaces",
+  load: async (query) => {
+    const needle = query.toLowerCase();
+    return workspaces
+      .filter((workspace) => !needle || (workspace.name ?? workspace.id).toLowerCase().includes(needle))
+      .map((workspace) => ({ value: workspace.id, label: workspace.name ?? workspace.id, sub: workspace.name ? workspace.id : null }));
+  },
+  onChange: (values) => changeView({ workspaces: values }),
+});
+
+function actorOption(actor) {
+  const kind = actor.type === "api_key" ? "API key" : actor.type === "system" ? "System" : null;
+  return {
+    value: actor.id,
+    label: actor.name ?? actor.email ?? actor.id,
+    sub: [actor.name ? actor.email : null, kind].filter(Boolean).join(" · ") || null,
+  };
+}
+
+/** Puts the filter dropdowns in line with `state`, naming restored actors. */
+async function syncFilters() {
+  actionFilter.setValues(state.actions);
+  workspaceFilter.setValues(state.workspaces);
+  let named = [];
+  if (state.actors.length) {
+    try {
+      named = (await getJSON(`${api}/actors`, state.actors.map((id) => ["id", id]))).data.map(actorOption);
+    } catch {
+      // The labels fall back to ids; the list request will say what is wrong.
+    }
+  }
+  actorFilter.setValues(state.actors, named);
+  $("clear-filters").hidden = !hasFilters(state);
+}
+
+// ----- Date range
+
+const rangeButton = $("date-range-button");
+const rangeMenu = $("date-range-menu");
+
+function rangeLabel() {
+  return state.range === "custom" ? `${formatShort(state.from)} – ${formatShort(state.to)}` : RANGES[state.range].label;
+}
+
+function openRangeMenu() {
+  rangeMenu.hidden = false;
+  rangeButton.setAttribute("aria-expanded", "true");
+  for (const item of rangeMenu.querySelectorAll("[data-range]")) {
+    item.setAttribute("aria-checked", String(item.dataset.range === state.range));
+  }
+  const now = new Date();
+  $("custom-from").value = toLocalInput(state.from ?? new Date(now.getTime() - 7 * 86_400_000));
+  $("custom-to").value = toLocalInput(state.to ?? now);
+  $("custom-range-error").hidden = true;
+  (rangeMenu.querySelector("[aria-checked=true]") ?? rangeMenu.querySelector("[data-range]")).focus();
+}
+
+function closeRangeMenu(returnFocus) {
+  rangeMenu.hidden = true;
+  rangeButton.setAttribute("aria-expanded", "false");
+  if (returnFocus) rangeButton.focus();
+}
+
+rangeButton.addEventListener("click", () => (rangeMenu.hidden ? openRangeMenu() : closeRangeMenu(true)));
+for (const item of rangeMenu.querySelectorAll("[data-range]")) {
+  item.setAttribute("role", "menuitemradio");
+  item.addEventListener("click", () => {
+    closeRangeMenu(true);
+    changeView({ range: item.dataset.range, from: null, to: null });
+  });
+}
+rangeMenu.addEventListener("keydown", (event) => {
+  const items = [...rangeMenu.querySelectorAll("[data-range], input, #apply-custom-range")];
+  const index = items.indexOf(document.activeElement);
+  if (event.key === "Escape") {
+    event.preventDefault();
+    closeRangeMenu(true);
+  } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && document.activeElement.dataset.range) {
+    event.preventDefault();
+    items[Math.max(0, Math.min(items.length - 1, index + (event.key === "ArrowDown" ? 1 : -1)))].focus();
+  }
+});
+$("custom-range").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const from = new Date($("custom-from").value);
+  const to = new Date($("custom-to").value);
+  const error = $("custom-range-error");
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
+    error.textContent = "Choose a start before the end.";
+    error.hidden = false;
+    return;
+  }
+  closeRangeMenu(true);
+  changeView({ range: "custom", from, to });
+});
+document.addEventListener("pointerdown", (event) => {
+  if (!rangeMenu.hidden && !$("date-range").contains(event.target)) closeRangeMenu(false);
+});
+
+// ----- The table
+
+const rows = $("event-rows");
+$("time-zone").textContent = `(${timeZone})`;
+
+function show(part) {
+  for (const id of ["loading", "empty-state", "error-state"]) $(id).hidden = id !== part;
+}
+
+async function loadFirstPage() {
+  const view = ++generation;
+  loading?.abort();
+  cursor = null;
+  rows.replaceChildren();
+  $("load-more").hidden = true;
+  $("result-summary").textContent = "";
+  $("events").setAttribute("aria-busy", "true");
+  show("loading");
+  updateExportNotice(null);
+  await loadPage(view);
+  if (view === generation) refreshPreview(view);
+}
+
+async function loadPage(view) {
+  const controller = new AbortController();
+  loading = controller;
+  const params = apiParameters(state);
+  if (cursor) params.push(["cursor", cursor]);
+  params.push(["limit", cursor ? "100" : "50"]);
+  try {
+    const response = await request(withQuery(`${api}/audit-logs`, params), { signal: controller.signal });
+    const page = await response.json();
+    if (view !== generation) return;
+    for (const event of page.data) appendEventRow(rows, event);
+    cursor = page.next_cursor;
+    const shown = rows.querySelectorAll("tr.event-row").length;
+    show(shown ? null : "empty-state");
+    if (!shown) $("empty-message").textContent = emptyMessage();
+    $("load-more").hidden = !cursor;
+    $("result-summary").textContent = shown
+      ? `Showing ${plural(shown, "event")}${cursor ? ", newest first — scroll or choose Load more for older ones" : ", newest first — that is all of them"}.`
+      : "";
+  } catch (error) {
+    if (error.name === "AbortError" || view !== generation) return;
+    $("error-message").textContent = error instanceof ApiError && error.details.length
+      ? `${error.message} ${error.details.map((detail) => `${detail.field}: ${detail.message}`).join("; ")}`
+      : error.message;
+    show("error-state");
+  } finally {
+    if (loading === controller) loading = null;
+    $("events").setAttribute("aria-busy", "false");
+  }
+}
+
+function emptyMessage() {
+  const range = state.range === "custom" ? "this date range" : RANGES[state.range].label.toLowerCase();
+  return hasFilters(state)
+    ? `No events in ${range} match these filters. Clear them or widen the date range.`
+    : `Nothing was recorded in ${range}. Widen the date range to look further back.`;
+}
+
+function loadMore() {
+  if (!cursor || loading) return;
+  loadPage(generation);
+}
+
+$("load-more").addEventListener("click", loadMore);
+$("retry").addEventListener("click", loadFirstPage);
+new IntersectionObserver((entries) => {
+  if (entries.some((entry) => entry.isIntersecting)) loadMore();
+}, { rootMargin: "400px" }).observe($("scroll-sentinel"));
+
+// ----- Changing the view
+
+function changeView(change, { push = true } = {}) {
+  state = { ...state, ...change };
+  if (push) history.pushState(null, "", location.pathname + writeViewState(state));
+  $("date-range-label").textContent = rangeLabel();
+  $("clear-filters").hidden = !hasFilters(state);
+  loadFirstPage();
+}
+
+function clearFilters() {
+  actionFilter.setValues([]);
+  actorFilter.setValues([]);
+  workspaceFilter.setValues([]);
+  changeView({ actions: [], actors: [], workspaces: [] });
+}
+
+$("clear-filters").addEventListener("click", clearFilters);
+$("empty-clear").addEventListener("click", clearFilters);
+$("empty-widen").addEventListener("click", () => changeView({ range: "90d", from: null, to: null }));
+window.addEventListener("popstate", async () => {
+  state = readViewState(location.search);
+  await syncFilters();
+  changeView({}, { push: false });
+});
+
+// ----- Export
+
+async function refreshPreview(view) {
+  try {
+    const answer = await getJSON(`${api}/audit-logs/export-preview`, apiParameters(state));
+    if (view !== generation) return;
+    preview = answer;
+    updateExportNotice(answer.truncated ? "before" : null);
+  } catch {
+    // The notice is a courtesy; the export itself says whether it was cut.
+  }
+}
+
+function updateExportNotice(when) {
+  const notice = $("export-notice");
+  if (!when) {
+    notice.hidden = true;
+    return;
+  }
+  const limit = (preview?.limit ?? EXPORT_LIMIT).toLocaleString();
+  notice.textContent = when === "before"
+    ? `More than ${limit} events match this view. Export CSV holds the newest ${limit} of them; narrow the filters or the date range to capture everything.`
+    : `The export holds the newest ${limit} of more matching events; narrow the filters or the date range to capture everything.`;
+  notice.hidden = false;
+}
+
+$("export-csv").addEventListener("click", async () => {
+  const button = $("export-csv");
+  button.disabled = true;
+  try {
+    const response = await request(withQuery(`${api}/audit-logs/export.csv`, apiParameters(state)));
+    const truncated = response.headers.get("X-Export-Truncated") === "true";
+    const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "audit-logs.csv";
+    if (truncated) updateExportNotice("after");
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    $("result-summary").textContent = `Exported ${plural(Number(response.headers.get("X-Export-Rows") ?? 0), "event")} to ${name}.`;
+  } catch (error) {
+    $("export-notice").textContent = `The export failed: ${error.message}`;
+    $("export-notice").hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// ----- Start
+
+async function start() {
+  $("date-range-label").textContent = rangeLabel();
+  const [actions, directory] = await Promise.allSettled([getJSON(`${api}/actions`), getJSON(`${api}/workspaces`)]);
+  if (actions.status === "fulfilled") catalog = actions.value.data;
+  if (directory.status === "fulfilled") workspaces = directory.value.data;
+  actionFilter.setValues(state.actions, catalog.flatMap((category) => category.actions.map((action) => ({ value: action.name, label: action.name }))));
+  workspaceFilter.setValues(state.workspaces, workspaces.map((workspace) => ({ value: workspace.id, label: workspace.name ?? workspace.id })));
+  await syncFilters();
+  if (state.range === DEFAULT_RANGE) history.replaceState(null, "", location.pathname + writeViewState(state));
+  loadFirstPage();
+}
+
+start();

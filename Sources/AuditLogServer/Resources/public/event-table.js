@@ -1,0 +1,141 @@
+// The rows of the events table. Every value is set as text, never as HTML: events carry text
+// chosen by whoever acted.
+import { formatTime } from "./format.js";
+
+/** Appends a row for `event` to `body`; clicking it (or its button) shows the whole event. */
+export function appendEventRow(body, event) {
+  const row = document.createElement("tr");
+  row.className = "event-row";
+  row.setAttribute("aria-expanded", "false");
+  row.dataset.eventId = event.id;
+  row.dataset.action = event.action;
+  row.dataset.actorId = event.actor.id;
+  row.dataset.workspaceId = event.workspace?.id ?? "";
+  row.dataset.occurredAt = event.occurred_at;
+
+  const time = cell("Timestamp");
+  const toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "disclose";
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.title = `${event.occurred_at} (UTC)`;
+  const when = document.createElement("time");
+  when.dateTime = event.occurred_at;
+  when.textContent = formatTime(event.occurred_at);
+  toggle.append(when);
+  time.append(toggle);
+
+  const action = cell("Action");
+  const actionName = document.createElement("span");
+  actionName.className = "action-name";
+  actionName.textContent = event.action;
+  action.append(actionName);
+
+  const actor = cell("Actor");
+  const actorName = document.createElement("span");
+  actorName.className = "actor-name";
+  actorName.textContent = event.actor.name ?? event.actor.email ?? event.actor.id;
+  actor.append(actorName);
+  const secondary = event.actor.name ? event.actor.email : null;
+  const kind = event.actor.type === "api_key" ? "API key" : event.actor.type === "system" ? "System" : null;
+  if (secondary || kind) {
+    const sub = document.createElement("span");
+    sub.className = "actor-email";
+    sub.textContent = secondary ?? kind;
+    actor.append(sub);
+  }
+
+  const workspace = cell("Workspace");
+  if (event.workspace) {
+    workspace.textContent = event.workspace.name ?? event.workspace.id;
+  } else {
+    const none = document.createElement("span");
+    none.className = "no-workspace";
+    none.textContent = "—";
+    none.title = "An account-level event";
+    workspace.append(none);
+  }
+
+  const details = cell("Details");
+  details.className = "details";
+  details.textContent = event.details;
+
+  row.append(time, action, actor, workspace, details);
+  const expand = () => toggleDetail(row, toggle, event);
+  row.addEventListener("click", (click) => {
+    if (click.target.closest("button") !== toggle && window.getSelection()?.toString()) return;
+    expand();
+  });
+  toggle.addEventListener("click", (click) => {
+    click.stopPropagation();
+    expand();
+  });
+  body.append(row);
+}
+
+function toggleDetail(row, toggle, event) {
+  const open = row.getAttribute("aria-expanded") === "true";
+  row.setAttribute("aria-expanded", String(!open));
+  toggle.setAttribute("aria-expanded", String(!open));
+  if (open) {
+    row.nextElementSibling?.classList.contains("event-detail") && row.nextElementSibling.remove();
+    return;
+  }
+  const detail = document.createElement("tr");
+  detail.className = "event-detail";
+  const td = document.createElement("td");
+  td.colSpan = 5;
+  const grid = document.createElement("div");
+  grid.className = "detail-grid";
+  grid.append(
+    section("Event", [
+      ["Event ID", code(event.id)],
+      ["Occurred", `${event.occurred_at} UTC`],
+      ["Received", `${event.received_at} UTC`],
+      ["Actor ID", code(event.actor.id)],
+      ["Actor type", event.actor.type],
+      ["Workspace ID", event.workspace ? code(event.workspace.id) : "—"],
+    ]),
+    section("Targets", event.targets.length
+      ? event.targets.map((target) => [target.type, target.name ? `${target.name} (${target.id})` : target.id])
+      : [["", "None"]]),
+    section("Context", [
+      ["IP address", event.context.ip_address ?? "—"],
+      ["User agent", event.context.user_agent ?? "—"],
+    ]),
+    section("Metadata", Object.keys(event.metadata).length
+      ? Object.entries(event.metadata).map(([key, value]) => [key, value === null ? "null" : String(value)])
+      : [["", "None"]]),
+  );
+  td.append(grid);
+  detail.append(td);
+  row.after(detail);
+}
+
+function section(title, pairs) {
+  const wrapper = document.createElement("section");
+  const heading = document.createElement("h4");
+  heading.textContent = title;
+  const list = document.createElement("dl");
+  for (const [term, value] of pairs) {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    if (value instanceof Node) dd.append(value); else dd.textContent = value;
+    list.append(dt, dd);
+  }
+  wrapper.append(heading, list);
+  return wrapper;
+}
+
+function code(text) {
+  const node = document.createElement("code");
+  node.textContent = text;
+  return node;
+}
+
+function cell(label) {
+  const td = document.createElement("td");
+  td.dataset.label = label;
+  return td;
+}

@@ -1,0 +1,218 @@
+"""The Audit Logs page as an organization admin uses it, in headless Chromium.
+
+Every check reads what is on screen and compares it with the JSON API's answer for the same
+view, so the page cannot drift from the API it is built on."""
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import ADMIN, MEMBER
+from pages import (all_events, api, choose_range, filter_count, now, open_filter, parse_time, read_csv, rows,
+                   search_options, session_cookie, sign_in, tick, tick_by_label, wait, wait_for_download, wait_for_new_table,
+                   wait_for_table, table_generation)
+
+ORG = "/api/v1/organizations/acme"
+
+
+def test_an_admin_signs_in_to_the_last_seven_days(page, server, screenshots):
+    sign_in(page, server, *ADMIN)
+    assert page.current_url == server + "/organizations/acme/audit-logs"
+    wait_for_table(page)
+    assert page.find_element(By.ID, "date-range-label").text == "Last 7 days"
+    shown = rows(page)
+    assert len(shown) == 50
+    oldest_allowed = now() - timedelta(days=7, minutes=1)
+    assert all(parse_time(row["occurred_at"]) >= oldest_allowed for row in shown)
+    times = [row["occurred_at"] for row in shown]
+    assert times == sorted(times, reverse=True), "newest first"
+    # The same events as the API's first page of the default view.
+    first_page = api(server, page, f"{ORG}/audit-logs")["data"]
+    assert [row["id"] for row in shown] == [event["id"] for event in first_page]
+    # The tabs of the organization settings, SSO and Model Configuration shown disabled here.
+    tabs = page.find_elements(By.CSS_SELECTOR, "nav.tabs .tab")
+    assert [tab.text for tab in tabs] == ["SSO", "Model Configuration", "Audit Logs"]
+    assert [tab.get_attribute("aria-disabled") for tab in tabs[:2]] == ["true", "true"]
+    page.save_screenshot(str(screenshots / "1-default-view.png"))
+
+
+def test_filters_by_an_action_found_through_the_search_box(page, server, screenshots):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    search = search_options(page, "action", "asset")
+    groups = [group.text for group in page.find_elements(By.CSS_SELECTOR, "#action-filter .menu-group")]
+    assert groups == ["ASSET EVENTS"], groups
+    page.save_screenshot(str(screenshots / "2-action-dropdown.png"))
+    search.send_keys(Keys.ESCAPE)
+    tick(page, "action", "AssetDel", "AssetDeleted")
+    shown = rows(page)
+    assert shown and all(row["action"] == "AssetDeleted" for row in shown)
+    assert filter_count(page, "action") == 1
+    assert "action=AssetDeleted" in page.current_url
+
+
+def test_filters_by_an_actor_found_by_email_and_a_workspace(page, server, screenshots):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    grace = tick_by_label(page, "actor", "grace.hopper@", "Grace Hopper")
+    shown = rows(page)
+    assert shown and all(row["actor"] == grace and row["cells"][2].startswith("Grace Hopper") for row in shown)
+    # The chosen actor stays listed while the search looks for someone else.
+    search = open_filter(page, "actor")
+    search.clear()
+    search.send_keys("zzz-nobody")
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, f"#actor-filter input[value='{grace}']:checked"))
+    search.send_keys(Keys.ESCAPE)
+    choose_range(page, "Last 90 days")
+    tick_by_label(page, "workspace", "Market", "Marketing")
+    shown = rows(page)
+    assert shown and all(row["actor"] == grace and row["workspace"] == "ws_marketing" for row in shown)
+    expected = all_events(server, page, "acme", [
+        ("actor", grace), ("workspace", "ws_marketing"), ("from", (now() - timedelta(days=90)).isoformat())])
+    assert [row["id"] for row in shown] == [event["id"] for event in expected][:len(shown)]
+    page.save_screenshot(str(screenshots / "3-filtered-view.png"))
+
+
+def test_the_date_range_changes_the_rows(page, server):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    choose_range(page, "Last 24 hours")
+    assert page.find_element(By.ID, "date-range-label").text == "Last 24 hours"
+    day_ago = now() - timedelta(hours=24, minutes=1)
+    assert all(parse_time(row["occurred_at"]) >= day_ago for row in rows(page))
+    assert "range=24h" in page.current_url
+
+
+def test_a_reload_keeps_every_filter(page, server):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    tick(page, "action", "UserLogin", "UserLogin")
+    tick(page, "action", "SSOLogin", "SSOLogin")
+    tick(page, "workspace", "", "ws_marketing")
+    choose_range(page, "Last 30 days")
+    before = rows(page)
+    url = page.current_url
+    page.refresh()
+    wait_for_table(page)
+    assert page.current_url == url
+    assert filter_count(page, "action") == 2
+    assert filter_count(page, "workspace") == 1
+    assert page.find_element(By.ID, "date-range-label").text == "Last 30 days"
+    assert [row["id"] for row in rows(page)] == [row["id"] for row in before]
+
+
+def test_more_rows_load_without_repeats(page, server):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    page.find_element(By.ID, "load-more").click()
+    wait(page, lambda d: len(rows(d)) > 50, message="Load more did not add rows")
+    page.execute_script("document.getElementById('scroll-sentinel').scrollIntoView()")
+    wait(page, lambda d: len(rows(d)) > 150, message="scrolling did not add rows")
+    ids = [row["id"] for row in rows(page)]
+    assert len(ids) == len(set(ids))
+    times = [row["occurred_at"] for row in rows(page)]
+    assert times == sorted(times, reverse=True)
+
+
+def test_a_row_opens_to_show_the_whole_event(page, server, screenshots):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    first = page.find_element(By.CSS_SELECTOR, "tr.event-row")
+    event_id = first.get_attribute("data-event-id")
+    first.find_element(By.CSS_SELECTOR, "button.disclose").click()
+    detail = page.find_element(By.CSS_SELECTOR, "tr.event-detail")
+    assert event_id in detail.text
+    assert "context" in detail.text.lower() and "ip address" in detail.text.lower()
+    assert first.get_attribute("aria-expanded") == "true"
+    page.save_screenshot(str(screenshots / "4-expanded-row.png"))
+    first.find_element(By.CSS_SELECTOR, "button.disclose").click()
+    assert not page.find_elements(By.CSS_SELECTOR, "tr.event-detail")
+
+
+def test_export_downloads_exactly_the_views_events(page, server, downloads):
+    sign_in(page, server, *ADMIN)
+    start, end = now() - timedelta(days=30), now() + timedelta(hours=1)
+    view = f"?action=AssetDeleted&action=MemberInvited&range=custom&from={start.isoformat()}&to={end.isoformat()}"
+    page.get(server + "/organizations/acme/audit-logs" + view.replace("+00:00", "Z"))
+    wait_for_table(page)
+    started = time.time() - 1
+    page.find_element(By.ID, "export-csv").click()
+    table = read_csv(wait_for_download(downloads, started))
+    assert table[0][:5] == ["Timestamp", "Action", "Actor", "Workspace", "Details"]
+    expected = all_events(server, page, "acme", [
+        ("action", "AssetDeleted"), ("action", "MemberInvited"),
+        ("from", start.isoformat()), ("to", end.isoformat())])
+    assert 0 < len(expected) < 2500
+    assert [line[8] for line in table[1:]] == [event["id"] for event in expected]
+    for line, event in zip(table[1:], expected):
+        assert line[0] == event["occurred_at"]
+        assert line[1] == event["action"]
+        assert line[4] == event["details"]
+    assert page.find_element(By.ID, "export-notice").is_displayed() is False
+
+
+def test_a_view_of_more_than_2500_events_says_the_export_is_cut(page, server, downloads):
+    sign_in(page, server, *ADMIN)
+    page.get(server + "/organizations/acme/audit-logs?range=90d")
+    wait_for_table(page)
+    notice = page.find_element(By.ID, "export-notice")
+    wait(page, lambda d: notice.is_displayed(), message="no notice before the export")
+    assert "newest 2,500" in notice.text and "narrow the filters or the date range" in notice.text
+    started = time.time() - 1
+    page.find_element(By.ID, "export-csv").click()
+    table = read_csv(wait_for_download(downloads, started))
+    assert len(table) == 2501
+    wait(page, lambda d: "The export holds the newest 2,500" in notice.text, message="no notice after the export")
+
+
+def test_a_member_who_is_not_an_admin_gets_the_403_page(page, server):
+    sign_in(page, server, *MEMBER)
+    assert page.find_element(By.TAG_NAME, "h1").text == "Only organization admins can view audit logs"
+    assert not page.find_elements(By.CSS_SELECTOR, "tr.event-row")
+    request = urllib.request.Request(server + "/organizations/acme/audit-logs",
+                                     headers={"Cookie": "auditlogs_session=" + session_cookie(page)})
+    try:
+        urllib.request.urlopen(request)
+        raise AssertionError("the page answered 2xx to a member")
+    except urllib.error.HTTPError as error:
+        assert error.code == 403
+
+
+def test_the_filters_work_from_the_keyboard(page, server):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    button = page.find_element(By.CSS_SELECTOR, "#action-filter .select-button")
+    button.send_keys(Keys.ENTER)
+    search = page.switch_to.active_element
+    assert search.get_attribute("type") == "search"
+    search.send_keys("PasswordChanged")
+    wait(page, lambda d: d.find_element(By.CSS_SELECTOR, "#action-filter .menu-options").get_attribute("aria-busy") == "false")
+    table_generation(page)
+    search.send_keys(Keys.ARROW_DOWN)
+    page.switch_to.active_element.send_keys(Keys.SPACE)
+    wait_for_new_table(page)
+    assert all(row["action"] == "PasswordChanged" for row in rows(page))
+    page.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert page.switch_to.active_element == button
+    assert button.get_attribute("aria-expanded") == "false"
+
+
+def test_an_empty_view_says_what_to_do(page, server):
+    sign_in(page, server, *ADMIN)
+    page.get(server + "/organizations/acme/audit-logs?range=custom&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z")
+    wait_for_table(page)
+    empty = page.find_element(By.ID, "empty-state")
+    assert empty.is_displayed() and "widen the date range" in empty.text.lower()
+
+
+def test_a_narrow_window_keeps_the_page_usable(page, server, screenshots):
+    sign_in(page, server, *ADMIN)
+    page.set_window_size(420, 860)
+    wait_for_table(page)
+    overflow = page.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert page.find_element(By.ID, "export-csv").is_displayed()
+    page.save_screenshot(str(screenshots / "5-narrow-window.png"))
