@@ -37,6 +37,12 @@ public enum DemoLoader {
                 members.append(member)
                 people.append((demo.organization, person))
             }
+            for guest in demo.guests {
+                guard let member = try await store.member(email: guest.email)?.member,
+                    try await store.role(memberID: member.id, organizationID: organizationID) == nil
+                else { continue }
+                try await store.setRole(guest.role, memberID: member.id, organizationID: organizationID)
+            }
             let events = DemoData.events(for: demo, members: members, now: now)
             // A complete earlier load is recognised without sending everything again.
             if try await store.latestSequence(organizationID: organizationID) >= events.count { continue }

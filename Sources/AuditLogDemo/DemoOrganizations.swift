@@ -15,6 +15,9 @@ public struct DemoOrganization: Sendable {
     /// Non-human actors: API keys and the platform's own automation.
     public var machines: [Actor]
     public var domain: String
+    /// People of other demo organizations who also belong here (by email), with their role
+    /// here: so that the organization switcher has something to switch between.
+    public var guests: [(email: String, role: Role)] = []
     /// Average events on a weekday.
     var eventsPerWeekday: Int
     var seed: UInt64
@@ -69,7 +72,7 @@ extension DemoData {
                 Actor(id: "key_export_bot", type: .apiKey, name: "Export bot"),
                 Actor(id: "system", type: .system, name: "Platform automation"),
             ],
-            domain: "globex.test", eventsPerWeekday: 28, seed: 0x610B),
+            domain: "globex.test", guests: [("ada.lovelace@acme.test", .admin)], eventsPerWeekday: 28, seed: 0x610B),
         DemoOrganization(
             organization: Organization(id: "initech", name: "Initech"),
             people: people(domain: "initech.test", names: [
@@ -80,7 +83,7 @@ extension DemoData {
                 WorkspaceReference(id: "ws_design", name: "Design"),
             ],
             machines: [Actor(id: "system", type: .system, name: "Platform automation")],
-            domain: "initech.test", eventsPerWeekday: 12, seed: 0x1417),
+            domain: "initech.test", guests: [("ada.lovelace@acme.test", .member)], eventsPerWeekday: 12, seed: 0x1417),
     ]
 
     /// People with emails made from their names; the first `admins` are admins.

@@ -60,6 +60,10 @@ import Testing
             let offset = try await client.get(
                 "\(Self.list)?from=2026-11-20T01:00:00%2B01:00&to=2026-11-21T01:00:00%2B01:00", token: world.acmeAdminToken)
             #expect(try ids(offset) == ["before_to", "at_from"])
+            // Typed unencoded, the "+" of an offset arrives as a space; it still means +01:00.
+            let typed = try await client.get(
+                "\(Self.list)?from=2026-11-20T01:00:00+01:00&to=2026-11-21T01:00:00+01:00", token: world.acmeAdminToken)
+            #expect(try ids(typed) == ["before_to", "at_from"])
         }
     }
 
@@ -139,6 +143,9 @@ import Testing
         try await world.withClient { client in
             let byName = try await client.get("/api/v1/organizations/acme/actors?q=JOSE", token: world.acmeAdminToken)
             #expect(try ids(byName) == ["u1"])
+            // As browsers encode a form: "+" for a space.
+            let withSpace = try await client.get("/api/v1/organizations/acme/actors?q=grace+hopper", token: world.acmeAdminToken)
+            #expect(try ids(withSpace) == ["u2"])
             let byEmail = try await client.get("/api/v1/organizations/acme/actors?q=u2%40acme", token: world.acmeAdminToken)
             #expect(try ids(byEmail) == ["u2"])
             let all = try await client.get("/api/v1/organizations/acme/actors", token: world.acmeAdminToken)

@@ -33,7 +33,8 @@ import Testing
             #expect(response.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(response.text.contains("<script>alert") == false)
             // Both organizations are in the switcher, the current one selected.
-            #expect(response.text.contains("<option value=\"/organizations/acme/audit-logs\">Acme Studios</option>"))
+            #expect(response.text.contains("<a href=\"/organizations/acme/audit-logs\">Acme Studios</a>"))
+            #expect(response.text.contains("<a href=\"/organizations/evil/audit-logs\" aria-current=\"page\">"))
             #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'") == true)
         }
     }

@@ -1,6 +1,7 @@
 import AuditLogCore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct SessionTests {
@@ -79,6 +80,58 @@ import Testing
             let after = try await client.get("/api/v1/organizations/acme/audit-logs", token: world.acmeAdminToken)
             #expect(after.status == .ok)
         }
+    }
+
+    @Test func aSignInThatIsNotJSONIsRefusedSoOtherSitesCannotPostOne() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let form = try await client.execute(
+                uri: Self.signIn, method: .post, headers: [.contentType: "text/plain"],
+                body: ByteBuffer(string: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#))
+            #expect(form.status == .badRequest)
+            #expect(form.errorCode == "unsupported_content_type")
+            #expect(form.headers[.setCookie] == nil)
+        }
+    }
+
+    @Test func theCookieDoesNotCountForRequestsOtherSitesMake() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.post(
+                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let cookie: HTTPFields = [.cookie: "auditlogs_session=\(try #require(try response.json["token"]?.stringValue))"]
+            var image = cookie
+            image[HTTPField.Name("Sec-Fetch-Site")!] = "same-site"
+            image[HTTPField.Name("Sec-Fetch-Mode")!] = "no-cors"
+            let forged = try await client.get("/api/v1/organizations/acme/audit-logs/export.csv", token: nil, headers: image)
+            #expect(forged.status == .unauthorized)
+            var own = cookie
+            own[HTTPField.Name("Sec-Fetch-Site")!] = "same-origin"
+            own[HTTPField.Name("Sec-Fetch-Mode")!] = "cors"
+            #expect(try await client.get("/api/v1/organizations/acme/audit-logs", token: nil, headers: own).status == .ok)
+            var link = cookie
+            link[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
+            link[HTTPField.Name("Sec-Fetch-Mode")!] = "navigate"
+            #expect(try await client.get("/organizations/acme/audit-logs", token: nil, headers: link).status == .ok)
+        }
+        // The refused export was not recorded.
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
+    }
+
+    @Test func parallelGuessesCannotSlipPastTheLimit() async throws {
+        let world = try await TestWorld.make()
+        let statuses = try await world.withClient { client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<30 {
+                    group.addTask {
+                        try await client.post(Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "guess-guess"}"#).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+        }
+        #expect(statuses.count { $0 == .unauthorized } == 10)
+        #expect(statuses.count { $0 == .tooManyRequests } == 20)
     }
 
     @Test func sessionsExpire() async throws {

@@ -63,7 +63,8 @@ public struct EventQuery: Sendable, Hashable {
                     workspaces.append(value)
                 }
             case "from", "to":
-                guard let time = Timestamp(rfc3339: value) else {
+                // A "+01:00" offset typed into a URL unencoded arrives as " 01:00".
+                guard let time = Timestamp(rfc3339: value) ?? Timestamp(rfc3339: value.replacingOccurrences(of: " ", with: "+")) else {
                     errors.append(FieldError(field: name, message: "must be an RFC 3339 time such as 2026-11-27T00:00:00Z"))
                     continue
                 }

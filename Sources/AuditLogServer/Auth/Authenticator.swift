@@ -1,4 +1,5 @@
 import AuditLogCore
+import HTTPTypes
 import Hummingbird
 
 /// Works out who is calling and whether they may do what they ask.
@@ -22,10 +23,22 @@ struct Authenticator: Sendable {
             }
             return String(parts[1]).trimmingCharacters(in: .whitespaces)
         }
-        if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty, cookie.count <= 128 {
+        if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty, cookie.count <= 128,
+            !Self.isCrossSiteSubresource(request)
+        {
             return cookie
         }
         return nil
+    }
+
+    /// True for a request another site made the browser send — an `<img src>` of the export, a
+    /// fetch — rather than a navigation: the session cookie does not count for it, so no other
+    /// site (not even a sibling subdomain, which SameSite allows) can export in an admin's name.
+    static func isCrossSiteSubresource(_ request: Request) -> Bool {
+        guard let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(),
+            site == "cross-site" || site == "same-site"
+        else { return false }
+        return request.headers[HTTPField.Name("Sec-Fetch-Mode")!]?.lowercased() != "navigate"
     }
 
     /// The principal behind the request's credentials; 401 without valid ones.

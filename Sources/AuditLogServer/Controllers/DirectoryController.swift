@@ -42,8 +42,8 @@ struct DirectoryController: Sendable {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
         try rejectParameters(request, allowed: ["q", "id"])
-        let text = request.uri.queryParameters.getAll("q")
-        let ids = request.uri.queryParameters.getAll("id").map { String($0) }
+        let text = request.queryValues("q")
+        let ids = request.queryValues("id")
         var errors: [FieldError] = []
         if text.count > 1 { errors.append(FieldError(field: "q", message: "may be given only once")) }
         if let text = text.first, text.count > DirectorySearch.maximumQueryLength {
@@ -56,7 +56,7 @@ struct DirectoryController: Sendable {
         guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
         let entries = ids.isEmpty
             ? try await service.store.actors(
-                matching: (text.first.map { String($0) } ?? "").trimmingCharacters(in: .whitespaces), limit: DirectorySearch.maximumResults,
+                matching: (text.first ?? "").trimmingCharacters(in: .whitespaces), limit: DirectorySearch.maximumResults,
                 organizationID: organizationID)
             : try await service.store.actors(withIDs: ids, organizationID: organizationID)
         return JSONResponse(body: ListResource(data: entries.map { ActorResource(actor: $0.actor, lastSeenAt: $0.lastSeenAt) }))

@@ -21,7 +21,7 @@ struct PagesController: Sendable {
     }
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
+        let next = Self.safeNext(request.queryValues("next").first)
         if let member = try? await authenticator.member(of: request) {
             if let next { return .redirect(to: next, type: .found) }
             let memberships = try await store.memberships(memberID: member.id)
@@ -50,6 +50,7 @@ struct PagesController: Sendable {
                 "title": "Organization not found",
                 "message": "There is no organization \(organizationID) that \(member.email) belongs to.",
                 "signedIn": true, "organizations": switcher(memberships, current: nil), "hasOrganizations": !memberships.isEmpty,
+                "switcherLabel": "Your organizations",
             ])
         }
         guard current.role == .admin else {
@@ -57,13 +58,14 @@ struct PagesController: Sendable {
                 "title": "Only organization admins can view audit logs",
                 "message": "\(member.email) is a member of \(current.organization.name), not an admin. Ask an admin of the organization if you need its audit logs.",
                 "signedIn": true, "organizations": switcher(memberships, current: organizationID), "hasOrganizations": true,
+                "switcherLabel": current.organization.name,
             ])
         }
         var page: [String: Any] = [
             "organization": ["id": current.organization.id, "name": current.organization.name],
             "member": ["name": member.name, "email": member.email],
             "organizations": switcher(memberships, current: organizationID),
-            "hasOrganizations": true, "signedIn": true,
+            "hasOrganizations": true, "signedIn": true, "switcherLabel": current.organization.name,
         ]
         page["ssoURL"] = configuration.ssoURL.map { Self.link($0, organizationID: organizationID) }
         page["modelConfigurationURL"] = configuration.modelConfigurationURL.map { Self.link($0, organizationID: organizationID) }

@@ -47,19 +47,23 @@ struct SessionsController: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // JSON only: a cross-site HTML form can post text/plain but not application/json, so
+        // this keeps other sites from signing a visitor in as someone else.
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw AuditLogError(.malformed, code: "unsupported_content_type", message: "Send the sign-in as application/json.")
+        }
         let body = try await request.body.collect(upTo: 16 * 1024)
         let (email, password) = try Self.credentials(from: body.readableBytesView)
         let time = now()
-        if let wait = await throttle.retryAfter(email, now: time) {
+        if let wait = await throttle.begin(email, now: time) {
             throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(wait)],
-                            message: "Too many failed sign-ins for this email; try again in \(wait) seconds.")
+                            message: "Too many sign-in attempts for this email; try again in \(wait) seconds.")
         }
         let found = try await store.member(email: email)
         guard try await passwords.verify(password, against: found?.passwordHash), let member = found?.member else {
-            await throttle.recordFailure(email, now: time)
             throw AuditLogError(.unauthenticated, code: "invalid_credentials", message: "The email or password is incorrect.")
         }
-        await throttle.reset(email)
+        await throttle.succeeded(email)
         let token = Secret.generate(.session)
         let expiresAt = time.adding(milliseconds: configuration.sessionLifetimeSeconds * 1000)
         try await store.createMemberToken(

@@ -21,7 +21,8 @@ export async function request(path, options = {}) {
   let response;
   try {
     response = await fetch(path, { credentials: "same-origin", ...options });
-  } catch {
+  } catch (failure) {
+    if (failure.name === "AbortError") throw failure;
     throw new ApiError(0, "network", "The server could not be reached. Check your connection and try again.");
   }
   if (response.ok) return response;

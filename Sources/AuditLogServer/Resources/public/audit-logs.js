@@ -17,6 +17,7 @@ let cursor = null;
 let loading = null; // the AbortController of the request under way
 let generation = 0; // bumps on every new view, so late answers of an old one are dropped
 let preview = null;
+let viewParameters = []; // the API query of the view on screen, fixed when it loaded
 
 // ----- Filters
 
@@ -98,7 +99,8 @@ function openRangeMenu() {
   }
   const now = new Date();
   $("custom-from").value = toLocalInput(state.from ?? new Date(now.getTime() - 7 * 86_400_000));
-  $("custom-to").value = toLocalInput(state.to ?? now);
+  // Up to the next whole minute, so the minute under way is part of the range.
+  $("custom-to").value = toLocalInput(state.to ?? new Date(Math.ceil(now.getTime() / 60_000) * 60_000));
   $("custom-range-error").hidden = true;
   (rangeMenu.querySelector("[aria-checked=true]") ?? rangeMenu.querySelector("[data-range]")).focus();
 }
@@ -144,6 +146,9 @@ $("custom-range").addEventListener("submit", (event) => {
 document.addEventListener("pointerdown", (event) => {
   if (!rangeMenu.hidden && !$("date-range").contains(event.target)) closeRangeMenu(false);
 });
+$("date-range").addEventListener("focusout", (event) => {
+  if (!rangeMenu.hidden && event.relatedTarget && !$("date-range").contains(event.relatedTarget)) closeRangeMenu(false);
+});
 
 // ----- The table
 
@@ -157,7 +162,11 @@ function show(part) {
 async function loadFirstPage() {
   const view = ++generation;
   loading?.abort();
+  loading = null;
   cursor = null;
+  // "Last 7 days" means the 7 days before now, once: later pages, the preview and the export
+  // use the same window, however long the page stays open.
+  viewParameters = apiParameters(state);
   rows.replaceChildren();
   $("load-more").hidden = true;
   $("result-summary").textContent = "";
@@ -171,7 +180,8 @@ async function loadFirstPage() {
 async function loadPage(view) {
   const controller = new AbortController();
   loading = controller;
-  const params = apiParameters(state);
+  const more = cursor !== null;
+  const params = [...viewParameters];
   if (cursor) params.push(["cursor", cursor]);
   params.push(["limit", cursor ? "100" : "50"]);
   try {
@@ -182,20 +192,37 @@ async function loadPage(view) {
     cursor = page.next_cursor;
     const shown = rows.querySelectorAll("tr.event-row").length;
     show(shown ? null : "empty-state");
-    if (!shown) $("empty-message").textContent = emptyMessage();
+    if (!shown) {
+      $("empty-message").textContent = emptyMessage();
+      $("empty-clear").hidden = !hasFilters(state);
+      $("empty-widen").hidden = state.range === "90d";
+    }
     $("load-more").hidden = !cursor;
     $("result-summary").textContent = shown
       ? `Showing ${plural(shown, "event")}${cursor ? ", newest first — scroll or choose Load more for older ones" : ", newest first — that is all of them"}.`
       : "";
   } catch (error) {
     if (error.name === "AbortError" || view !== generation) return;
-    $("error-message").textContent = error instanceof ApiError && error.details.length
+    const message = error instanceof ApiError && error.details.length
       ? `${error.message} ${error.details.map((detail) => `${detail.field}: ${detail.message}`).join("; ")}`
       : error.message;
-    show("error-state");
+    if (more) {
+      // Keep the rows already read; Load more tries the same page again.
+      $("result-summary").textContent = `Older events could not be loaded: ${message}`;
+      $("load-more").hidden = false;
+    } else {
+      $("error-message").textContent = message;
+      show("error-state");
+    }
   } finally {
-    if (loading === controller) loading = null;
-    $("events").setAttribute("aria-busy", "false");
+    if (loading === controller) {
+      loading = null;
+      $("events").setAttribute("aria-busy", "false");
+      // The sentinel may still be in view on a tall screen: observe it afresh so that the
+      // next page follows.
+      sentinelObserver.unobserve($("scroll-sentinel"));
+      sentinelObserver.observe($("scroll-sentinel"));
+    }
   }
 }
 
@@ -213,15 +240,18 @@ function loadMore() {
 
 $("load-more").addEventListener("click", loadMore);
 $("retry").addEventListener("click", loadFirstPage);
-new IntersectionObserver((entries) => {
+const sentinelObserver = new IntersectionObserver((entries) => {
   if (entries.some((entry) => entry.isIntersecting)) loadMore();
-}, { rootMargin: "400px" }).observe($("scroll-sentinel"));
+}, { rootMargin: "400px" });
+sentinelObserver.observe($("scroll-sentinel"));
 
 // ----- Changing the view
 
-function changeView(change, { push = true } = {}) {
+function changeView(change, { record = true } = {}) {
   state = { ...state, ...change };
-  if (push) history.pushState(null, "", location.pathname + writeViewState(state));
+  // The URL follows the view so that it can be reloaded and shared; replaced rather than
+  // pushed, so that Back leaves the page instead of unticking boxes one by one.
+  if (record) history.replaceState(null, "", location.pathname + writeViewState(state));
   $("date-range-label").textContent = rangeLabel();
   $("clear-filters").hidden = !hasFilters(state);
   loadFirstPage();
@@ -240,14 +270,14 @@ $("empty-widen").addEventListener("click", () => changeView({ range: "90d", from
 window.addEventListener("popstate", async () => {
   state = readViewState(location.search);
   await syncFilters();
-  changeView({}, { push: false });
+  changeView({}, { record: false });
 });
 
 // ----- Export
 
 async function refreshPreview(view) {
   try {
-    const answer = await getJSON(`${api}/audit-logs/export-preview`, apiParameters(state));
+    const answer = await getJSON(`${api}/audit-logs/export-preview`, viewParameters);
     if (view !== generation) return;
     preview = answer;
     updateExportNotice(answer.truncated ? "before" : null);
@@ -271,20 +301,27 @@ function updateExportNotice(when) {
 
 $("export-csv").addEventListener("click", async () => {
   const button = $("export-csv");
+  const view = generation;
   button.disabled = true;
   try {
-    const response = await request(withQuery(`${api}/audit-logs/export.csv`, apiParameters(state)));
+    const response = await request(withQuery(`${api}/audit-logs/export.csv`, viewParameters));
     const truncated = response.headers.get("X-Export-Truncated") === "true";
     const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "audit-logs.csv";
-    if (truncated) updateExportNotice("after");
+    // Said as soon as the headers arrive, before the file is saved, even if the preview had
+    // not answered yet.
+    if (truncated && view === generation) updateExportNotice("before");
+    const file = await response.blob();
+    if (view === generation) updateExportNotice(truncated ? "after" : null);
     const link = document.createElement("a");
-    link.href = URL.createObjectURL(await response.blob());
+    link.href = URL.createObjectURL(file);
     link.download = name;
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-    $("result-summary").textContent = `Exported ${plural(Number(response.headers.get("X-Export-Rows") ?? 0), "event")} to ${name}.`;
+    if (view === generation) {
+      $("result-summary").textContent = `Exported ${plural(Number(response.headers.get("X-Export-Rows") ?? 0), "event")} to ${name}.`;
+    }
   } catch (error) {
     $("export-notice").textContent = `The export failed: ${error.message}`;
     $("export-notice").hidden = false;

@@ -6,6 +6,9 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
 const shortDateTime = new Intl.DateTimeFormat(undefined, {
   month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
 });
+const shortDateTimeWithYear = new Intl.DateTimeFormat(undefined, {
+  year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+});
 
 export const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "local time";
 
@@ -13,8 +16,9 @@ export function formatTime(iso) {
   return dateTime.format(new Date(iso));
 }
 
+/** A short date and time; with the year when it is not this year's. */
 export function formatShort(date) {
-  return shortDateTime.format(date);
+  return (date.getFullYear() === new Date().getFullYear() ? shortDateTime : shortDateTimeWithYear).format(date);
 }
 
 /** The value of a `datetime-local` input for `date`, in the viewer's time zone. */

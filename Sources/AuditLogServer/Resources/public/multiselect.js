@@ -23,7 +23,7 @@ export class MultiSelect {
     const id = `multiselect-${nextId++}`;
 
     this.button = element("button", "select-button", {
-      type: "button", "aria-haspopup": "true", "aria-expanded": "false", "aria-controls": `${id}-menu`,
+      type: "button", "aria-haspopup": "dialog", "aria-expanded": "false", "aria-controls": `${id}-menu`,
     });
     this.menu = element("div", "menu", { id: `${id}-menu`, role: "group", "aria-label": `${label} filter` });
     this.menu.hidden = true;
@@ -129,10 +129,11 @@ export class MultiSelect {
     text.textContent = this.label;
     this.button.append(text);
     if (this.values.length) {
-      const count = element("span", "count");
+      const count = element("span", "count", { "aria-hidden": "true" });
       count.textContent = String(this.values.length);
-      count.setAttribute("aria-label", `${this.values.length} selected`);
-      this.button.append(count);
+      const spoken = element("span", "visually-hidden");
+      spoken.textContent = `, ${this.values.length} selected`;
+      this.button.append(count, spoken);
     }
     const chevron = element("span", "chevron", { "aria-hidden": "true" });
     chevron.textContent = "▾";

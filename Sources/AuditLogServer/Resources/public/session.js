@@ -6,11 +6,11 @@ for (const button of document.querySelectorAll("[data-sign-out]")) {
     button.disabled = true;
     try {
       await request("/api/v1/sessions/current", { method: "DELETE" });
-    } finally {
       location.assign("/");
+    } catch {
+      // Still signed in: going to / would bring the visitor straight back.
+      button.textContent = "Sign out failed — try again";
+      button.disabled = false;
     }
   });
 }
-
-const switcher = document.getElementById("organization-switcher");
-switcher?.addEventListener("change", () => location.assign(switcher.value));

@@ -26,7 +26,7 @@ export function readViewState(search) {
   const to = parseTime(params.get("to"));
   if (range === "custom" && from && to && from < to) {
     Object.assign(state, { range: "custom", from, to });
-  } else if (range in RANGES) {
+  } else if (Object.hasOwn(RANGES, range)) {
     state.range = range;
   }
   return state;
