@@ -1,13 +1,13 @@
-/// SplitMix64: a small deterministic generator, so the same seed gives the same demo data
-/// (and the same event ids) on every run and machine.
-struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: a small deterministic generator. The same seed gives the same demo data (and
+/// the same event ids) on every run and machine, and a failing randomized test can be replayed.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         self.state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,7 +16,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     /// One of `choices`, each as likely as its weight.
-    mutating func weighted<T>(_ choices: [(T, Int)]) -> T {
+    public mutating func weighted<T>(_ choices: [(T, Int)]) -> T {
         let total = choices.reduce(0) { $0 + $1.1 }
         var pick = Int.random(in: 0..<total, using: &self)
         for (value, weight) in choices {
@@ -26,11 +26,11 @@ struct SeededGenerator: RandomNumberGenerator {
         return choices[choices.count - 1].0
     }
 
-    mutating func pick<T>(_ values: [T]) -> T {
+    public mutating func pick<T>(_ values: [T]) -> T {
         values[Int.random(in: 0..<values.count, using: &self)]
     }
 
-    mutating func chance(_ probability: Double) -> Bool {
+    public mutating func chance(_ probability: Double) -> Bool {
         Double.random(in: 0..<1, using: &self) < probability
     }
 }
