@@ -53,23 +53,25 @@ public enum DemoData {
         return Int64(hour * 3_600_000)
     }
 
-    /// How common each action is, per ten thousand events.
-    static let actionWeights: [(String, Int)] = [
-        ("GenerationCreated", 3000), ("AssetCreated", 900), ("AssetUpdated", 700), ("AssetDownloaded", 800),
-        ("AssetShared", 300), ("AssetUnshared", 80), ("AssetDeleted", 200), ("SessionShared", 120),
-        ("SessionUnshared", 40), ("VideoProjectShared", 100), ("VideoProjectUnshared", 30),
-        ("UserLogin", 1200), ("SSOLogin", 600), ("PasswordChanged", 30), ("EmailChangeRequested", 15),
-        ("EmailChanged", 12), ("AccountLinkCreated", 25), ("AccountLinkDeleted", 8), ("PermissionGranted", 80),
-        ("PermissionRevoked", 35), ("PermissionUpdated", 45), ("PermissionAccepted", 40), ("SSOConfigCreated", 2),
-        ("SSODomainRegistrationCloned", 2), ("SSOUserAutoAddedToTeam", 35), ("SSOUserProvisioned", 35),
-        ("UserAccountDeleted", 6), ("UserRegistered", 25), ("InviteAccepted", 50), ("InviteLinkToggled", 12),
-        ("MemberInvited", 70), ("MemberRemoved", 20), ("MemberRoleChanged", 30), ("UserGroupCreated", 20),
-        ("UserGroupDeleted", 6), ("UserGroupMemberAdded", 50), ("UserGroupMemberRemoved", 15),
-        ("CreditsTransferred", 30), ("MeteredBillingConfigUpdated", 4), ("MeteredBillingRefillTriggered", 20),
-        ("MeteredBillingRetryTriggered", 5), ("SeatsTransferred", 12), ("SubscriptionCancelled", 2),
-        ("OrganizationDisabledModelsUpdated", 4), ("OrganizationSettingsUpdated", 10), ("TeamSettingsUpdated", 20),
-        ("WorkspaceCountryLockUpdated", 4), ("WorkspaceCreated", 4), ("WorkspaceDeleted", 2),
-        ("WorkspaceTagAssigned", 12), ("WorkspaceTagCreated", 5), ("WorkspaceTagDeleted", 3),
-        ("WorkspaceTagUnassigned", 6), ("WorkspaceTagUpdated", 4),
+    /// How common the everyday actions are, per ten thousand events; every other action of the
+    /// catalog gets `rareWeight`, so an action added to the catalog shows up in the demo too.
+    static let commonWeights: [String: Int] = [
+        "GenerationCreated": 3000, "AssetCreated": 900, "AssetUpdated": 700, "AssetDownloaded": 800,
+        "AssetShared": 300, "AssetUnshared": 80, "AssetDeleted": 200, "SessionShared": 120, "SessionUnshared": 40,
+        "VideoProjectShared": 100, "VideoProjectUnshared": 30, "UserLogin": 1200, "SSOLogin": 600,
+        "PasswordChanged": 30, "EmailChangeRequested": 15, "EmailChanged": 12, "AccountLinkCreated": 25,
+        "AccountLinkDeleted": 8, "PermissionGranted": 80, "PermissionRevoked": 35, "PermissionUpdated": 45,
+        "PermissionAccepted": 40, "SSOUserAutoAddedToTeam": 35, "SSOUserProvisioned": 35, "UserAccountDeleted": 6,
+        "UserRegistered": 25, "InviteAccepted": 50, "InviteLinkToggled": 12, "MemberInvited": 70,
+        "MemberRemoved": 20, "MemberRoleChanged": 30, "UserGroupCreated": 20, "UserGroupDeleted": 6,
+        "UserGroupMemberAdded": 50, "UserGroupMemberRemoved": 15, "CreditsTransferred": 30,
+        "MeteredBillingRefillTriggered": 20, "SeatsTransferred": 12, "OrganizationSettingsUpdated": 10,
+        "TeamSettingsUpdated": 20, "WorkspaceTagAssigned": 12, "WorkspaceTagUnassigned": 6,
     ]
+    static let rareWeight = 3
+
+    /// Every action a sender may send, with its weight, in catalog order.
+    static let actionWeights: [(String, Int)] = ActionCatalog.all
+        .filter { $0.name != ActionCatalog.auditLogExported }
+        .map { ($0.name, commonWeights[$0.name] ?? rareWeight) }
 }
