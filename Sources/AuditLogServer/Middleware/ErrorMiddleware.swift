@@ -82,9 +82,7 @@ struct ErrorBody: Encodable {
     }
 
     func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data(#"{"error":{"code":"internal_error","message":"","details":[]}}"#.utf8)
+        let data = (try? JSONEncoder.api.encode(self)) ?? Data(#"{"error":{"code":"internal_error","message":"","details":[]}}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Email addresses, checked loosely: the platform owns its users' addresses; we only refuse
+/// what is plainly not one.
+public enum EmailAddress {
+    public static func isPlausible(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.count <= EventLimits.maximumEmailLength
+            && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 }
+    }
+}
+
+/// IP addresses in `context.ip_address`.
+public enum IPAddress {
+    /// The address in its canonical text form, or nil when `text` is not an IPv4 or IPv6 address.
+    public static func normalized(_ text: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            guard inet_ntop(AF_INET, &v4, &buffer, socklen_t(buffer.count)) != nil else { return nil }
+            return string(from: buffer)
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            guard inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)) != nil else { return nil }
+            return string(from: buffer)
+        }
+        return nil
+    }
+
+    private static func string(from buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
