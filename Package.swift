@@ -93,6 +93,11 @@ let package = Package(
             dependencies: ["AuditLogCore", "AuditLogSQLite"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "AuditLogDemoTests",
+            dependencies: ["AuditLogCore", "AuditLogDemo", "AuditLogSQLite"],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built `auditlogs` executable: its commands, and durability across a kill.
         .testTarget(
             name: "CommandLineTests",

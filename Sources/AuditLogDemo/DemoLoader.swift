@@ -13,7 +13,8 @@ public enum DemoLoader {
     /// Creates what is missing of the demo organizations, members and events.
     ///
     /// Loading again stores nothing new: organizations and members are matched by id and email,
-    /// and events carry fixed ids, so a repeat is an idempotent retry.
+    /// and an organization's events are appended in one all-or-nothing call, only while it has
+    /// none.
     /// - Parameter passwordHash: the bcrypt hash of `DemoData.password`, set on every member.
     public static func load(into store: some AuditLogStore, passwordHash: String, now: Timestamp) async throws -> Summary {
         var stored = 0
@@ -43,15 +44,13 @@ public enum DemoLoader {
                 else { continue }
                 try await store.setRole(guest.role, memberID: member.id, organizationID: organizationID)
             }
+            // One append is all or nothing, so an organization that has events was loaded
+            // completely before (or has real activity that demo data must not join). Checking
+            // this rather than counting keeps a second run a no-op although the generated
+            // timeline moves with `now`.
+            if try await store.latestSequence(organizationID: organizationID) > 0 { continue }
             let events = DemoData.events(for: demo, members: members, now: now)
-            // A complete earlier load is recognised without sending everything again.
-            if try await store.latestSequence(organizationID: organizationID) >= events.count { continue }
-            var start = 0
-            while start < events.count {
-                let batch = Array(events[start..<min(start + EventLimits.maximumBatchSize, events.count)])
-                stored += try await store.append(batch, organizationID: organizationID, receivedAt: now).count { $0.created }
-                start += batch.count
-            }
+            stored += try await store.append(events, organizationID: organizationID, receivedAt: now).count { $0.created }
         }
         return Summary(eventsStored: stored, people: people)
     }
