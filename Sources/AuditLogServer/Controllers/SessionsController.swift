@@ -55,7 +55,8 @@ struct SessionsController: Sendable {
         let body = try await request.body.collect(upTo: 16 * 1024)
         let (email, password) = try Self.credentials(from: body.readableBytesView)
         let time = now()
-        if let wait = await throttle.begin(email, now: time) {
+        let address = context.remoteAddress?.ipAddress
+        if let wait = await throttle.begin(email: email, address: address, now: time) {
             throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(wait)],
                             message: "Too many sign-in attempts for this email; try again in \(wait) seconds.")
         }
@@ -63,7 +64,7 @@ struct SessionsController: Sendable {
         guard try await passwords.verify(password, against: found?.passwordHash), let member = found?.member else {
             throw AuditLogError(.unauthenticated, code: "invalid_credentials", message: "The email or password is incorrect.")
         }
-        await throttle.succeeded(email)
+        await throttle.succeeded(email: email, address: address)
         let token = Secret.generate(.session)
         let expiresAt = time.adding(milliseconds: configuration.sessionLifetimeSeconds * 1000)
         try await store.createMemberToken(
