@@ -10,8 +10,8 @@ public enum DemoData {
     /// Every event of `organization` over the `days` before `now`, oldest first.
     ///
     /// `members` are the saved people of the organization (their ids are the actors' ids). The
-    /// seed fixes everything but the times' anchor, so ids repeat between runs and loading twice
-    /// stores nothing twice.
+    /// seed fixes everything but the times' anchor; which events are already past depends on
+    /// `now`, so `DemoLoader` loads an organization once rather than comparing generations.
     public static func events(for organization: DemoOrganization, members: [Member], now: Timestamp) -> [NewEvent] {
         var random = SeededGenerator(seed: organization.seed)
         let admins = members.filter { member in
