@@ -84,6 +84,12 @@ def test_the_date_range_changes_the_rows(page, server):
     day_ago = now() - timedelta(hours=24, minutes=1)
     assert all(parse_time(row["occurred_at"]) >= day_ago for row in rows(page))
     assert "range=24h" in page.current_url
+    # The custom range starts out as the view on screen.
+    page.find_element(By.ID, "date-range-button").click()
+    start_hours_ago = page.execute_script(
+        "return (Date.now() - new Date(document.getElementById('custom-from').value)) / 3600000")
+    assert 23.9 <= start_hours_ago <= 24.1, start_hours_ago
+    page.switch_to.active_element.send_keys(Keys.ESCAPE)
 
 
 def test_a_reload_keeps_every_filter(page, server):

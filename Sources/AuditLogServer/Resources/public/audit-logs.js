@@ -97,8 +97,9 @@ function openRangeMenu() {
   for (const item of rangeMenu.querySelectorAll("[data-range]")) {
     item.setAttribute("aria-checked", String(item.dataset.range === state.range));
   }
+  // A custom range starts from the view on screen, to be narrowed or moved from there.
   const now = new Date();
-  $("custom-from").value = toLocalInput(state.from ?? new Date(now.getTime() - 7 * 86_400_000));
+  $("custom-from").value = toLocalInput(state.from ?? new Date(now.getTime() - RANGES[state.range].hours * 3_600_000));
   // Up to the next whole minute, so the minute under way is part of the range.
   $("custom-to").value = toLocalInput(state.to ?? new Date(Math.ceil(now.getTime() / 60_000) * 60_000));
   $("custom-range-error").hidden = true;
