@@ -26,12 +26,18 @@ public struct AuditLogError: Error, Sendable, Hashable, CustomStringConvertible 
         case notFound
         /// It already exists. HTTP 409.
         case conflict
+        /// The request did not arrive in time (a body sent too slowly). HTTP 408.
+        case timedOut
         /// The body is larger than allowed. HTTP 413.
         case tooLarge
         /// Readable, but some fields are invalid; `details` names each. HTTP 422.
         case invalid
         /// Too many attempts. HTTP 429.
         case rateLimited
+        /// The service cannot do it now — its storage is full, read-only or failing, or it is
+        /// too busy — through no fault of the request; the same request may succeed later.
+        /// HTTP 503.
+        case unavailable
     }
 
     public var kind: Kind
@@ -40,12 +46,15 @@ public struct AuditLogError: Error, Sendable, Hashable, CustomStringConvertible 
     /// One sentence for a person.
     public var message: String
     public var details: [FieldError]
+    /// For `rateLimited` and `unavailable`: how many seconds to wait before trying again.
+    public var retryAfterSeconds: Int64?
 
-    public init(_ kind: Kind, code: String, message: String, details: [FieldError] = []) {
+    public init(_ kind: Kind, code: String, message: String, details: [FieldError] = [], retryAfterSeconds: Int64? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
         self.details = details
+        self.retryAfterSeconds = retryAfterSeconds ?? (kind == .unavailable ? 1 : nil)
     }
 
     public var description: String {
@@ -71,6 +80,13 @@ extension AuditLogError {
 
     public static func notFound(_ what: String) -> Self {
         AuditLogError(.notFound, code: "not_found", message: "\(what) was not found.")
+    }
+
+    /// The storage failed; `reason` says how ("the disk is full").
+    public static func storageUnavailable(reason: String) -> Self {
+        AuditLogError(
+            .unavailable, code: "storage_unavailable",
+            message: "The service cannot use its database right now (\(reason)). Nothing was acknowledged; send the request again later — retries with the same event ids are safe.")
     }
 
     public static func forbidden(_ message: String) -> Self {

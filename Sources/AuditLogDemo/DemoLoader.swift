@@ -28,7 +28,7 @@ public enum DemoLoader {
             for person in demo.people {
                 var member = try await store.member(email: person.email)?.member
                 if member == nil {
-                    member = try await store.saveMember(
+                    member = try await store.createMember(
                         email: person.email, name: person.name, passwordHash: passwordHash, createdAt: now)
                 }
                 guard let member else { continue }

@@ -4,7 +4,7 @@ import GRDB
 extension SQLiteStore {
     public func createOrganization(_ organization: Organization, createdAt: Timestamp) async throws {
         do {
-            try await pool.write { db in
+            try await write { db in
                 try db.execute(
                     sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
                     arguments: [organization.id, organization.name, createdAt.milliseconds])
@@ -15,31 +15,36 @@ extension SQLiteStore {
     }
 
     public func organization(id: String) async throws -> Organization? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT id, name FROM organizations WHERE id = ?", arguments: [id])
                 .map { Organization(id: $0[0], name: $0[1]) }
         }
     }
 
-    public func saveMember(email: String, name: String, passwordHash: String?, createdAt: Timestamp) async throws -> Member {
-        let email = email.lowercased()
-        return try await pool.write { db in
-            if let id = try String.fetchOne(db, sql: "SELECT id FROM members WHERE email = ?", arguments: [email]) {
+    public func createMember(email: String, name: String, passwordHash: String?, createdAt: Timestamp) async throws -> Member {
+        let member = Member(id: Secret.identifier(prefix: "usr"), email: email.lowercased(), name: name)
+        do {
+            try await write { db in
                 try db.execute(
-                    sql: "UPDATE members SET name = ?, password_hash = coalesce(?, password_hash) WHERE id = ?",
-                    arguments: [name, passwordHash, id])
-                return Member(id: id, email: email, name: name)
+                    sql: "INSERT INTO members (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [member.id, member.email, name, passwordHash, createdAt.milliseconds])
             }
-            let member = Member(id: Secret.identifier(prefix: "usr"), email: email, name: name)
-            try db.execute(
-                sql: "INSERT INTO members (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [member.id, email, name, passwordHash, createdAt.milliseconds])
-            return member
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw AuditLogError(.conflict, code: "conflict", message: "A member with email \(member.email) already exists.")
+        }
+        return member
+    }
+
+    public func setPassword(memberID: String, passwordHash: String) async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "UPDATE members SET password_hash = ? WHERE id = ?", arguments: [passwordHash, memberID])
+            try db.execute(sql: "DELETE FROM member_tokens WHERE member_id = ? AND kind = 'session'", arguments: [memberID])
+            return db.changesCount
         }
     }
 
     public func setRole(_ role: Role, memberID: String, organizationID: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO memberships (organization_id, member_id, role) VALUES (?, ?, ?)
                 ON CONFLICT (organization_id, member_id) DO UPDATE SET role = excluded.role
@@ -48,7 +53,7 @@ extension SQLiteStore {
     }
 
     public func member(email: String) async throws -> (member: Member, passwordHash: String?)? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(
                 db, sql: "SELECT id, email, name, password_hash FROM members WHERE email = ?",
                 arguments: [email.lowercased()]
@@ -57,7 +62,7 @@ extension SQLiteStore {
     }
 
     public func role(memberID: String, organizationID: String) async throws -> Role? {
-        try await pool.read { db in
+        try await read { db in
             try String.fetchOne(
                 db, sql: "SELECT role FROM memberships WHERE organization_id = ? AND member_id = ?",
                 arguments: [organizationID, memberID]
@@ -66,7 +71,7 @@ extension SQLiteStore {
     }
 
     public func memberships(memberID: String) async throws -> [Membership] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
                 WHERE m.member_id = ? ORDER BY o.name, o.id
@@ -78,18 +83,42 @@ extension SQLiteStore {
     }
 
     public func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO ingest_keys (id, organization_id, secret_hash, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [id, organizationID, secretHash, createdAt.milliseconds])
         }
     }
 
-    public func ingestKey(secretHash: String) async throws -> (keyID: String, organizationID: String)? {
-        try await pool.read { db in
+    public func ingestKey(secretHash: String) async throws -> IngestKeyMatch? {
+        try await read { db in
             try Row.fetchOne(
-                db, sql: "SELECT id, organization_id FROM ingest_keys WHERE secret_hash = ?", arguments: [secretHash]
-            ).map { ($0[0], $0[1]) }
+                db, sql: "SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = ? AND revoked_at IS NULL",
+                arguments: [secretHash]
+            ).map { IngestKeyMatch(keyID: $0[0], organizationID: $0[1], lastUsedAt: ($0[2] as Int64?).map(Timestamp.init(milliseconds:))) }
+        }
+    }
+
+    public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, organization_id, created_at, last_used_at, revoked_at FROM ingest_keys
+                WHERE organization_id = ? ORDER BY created_at, id
+                """, arguments: [organizationID]
+            ).map { row in
+                CredentialRecord(
+                    id: row[0], kind: .ingestKey, owner: row[1], createdAt: Timestamp(milliseconds: row[2]),
+                    lastUsedAt: Self.timestamp(row[3]), revokedAt: Self.timestamp(row[4]))
+            }
+        }
+    }
+
+    public func revokeIngestKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE ingest_keys SET revoked_at = ? WHERE id = ? AND organization_id = ? AND revoked_at IS NULL",
+                arguments: [time.milliseconds, id, organizationID])
+            return db.changesCount > 0
         }
     }
 
@@ -101,7 +130,7 @@ extension SQLiteStore {
         createdAt: Timestamp,
         expiresAt: Timestamp?
     ) async throws {
-        try await pool.write { db in
+        try await write { db in
             // Sign-ins are when expired sessions are swept, so the table stays small.
             try db.execute(
                 sql: "DELETE FROM member_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?",
@@ -113,19 +142,61 @@ extension SQLiteStore {
         }
     }
 
-    public func member(tokenHash: String, now: Timestamp) async throws -> Member? {
-        try await pool.read { db in
+    public func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch? {
+        try await read { db in
             try Row.fetchOne(db, sql: """
-                SELECT m.id, m.email, m.name FROM member_tokens t JOIN members m ON m.id = t.member_id
-                WHERE t.secret_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
+                SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
+                WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
                 """, arguments: [tokenHash, now.milliseconds]
-            ).map { Member(id: $0[0], email: $0[1], name: $0[2]) }
+            ).map { MemberTokenMatch(member: Member(id: $0[0], email: $0[1], name: $0[2]), tokenID: $0[3], lastUsedAt: Self.timestamp($0[4])) }
+        }
+    }
+
+    public func memberTokens(memberID: String, now: Timestamp) async throws -> [CredentialRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.id, t.kind, m.email, t.created_at, t.last_used_at, t.expires_at, t.revoked_at
+                FROM member_tokens t JOIN members m ON m.id = t.member_id
+                WHERE t.member_id = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
+                ORDER BY t.created_at, t.id
+                """, arguments: [memberID, now.milliseconds]
+            ).map { row in
+                CredentialRecord(
+                    id: row[0], kind: row[1] == "session" ? .session : .personal, owner: row[2],
+                    createdAt: Timestamp(milliseconds: row[3]), lastUsedAt: Self.timestamp(row[4]),
+                    expiresAt: Self.timestamp(row[5]), revokedAt: Self.timestamp(row[6]))
+            }
+        }
+    }
+
+    public func revokeMemberToken(id: String, memberID: String, at time: Timestamp) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE member_tokens SET revoked_at = ? WHERE id = ? AND member_id = ? AND revoked_at IS NULL",
+                arguments: [time.milliseconds, id, memberID])
+            return db.changesCount > 0
         }
     }
 
     public func deleteMemberToken(secretHash: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM member_tokens WHERE secret_hash = ?", arguments: [secretHash])
         }
+    }
+
+    public func recordUse(ofIngestKey keyID: String, at time: Timestamp) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE ingest_keys SET last_used_at = ? WHERE id = ?", arguments: [time.milliseconds, keyID])
+        }
+    }
+
+    public func recordUse(ofMemberToken tokenID: String, at time: Timestamp) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE member_tokens SET last_used_at = ? WHERE id = ?", arguments: [time.milliseconds, tokenID])
+        }
+    }
+
+    private static func timestamp(_ milliseconds: Int64?) -> Timestamp? {
+        milliseconds.map(Timestamp.init(milliseconds:))
     }
 }

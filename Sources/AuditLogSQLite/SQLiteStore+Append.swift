@@ -24,23 +24,32 @@ extension SQLiteStore {
     }
 
     /// Runs a group of jobs in one transaction, each in a savepoint of its own.
+    ///
+    /// A job that fails for its own reason (an unknown organization) fails alone. A storage
+    /// failure (a full disk, an I/O error) fails the whole group: SQLite may have rolled the
+    /// transaction back already, and no job may be told it is stored unless the commit is.
     static func commit(_ jobs: [AppendJob], in pool: DatabasePool) async -> [Result<[AppendedEvent], any Error>] {
         do {
             return try await pool.write { db in
-                jobs.map { job in
-                    Result {
+                try jobs.map { job in
+                    do {
                         var appended: [AppendedEvent] = []
                         try db.inSavepoint {
                             appended = try insert(job, db)
                             return .commit
                         }
-                        return appended
+                        return .success(appended)
+                    } catch where isStorageFailure(error) {
+                        throw error
+                    } catch {
+                        return .failure(error)
                     }
                 }
             }
         } catch {
-            // The commit itself failed: nothing of the group is stored.
-            return jobs.map { _ in .failure(error) }
+            // The commit itself failed: nothing of the group is acknowledged.
+            let failure = translated(error)
+            return jobs.map { _ in .failure(failure) }
         }
     }
 

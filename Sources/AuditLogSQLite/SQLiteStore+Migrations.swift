@@ -95,6 +95,18 @@ extension SQLiteStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("0003 credential use and revocation") { db in
+            try db.execute(sql: """
+                -- when a key or token last authenticated a request (to the minute), and when it was
+                -- revoked; a revoked credential is kept, so that key list shows what existed
+                ALTER TABLE ingest_keys ADD COLUMN last_used_at INTEGER;
+                ALTER TABLE ingest_keys ADD COLUMN revoked_at INTEGER;
+                ALTER TABLE member_tokens ADD COLUMN last_used_at INTEGER;
+                ALTER TABLE member_tokens ADD COLUMN revoked_at INTEGER;
+                CREATE INDEX ingest_keys_organization ON ingest_keys (organization_id);
+                CREATE INDEX member_tokens_member ON member_tokens (member_id);
+                """)
+        }
         return migrator
     }
 }

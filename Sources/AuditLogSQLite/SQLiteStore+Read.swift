@@ -5,7 +5,7 @@ extension SQLiteStore {
     public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
         // One row more than asked tells whether there is a next page.
         let select = EventSelect(request, organizationID: organizationID, columns: EventColumns.list, limit: request.limit + 1)
-        let events = try await pool.read { db in
+        let events = try await read { db in
             try Row.fetchAll(db, sql: select.sql, arguments: select.arguments).map(EventColumns.event(from:))
         }
         let page = Array(events.prefix(request.limit))
@@ -21,13 +21,13 @@ extension SQLiteStore {
     ) async throws -> Int {
         let request = PageRequest(filter: filter, limit: limit, throughSequence: throughSequence)
         let select = EventSelect(request, organizationID: organizationID, columns: "occurred_at, sequence", limit: limit)
-        return try await pool.read { db in
+        return try await read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(select.sql))", arguments: select.arguments) ?? 0
         }
     }
 
     public func latestSequence(organizationID: String) async throws -> Int64 {
-        try await pool.read { db in
+        try await read { db in
             try Int64.fetchOne(
                 db, sql: "SELECT last_sequence FROM organizations WHERE id = ?", arguments: [organizationID]) ?? 0
         }
@@ -54,7 +54,7 @@ extension SQLiteStore {
         organizationID: String
     ) async throws -> [ActorEntry] {
         let arguments = StatementArguments([organizationID] + arguments) + [limit]
-        return try await pool.read { db in
+        return try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
                 WHERE organization_id = ? AND \(condition)
@@ -71,12 +71,8 @@ extension SQLiteStore {
         }
     }
 
-    public func unknownActorIDs(_ ids: [String], organizationID: String) async throws -> [String] {
-        try await unknown(ids, table: "actors", column: "actor_id", organizationID: organizationID)
-    }
-
     public func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
-        let entries = try await pool.read { db in
+        let entries = try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT workspace_id, name, last_seen_at FROM workspaces WHERE organization_id = ?
                 """, arguments: [organizationID]
@@ -91,20 +87,5 @@ extension SQLiteStore {
             .map { (key: DirectorySearch.fold($0.workspace.displayName), entry: $0) }
             .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
             .map(\.entry)
-    }
-
-    public func unknownWorkspaceIDs(_ ids: [String], organizationID: String) async throws -> [String] {
-        try await unknown(ids, table: "workspaces", column: "workspace_id", organizationID: organizationID)
-    }
-
-    private func unknown(_ ids: [String], table: String, column: String, organizationID: String) async throws -> [String] {
-        guard !ids.isEmpty else { return [] }
-        let known = try await pool.read { db in
-            try Set(String.fetchAll(
-                db,
-                sql: "SELECT \(column) FROM \(table) WHERE organization_id = ? AND \(column) IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
-                arguments: StatementArguments([organizationID] + ids)))
-        }
-        return ids.filter { !known.contains($0) }
     }
 }

@@ -5,23 +5,24 @@ public import Logging
 
 /// The embedded backend: one SQLite file in WAL mode, through GRDB.
 ///
-/// Writes are durable when they return (`synchronous = FULL`: the WAL is flushed at every
-/// commit) and concurrent appends share commits through `GroupCommit`. Reads run in parallel
-/// on the pool's readers and never block writes.
+/// Writes are durable when they return (`synchronous = FULL` on the writer: the WAL is flushed
+/// at every commit) and concurrent appends share commits through `GroupCommit`. Reads run in
+/// parallel on the pool's readers and never block writes.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     let logger: Logger
     let appends: GroupCommit<AppendJob, [AppendedEvent]>
 
     /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// Throws when the writer connection does not flush every commit: the service must not
+    /// acknowledge writes it could lose.
     public init(path: String, logger: Logger = Logger(label: "auditlogs.sqlite")) throws {
         var configuration = Configuration()
         configuration.label = "auditlogs"
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 8
         configuration.prepareDatabase { db in
-            // FULL: a commit is on disk before the API answers 2xx.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // Many appends are fewer checkpoints: let the WAL grow to ~64 MiB before one.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16000")
             try db.execute(sql: "PRAGMA cache_size = -32000")
@@ -30,12 +31,41 @@ public final class SQLiteStore: Sendable {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.requireFullSynchronous(pool)
         try Self.migrator.migrate(pool)
         self.pool = pool
         self.logger = logger
         self.appends = GroupCommit(maximumWeight: 5_000, weight: { $0.events.count }) { jobs in
             await Self.commit(jobs, in: pool)
         }
+    }
+
+    /// Sets `synchronous = FULL` on the writer and checks that it holds.
+    ///
+    /// It cannot go in `prepareDatabase`: GRDB sets up WAL mode after that hook and switches the
+    /// writer to `NORMAL` there, which flushes only at checkpoints, so a power loss could drop
+    /// commits that were acknowledged. The pool keeps one writer connection for its lifetime, so
+    /// the setting made here sticks.
+    private static func requireFullSynchronous(_ pool: DatabasePool) throws {
+        let level = try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        }
+        guard level == SynchronousLevel.full else {
+            throw AuditLogError(
+                .unavailable, code: "not_durable",
+                message: "The SQLite writer runs with synchronous = \(level.map(String.init) ?? "?"), not FULL (2); refusing to acknowledge writes that may not be on disk.")
+        }
+    }
+
+    /// SQLite's `PRAGMA synchronous` values.
+    public enum SynchronousLevel {
+        public static let full = 2
+    }
+
+    /// The writer connection's `PRAGMA synchronous`: 2 (FULL) whenever the store is open.
+    public func writerSynchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// `fold_search_text(name, email)`: the folded text an actor is found by, as Swift folds it
@@ -47,12 +77,12 @@ public final class SQLiteStore: Sendable {
 
     /// Refreshes the query planner's statistics; run after bulk loads.
     public func optimize() async throws {
-        try await pool.write { db in try db.execute(sql: "ANALYZE") }
+        try await write { db in try db.execute(sql: "ANALYZE") }
     }
 
     /// How SQLite plans `sql`, one line per step, for tests that check index use.
     public func queryPlan(_ sql: String, arguments: StatementArguments = []) async throws -> [String] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
         }
     }

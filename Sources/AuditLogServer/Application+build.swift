@@ -1,5 +1,6 @@
 public import AuditLogCore
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 public import Prometheus
 
@@ -25,43 +26,74 @@ public func buildApplication(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies,
     logger: Logger
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     Application(
-        router: buildRouter(configuration: configuration, dependencies: dependencies),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "auditlogs"),
+        router: try buildRouter(configuration: configuration, dependencies: dependencies),
+        server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "auditlogs",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
         logger: logger)
 }
 
-/// Every route of the service: the JSON API under `/api/v1`; the page, health, metrics and the
-/// OpenAPI document at the root.
+/// The operators' listener: `GET /metrics` (Prometheus) and `GET /health`, on an address of its
+/// own that operators keep off the public network; the service's own port serves no metrics.
+public func buildOperatorApplication(
+    host: String,
+    port: Int,
+    dependencies: ServerDependencies,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.addRoutes(OperatorController(store: dependencies.store, metrics: dependencies.metrics).endpoints)
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+        configuration: .init(
+            address: .hostname(host, port: port), serverName: "auditlogs-operator",
+            availableConnectionsDelegate: MaximumAvailableConnections(64)),
+        logger: logger)
+}
+
+/// Every route of the service: the JSON API under `/api/v1`; the page, health and the OpenAPI
+/// document at the root.
 public func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
-) -> Router<AppRequestContext> {
+) throws -> Router<AppRequestContext> {
     let store = dependencies.store
     let service = AuditLogService(store: store, now: dependencies.now)
     let authenticator = Authenticator(store: store, now: dependencies.now)
+    let routes = RouteTable()
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     router.add(middleware: MetricsMiddleware())
 
-    router.addRoutes(SystemController(store: store, metrics: dependencies.metrics).endpoints)
+    router.addRoutes(SystemController(store: store).endpoints)
     router.addRoutes(
         PagesController(
-            store: store, authenticator: authenticator, configuration: configuration, templates: PageTemplates.load(),
+            store: store, authenticator: authenticator, configuration: configuration, templates: try PageTemplates.load(),
             assets: WebAssets.load()
         ).endpoints)
     let api: RouterPath = "api/v1"
-    router.addRoutes(EventsController(service: service, authenticator: authenticator).endpoints, atPath: api)
+    router.addRoutes(
+        EventsController(service: service, authenticator: authenticator, requestTimeout: configuration.requestTimeout).endpoints,
+        atPath: api)
     router.addRoutes(AuditLogsController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(DirectoryController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(
         SessionsController(
             store: store, authenticator: authenticator, passwords: PasswordHasher(cost: configuration.bcryptCost),
-            throttle: SignInThrottle(), configuration: configuration, now: dependencies.now
+            throttle: SignInThrottle(),
+            passwordChecks: PasswordCheckGate(
+                maximumRunning: configuration.maximumPasswordChecks, maximumWaiting: 8 * configuration.maximumPasswordChecks),
+            configuration: configuration, now: dependencies.now
         ).endpoints,
         atPath: api)
+    routes.fill(from: router)
     return router
 }

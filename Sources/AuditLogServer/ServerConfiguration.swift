@@ -6,29 +6,56 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8
     /// How long a sign-in lasts.
     public var sessionLifetimeSeconds: Int64
-    /// Send the session cookie only over HTTPS; on when the service is behind TLS.
+    /// Send the session cookie only over HTTPS. On unless the service listens on loopback only
+    /// (development), where there is no TLS to require.
     public var secureCookies: Bool
     /// Where the SSO tab of the organization settings leads; `{organization}` is replaced by
     /// the organization's id. Nil shows the tab disabled.
     public var ssoURL: String?
     /// Where the Model Configuration tab leads, likewise.
     public var modelConfigurationURL: String?
+    /// How long a request body may take to arrive, in whole.
+    public var requestTimeout: Duration
+    /// How long a connection may stay silent (no request, or a request's head sent too slowly)
+    /// before it is closed.
+    public var idleTimeout: Duration
+    /// Connections served at once; past it, new ones wait in the listen backlog.
+    public var maximumConnections: Int
+    /// bcrypt checks of sign-ins that run at once; twice as many may wait.
+    public var maximumPasswordChecks: Int
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
         bcryptCost: UInt8 = 12,
         sessionLifetimeSeconds: Int64 = 12 * 3600,
-        secureCookies: Bool = false,
+        secureCookies: Bool? = nil,
         ssoURL: String? = nil,
-        modelConfigurationURL: String? = nil
+        modelConfigurationURL: String? = nil,
+        requestTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(60),
+        maximumConnections: Int = 1_000,
+        maximumPasswordChecks: Int = 4
     ) {
         self.host = host
         self.port = port
         self.bcryptCost = bcryptCost
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
-        self.secureCookies = secureCookies
+        self.secureCookies = secureCookies ?? !Self.isLoopback(host)
         self.ssoURL = ssoURL
         self.modelConfigurationURL = modelConfigurationURL
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+        self.maximumConnections = maximumConnections
+        self.maximumPasswordChecks = maximumPasswordChecks
+    }
+
+    /// Whether `host` reaches this machine only: `localhost`, `127.0.0.0/8` or `::1`.
+    public static func isLoopback(_ host: String) -> Bool {
+        let bytes = Array(host.utf8)
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && bytes.allSatisfy { $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) }
+            && parts.allSatisfy { part in UInt8(part).map { _ in true } ?? false }
     }
 }

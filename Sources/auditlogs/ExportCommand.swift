@@ -26,7 +26,7 @@ struct ExportCommand: AsyncParsableCommand {
         parameters += workspace.map { ("workspace", $0) }
         if let from { parameters.append(("from", from)) }
         if let to { parameters.append(("to", to)) }
-        let query = try await service.query(parameters, organizationID: org, paging: false)
+        let query = try service.query(parameters, paging: false)
         let cli = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs export (command line)")
         let export = try await service.export(query, organizationID: org, by: cli, context: EventContext())
         try await export.write(from: store) { chunk in

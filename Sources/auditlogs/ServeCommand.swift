@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,16 +16,35 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
     @Flag(help: "Load the demo organizations first (nothing is loaded twice).") var demo = false
-    @Flag(help: "Send the session cookie over HTTPS only (when served behind TLS).") var secureCookies = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Send the session cookie over HTTPS only. Default: on, unless --host is a loopback address.")
+    var secureCookies: Bool?
     @Option(help: ArgumentHelp(
         "Where the SSO tab of the organization settings leads; {organization} is replaced by the organization's id.",
         valueName: "url"))
     var ssoURL: String?
     @Option(help: ArgumentHelp("Where the Model Configuration tab leads, likewise.", valueName: "url"))
     var modelConfigurationURL: String?
+    @Option(help: "Serve /metrics (Prometheus) and /health on this port of --operator-host; without it, no metrics are served.")
+    var operatorPort: Int?
+    @Option(help: "The address of the operator port.") var operatorHost = "127.0.0.1"
+    @Option(help: "Seconds a request body may take to arrive in whole (a slower one gets 408).") var requestTimeout = 30
+    @Option(help: "Seconds a connection may stay silent before it is closed.") var idleTimeout = 60
+    @Option(help: "Connections served at once; more wait to be accepted.") var maxConnections = 1_000
+    @Option(help: "Seconds that SIGTERM waits for requests in flight before it cancels them.") var shutdownTimeout = 10
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535.") }
+        for (flag, value) in [("--port", port), ("--operator-port", operatorPort ?? 1)] where !(1...65535).contains(value) {
+            throw ValidationError("\(flag) must be from 1 to 65535.")
+        }
+        if operatorPort == port, operatorHost == host { throw ValidationError("--operator-port must differ from --port.") }
+        for (flag, value) in [
+            ("--request-timeout", requestTimeout), ("--idle-timeout", idleTimeout), ("--shutdown-timeout", shutdownTimeout),
+        ] where !(1...3_600).contains(value) {
+            throw ValidationError("\(flag) must be from 1 to 3600 seconds.")
+        }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 100000.") }
         for (flag, url) in [("--sso-url", ssoURL), ("--model-configuration-url", modelConfigurationURL)] {
             if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("/")) {
                 throw ValidationError("\(flag) must be an http(s) URL or a path on this site.")
@@ -42,10 +62,24 @@ struct ServeCommand: AsyncParsableCommand {
             try await DemoCommand.loadDemo(into: store)
         }
         let configuration = ServerConfiguration(
-            host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL)
-        let app = buildApplication(
-            configuration: configuration, dependencies: ServerDependencies(store: store, metrics: registry), logger: logger)
-        say("Audit Logs is serving \(database.location) at http://\(host):\(port)/")
-        try await app.runService()
+            host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
+            requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
+        let dependencies = ServerDependencies(store: store, metrics: registry)
+        var services: [any Service] = [
+            try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        ]
+        if let operatorPort {
+            services.append(buildOperatorApplication(host: operatorHost, port: operatorPort, dependencies: dependencies, logger: logger))
+        }
+        // SIGTERM or SIGINT: stop accepting, let requests in flight (and their commits) finish,
+        // then exit 0; what is still running after --shutdown-timeout is cancelled.
+        var group = ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(shutdownTimeout)
+        say("Audit Logs is serving \(database.location) at http://\(host):\(port)/"
+            + (operatorPort.map { "; metrics at http://\(operatorHost):\($0)/metrics" } ?? ""))
+        try await ServiceGroup(configuration: group).run()
+        logger.info("stopped")
     }
 }

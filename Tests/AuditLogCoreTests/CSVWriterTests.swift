@@ -101,10 +101,22 @@ private func text(_ rows: [[String]]) -> String {
         #expect(text([["=a,b"]]) == "\"'=a,b\"\r\n")
     }
 
-    @Test(arguments: ["a=b", "1+1", "x-y", "ada@acme.test", "a\tb", "'=1", "x\r=1", "0", "José"])
+    @Test(arguments: ["a=b", "1+1", "x-y", "ada@acme.test", "a\tb", "'=1", "x, y", "a;b", "0", "José", "e\u{301}=1"])
     func leavesCellsThatOnlyContainFormulaCharactersLater(cell: String) throws {
         #expect(CSVWriter.neutralised(cell) == cell)
         #expect(try RFC4180.parse(csv([[cell]])) == [[cell]])
+    }
+
+    /// A spreadsheet that splits on `;` or tab (as many locales do), or on a line break, starts
+    /// a new cell inside a quoted one: a formula may start there too, also after spaces.
+    @Test(arguments: [
+        ("x;=1+1", "x;'=1+1"), ("x\t=1+1", "x\t'=1+1"), ("x,=1+1", "x,'=1+1"), ("a\n=1+1", "a\n'=1+1"),
+        ("a\r\n@SUM(1)", "a\r\n'@SUM(1)"), ("  =1+1", "  '=1+1"), ("x;  +1", "x;  '+1"), ("x; -1;@A1", "x; '-1;'@A1"),
+        ("=A1;=B2", "'=A1;'=B2"), ("\t=1", "'\t'=1"), ("é;=1", "é;'=1"), ("x;;=1", "x;;'=1"),
+    ])
+    func neutralisesATriggerAfterEverySeparatorAndLineBreak(cell: String, expected: String) throws {
+        #expect(CSVWriter.neutralised(cell) == expected)
+        #expect(try RFC4180.parse(csv([[cell, "next"]])) == [[expected, "next"]])
     }
 
     @Test func neutralisesNothingInAnEmptyCell() {

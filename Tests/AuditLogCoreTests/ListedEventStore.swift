@@ -63,16 +63,8 @@ actor ListedEventStore: EventStore {
         try unexpected("actors(withIDs:)")
     }
 
-    func unknownActorIDs(_ ids: [String], organizationID: String) async throws -> [String] {
-        try unexpected("unknownActorIDs")
-    }
-
     func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
         try unexpected("workspaces")
-    }
-
-    func unknownWorkspaceIDs(_ ids: [String], organizationID: String) async throws -> [String] {
-        try unexpected("unknownWorkspaceIDs")
     }
 
     private struct UnexpectedCall: Error {}

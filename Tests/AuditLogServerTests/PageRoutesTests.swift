@@ -2,6 +2,7 @@ import AuditLogCore
 @testable import AuditLogServer
 import HTTPTypes
 import HummingbirdTesting
+import Foundation
 import Testing
 
 /// The HTML routes: who sees which page, with which status. What the page does in a browser is
@@ -64,11 +65,72 @@ import Testing
         }
     }
 
-    @Test func onlyPathsOfThisSiteAreFollowedAfterSignIn() {
-        #expect(PagesController.safeNext("/organizations/acme/audit-logs?x=1") == "/organizations/acme/audit-logs?x=1")
-        for unsafe in ["//evil.test", "https://evil.test", "/\\evil.test", "evil", "/a\nb", ""] {
-            #expect(PagesController.safeNext(unsafe) == nil, "\(unsafe)")
+    @Test func onlyAuditLogsPagesOfThisSiteAreFollowedAfterSignIn() {
+        for safe in [
+            "/organizations/acme/audit-logs", "/organizations/acme/audit-logs?x=1",
+            "/organizations/acme-2_b/audit-logs?action=UserLogin&range=custom&from=2026-11-01T00%3A00%3A00.000Z",
+        ] {
+            #expect(PagesController.safeNext(safe) == safe, "\(safe)")
         }
+        let unsafe = [
+            "//evil.test", "https://evil.test", "/\\evil.test", "evil", "/a\nb", "", "/", "/assets/app.css",
+            "/organizations/acme/audit-logs/../../x", "/organizations//audit-logs", "/organizations/ACME/audit-logs",
+            // Characters a browser drops or folds in a host name, glued to the slashes.
+            "//\u{FE0F}evil.test", "/\u{FE0F}/evil.test", "/\u{301}/evil.test", "/\u{0600}/evil.test",
+            "/organizations/acme\u{FE0F}/audit-logs", "/organizations/acme/audit-logs\u{301}",
+            "/organizations/acme/audit-logs?x=\u{0600}\"><meta http-equiv=refresh content=0;url=//evil.test>",
+            "/organizations/acme/audit-logs?next=//evil.test", "/organizations/acme/audit-logs#x",
+            "/organizations/acme/audit-logs?" + String(repeating: "a", count: 2_048),
+        ]
+        for next in unsafe {
+            #expect(PagesController.safeNext(next) == nil, "\(next.debugDescription)")
+        }
+    }
+
+    /// swift-mustache escapes `Character`s, and `"` glued to a combining or prepended mark is
+    /// another `Character`: this exact link rendered a live `<meta>` that sent visitors away.
+    @Test func theSignInPageEscapesNextWhateverUnicodeSurroundsIt() async throws {
+        let world = try await TestWorld.make()
+        let attack = "/\u{0600}\"\u{0600}>\u{0600}<meta http-equiv=refresh content=0;url=https://evil.test/>"
+        let encoded = try #require(attack.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        try await world.withClient { client in
+            let page = try await client.get("/?next=" + encoded, token: nil)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<meta http-equiv") == false)
+            #expect(page.text.contains("data-next=\"\"") == true)
+        }
+    }
+
+    /// Every value any template interpolates is escaped over bytes, whatever marks surround
+    /// the five special characters.
+    @Test(arguments: ["\u{0600}", "\u{301}", "\u{FE0F}", "\u{200D}", "\u{1F1FA}", ""])
+    func everyTemplateEscapesMarkupGluedToMarks(mark: String) async throws {
+        let hostile = ["\"", "<", ">", "'", "&"].map { mark + $0 + mark }.joined() + "<img src=x onerror=alert(1)>" + mark
+        let templates = try PageTemplates.load()
+        let member: [String: Any] = ["name": hostile, "email": hostile]
+        let organization: [String: Any] = ["id": hostile, "name": hostile]
+        let entry: [String: Any] = ["id": hostile, "name": hostile, "href": hostile, "selected": true, "isAdmin": false]
+        let context: [String: Any] = [
+            "title": hostile, "message": hostile, "next": hostile, "member": member, "organization": organization,
+            "organizations": [entry], "hasOrganizations": true, "signedIn": true, "switcherLabel": hostile,
+            "ssoURL": hostile, "modelConfigurationURL": hostile,
+        ]
+        for name in ["sign-in", "message", "audit-logs"] {
+            let html = try templates.render(name, context)
+            #expect(html.utf8.contains(subsequence: Array("<img src=x".utf8)) == false, "\(name)")
+            #expect(html.utf8.contains(subsequence: Array("&lt;img src=x onerror=alert(1)&gt;".utf8)), "\(name)")
+            // No raw quote, angle bracket, apostrophe or ampersand of the value survives between
+            // its marks (the templates themselves hold no marks).
+            for special in ["\"", "<", ">", "'", "&"] where !mark.isEmpty {
+                #expect(html.utf8.contains(subsequence: Array((mark + special + mark).utf8)) == false, "\(name): \(special)")
+            }
+            #expect(html.utf8.contains(subsequence: Array((mark + "&quot;" + mark).utf8)), "\(name)")
+        }
+    }
+
+    @Test func aTemplateThatWritesAValueUnescapedIsRefused() {
+        #expect(throws: PageTemplates.LoadError.self) { try PageTemplates.template("<p>{{{message}}}</p>", name: "bad") }
+        #expect(throws: PageTemplates.LoadError.self) { try PageTemplates.template("<p>{{&message}}</p>", name: "bad") }
     }
 
     @Test func thePagesFilesAreServedWithTypesAndETags() async throws {
@@ -100,5 +162,13 @@ import Testing
             #expect(page.text.contains("<a class=\"tab\" href=\"https://app.example.test/orgs/acme/sso\">SSO</a>"))
             #expect(page.text.contains("aria-disabled=\"true\" title=\"Model configuration"))
         }
+    }
+}
+
+extension String.UTF8View {
+    fileprivate func contains(subsequence: [UInt8]) -> Bool {
+        let bytes = Array(self)
+        guard !subsequence.isEmpty, bytes.count >= subsequence.count else { return false }
+        return (0...(bytes.count - subsequence.count)).contains { Array(bytes[$0..<$0 + subsequence.count]) == subsequence }
     }
 }

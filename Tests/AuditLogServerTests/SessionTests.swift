@@ -1,5 +1,6 @@
 import AuditLogCore
 import HTTPTypes
+import AuditLogServer
 import HummingbirdTesting
 import NIOCore
 import Testing
@@ -162,6 +163,105 @@ import Testing
             let other = try await client.post(
                 Self.signIn, token: nil, json: #"{"email": "bob@acme.test", "password": "\#(TestWorld.password)"}"#)
             #expect(other.status == .created)
+        }
+    }
+
+    @Test func anEmailOver320BytesIsRefusedEvenWhenItIsFewerCharacters() async throws {
+        let world = try await TestWorld.make()
+        // 200 characters of two bytes each: 400 bytes.
+        let long = String(repeating: "é", count: 200) + "@acme.test"
+        try await world.withClient { client in
+            let response = try await client.post(Self.signIn, token: nil, json: #"{"email": "\#(long)", "password": "whatever-whatever"}"#)
+            #expect(response.status == .unprocessableContent)
+            #expect(response.errorFields == ["email"])
+        }
+    }
+
+    @Test func theCookieIsSecureUnlessTheServiceListensOnLoopback() async throws {
+        #expect(ServerConfiguration(host: "0.0.0.0").secureCookies)
+        #expect(ServerConfiguration(host: "10.1.2.3").secureCookies)
+        #expect(ServerConfiguration(host: "127.0.0.1").secureCookies == false)
+        #expect(ServerConfiguration(host: "::1").secureCookies == false)
+        #expect(ServerConfiguration(host: "localhost").secureCookies == false)
+        #expect(ServerConfiguration(host: "127.evil.test").secureCookies)
+        #expect(ServerConfiguration(host: "0.0.0.0", secureCookies: false).secureCookies == false)
+
+        let world = try await TestWorld.make()
+        var configuration = world.configuration
+        configuration = ServerConfiguration(host: "0.0.0.0", bcryptCost: 4)
+        try await world.withClient(configuration: configuration) { client in
+            let response = try await client.post(
+                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            #expect(response.headers[.setCookie]?.contains("Secure") == true)
+        }
+    }
+
+    /// Another site (a sibling subdomain is `same-site`) must not change state or export with
+    /// the cookie, not even through a top-level navigation or a form post.
+    @Test func theCookieDoesNotCountForChangesOrExportsOtherSitesStart() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.post(
+                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let token = try #require(try response.json["token"]?.stringValue)
+            for site in ["cross-site", "same-site"] {
+                let navigation: HTTPFields = [
+                    .cookie: "auditlogs_session=\(token)", HTTPField.Name("Sec-Fetch-Site")!: site,
+                    HTTPField.Name("Sec-Fetch-Mode")!: "navigate",
+                ]
+                let export = try await client.get("/api/v1/organizations/acme/audit-logs/export.csv", token: nil, headers: navigation)
+                #expect(export.status == .unauthorized, "\(site)")
+                let signOut = try await client.execute(uri: "/api/v1/sessions/current", method: .delete, headers: navigation, body: nil)
+                #expect(signOut.status == .noContent)
+                // The page itself still opens from a link.
+                #expect(try await client.get("/organizations/acme/audit-logs", token: nil, headers: navigation).status == .ok)
+            }
+            // The forged sign-outs did not end the session.
+            #expect(try await client.get("/api/v1/organizations/acme/audit-logs", token: token).status == .ok)
+        }
+        // The refused exports were not recorded.
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
+    }
+
+    @Test func aChangedPasswordEndsSessionsAndARevokedTokenIsRefusedAtOnce() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.post(
+                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let session = try #require(try response.json["token"]?.stringValue)
+            #expect(try await client.get("/api/v1/sessions/current", token: session).status == .ok)
+            #expect(try await world.store.setPassword(memberID: world.acmeAdmin.id, passwordHash: "changed") == 1)
+            #expect(try await client.get("/api/v1/sessions/current", token: session).status == .unauthorized)
+
+            let tokens = try await world.store.memberTokens(memberID: world.acmeAdmin.id, now: world.clock.now)
+            let personal = try #require(tokens.first { $0.kind == .personal })
+            #expect(try await world.store.revokeMemberToken(id: personal.id, memberID: world.acmeAdmin.id, at: world.clock.now))
+            let revoked = try await client.get("/api/v1/sessions/current", token: world.acmeAdminToken)
+            #expect(revoked.status == .unauthorized)
+            #expect(try revoked.json["error"]?["message"]?.stringValue == "The credentials are unknown, revoked or expired.")
+
+            let key = try #require(try await world.store.ingestKeys(organizationID: "acme").first)
+            #expect(try await world.store.revokeIngestKey(id: key.id, organizationID: "acme", at: world.clock.now))
+            #expect(try await client.post("/api/v1/events", token: world.acmeKey, json: Events.json()).status == .unauthorized)
+            #expect(try await client.post("/api/v1/events", token: world.globexKey, json: Events.json()).status == .created)
+        }
+    }
+
+    @Test func aCredentialsUseIsNotedToTheMinute() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            _ = try await client.get("/api/v1/sessions/current", token: world.acmeAdminToken)
+            _ = try await client.post("/api/v1/events", token: world.acmeKey, json: Events.json())
+            let first = world.clock.now
+            world.clock.advance(milliseconds: 30_000)
+            _ = try await client.get("/api/v1/sessions/current", token: world.acmeAdminToken)
+            var tokens = try await world.store.memberTokens(memberID: world.acmeAdmin.id, now: world.clock.now)
+            #expect(tokens.first { $0.kind == .personal }?.lastUsedAt == first, "not rewritten within the minute")
+            world.clock.advance(milliseconds: 30_000)
+            _ = try await client.get("/api/v1/sessions/current", token: world.acmeAdminToken)
+            tokens = try await world.store.memberTokens(memberID: world.acmeAdmin.id, now: world.clock.now)
+            #expect(tokens.first { $0.kind == .personal }?.lastUsedAt == world.clock.now)
+            #expect(try await world.store.ingestKeys(organizationID: "acme").first?.lastUsedAt == first)
         }
     }
 }

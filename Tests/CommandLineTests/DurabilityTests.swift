@@ -18,7 +18,7 @@ import FoundationNetworking
         let server = try Command.serve(database: database, port: port)
         defer { if server.isRunning { server.terminate() } }
         let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await waitUntilHealthy(base)
+        try await HTTP.waitUntilHealthy(base)
 
         // 64 clients send one event each, at once, as group commit expects.
         let acknowledged = try await withThrowingTaskGroup(of: String?.self) { group in
@@ -48,17 +48,5 @@ import FoundationNetworking
         let page = try await store.page(PageRequest(filter: EventFilter(from: .now.adding(days: -1)), limit: 500), organizationID: "acme")
         #expect(Set(page.events.map(\.id)) == Set(acknowledged))
         #expect(Set(page.events.map(\.sequence)) == Set(1...64))
-    }
-
-    private func waitUntilHealthy(_ base: URL) async throws {
-        for _ in 0..<100 {
-            if let (_, response) = try? await URLSession.shared.data(from: base.appendingPathComponent("health")),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the server did not become healthy in 10 seconds")
     }
 }

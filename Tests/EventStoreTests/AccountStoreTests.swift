@@ -17,27 +17,99 @@ import Testing
     }
 
     @Test(arguments: StoreKind.enabled)
-    func savingAMemberAgainUpdatesThemAndKeepsTheirId(kind: StoreKind) async throws {
+    func anEmailCanBeTakenOnceWhateverItsCase(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
-        let created = try await store.saveMember(email: "Ada@ACME.test", name: "Ada", passwordHash: "hash-1", createdAt: .testStart)
+        let created = try await store.createMember(email: "Ada@ACME.test", name: "Ada", passwordHash: "hash-1", createdAt: .testStart)
         #expect(created.email == "ada@acme.test")
         #expect(created.name == "Ada")
 
-        let renamed = try await store.saveMember(email: "ADA@acme.test", name: "Ada Lovelace", passwordHash: nil, createdAt: .testReceived)
-        #expect(renamed == Member(id: created.id, email: "ada@acme.test", name: "Ada Lovelace"))
-        let keptPassword = try #require(try await store.member(email: "ada@ACME.TEST"))
-        #expect(keptPassword.member == renamed)
-        #expect(keptPassword.passwordHash == "hash-1")
-
-        _ = try await store.saveMember(email: "ada@acme.test", name: "Ada Lovelace", passwordHash: "hash-2", createdAt: .testReceived)
-        #expect(try await store.member(email: "ada@acme.test")?.passwordHash == "hash-2")
+        let error = await #expect(throws: AuditLogError.self) {
+            try await store.createMember(email: "ADA@acme.test", name: "Mallory", passwordHash: "hash-2", createdAt: .testReceived)
+        }
+        #expect(error?.kind == .conflict)
+        // Nothing of the refused member was kept: not the name, not the password.
+        let kept = try #require(try await store.member(email: "ada@ACME.TEST"))
+        #expect(kept.member == created)
+        #expect(kept.passwordHash == "hash-1")
         #expect(try await store.member(email: "nobody@acme.test") == nil)
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func aNewPasswordEndsEverySessionButNotPersonalTokens(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        let ada = try await store.createMember(email: "ada@acme.test", name: "Ada", passwordHash: "hash-1", createdAt: .testStart)
+        let bob = try await store.createMember(email: "bob@acme.test", name: "Bob", passwordHash: "hash-b", createdAt: .testStart)
+        for (id, member, kind) in [("ses_1", ada, MemberTokenKind.session), ("ses_2", ada, .session), ("tok_1", ada, .personal), ("ses_b", bob, .session)] {
+            try await store.createMemberToken(
+                id: id, memberID: member.id, kind: kind, secretHash: "hash-\(id)", createdAt: .testStart,
+                expiresAt: kind == .session ? .testStart.adding(hours: 8) : nil)
+        }
+
+        #expect(try await store.setPassword(memberID: ada.id, passwordHash: "hash-2") == 2)
+        #expect(try await store.member(email: "ada@acme.test")?.passwordHash == "hash-2")
+        #expect(try await store.member(tokenHash: "hash-ses_1", now: .testStart) == nil)
+        #expect(try await store.member(tokenHash: "hash-ses_2", now: .testStart) == nil)
+        #expect(try await store.member(tokenHash: "hash-tok_1", now: .testStart)?.member == ada)
+        // Another member's session is untouched.
+        #expect(try await store.member(tokenHash: "hash-ses_b", now: .testStart)?.member == bob)
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func aRevokedIngestKeyStopsWorkingAndIsStillListed(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        try await store.createIngestKey(id: "key_1", organizationID: "acme", secretHash: "hash-1", createdAt: .testStart)
+        try await store.createIngestKey(id: "key_2", organizationID: "acme", secretHash: "hash-2", createdAt: .testReceived)
+        try await store.createIngestKey(id: "key_g", organizationID: "globex", secretHash: "hash-g", createdAt: .testStart)
+        let used = Timestamp.testStart.adding(milliseconds: 5 * 60_000)
+        try await store.recordUse(ofIngestKey: "key_1", at: used)
+        #expect(try await store.ingestKey(secretHash: "hash-1")?.lastUsedAt == used)
+
+        // Another organization's key cannot be revoked through this one.
+        #expect(try await store.revokeIngestKey(id: "key_g", organizationID: "acme", at: .testReceived) == false)
+        #expect(try await store.ingestKey(secretHash: "hash-g") != nil)
+
+        let revokedAt = Timestamp.testStart.adding(hours: 1)
+        #expect(try await store.revokeIngestKey(id: "key_1", organizationID: "acme", at: revokedAt))
+        #expect(try await store.revokeIngestKey(id: "key_1", organizationID: "acme", at: revokedAt.adding(hours: 1)) == false)
+        #expect(try await store.ingestKey(secretHash: "hash-1") == nil)
+        #expect(try await store.ingestKey(secretHash: "hash-2")?.keyID == "key_2")
+        #expect(try await store.ingestKeys(organizationID: "acme") == [
+            CredentialRecord(id: "key_1", kind: .ingestKey, owner: "acme", createdAt: .testStart, lastUsedAt: used, revokedAt: revokedAt),
+            CredentialRecord(id: "key_2", kind: .ingestKey, owner: "acme", createdAt: .testReceived),
+        ])
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func aRevokedTokenStopsWorkingAndOnlyItsOwnerRevokesIt(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        let ada = try await store.createMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
+        let bob = try await store.createMember(email: "bob@acme.test", name: "Bob", passwordHash: nil, createdAt: .testStart)
+        let expiry = Timestamp.testStart.adding(hours: 8)
+        try await store.createMemberToken(
+            id: "tok_1", memberID: ada.id, kind: .personal, secretHash: "hash-tok", createdAt: .testStart, expiresAt: nil)
+        try await store.createMemberToken(
+            id: "ses_1", memberID: ada.id, kind: .session, secretHash: "hash-ses", createdAt: .testStart, expiresAt: expiry)
+        let used = Timestamp.testStart.adding(milliseconds: 2 * 60_000)
+        try await store.recordUse(ofMemberToken: "tok_1", at: used)
+        #expect(try await store.member(tokenHash: "hash-tok", now: .testStart) == MemberTokenMatch(member: ada, tokenID: "tok_1", lastUsedAt: used))
+
+        #expect(try await store.revokeMemberToken(id: "tok_1", memberID: bob.id, at: .testReceived) == false)
+        #expect(try await store.revokeMemberToken(id: "tok_1", memberID: ada.id, at: .testReceived))
+        #expect(try await store.member(tokenHash: "hash-tok", now: .testStart) == nil)
+        #expect(try await store.member(tokenHash: "hash-ses", now: .testStart)?.member == ada)
+        #expect(try await store.memberTokens(memberID: ada.id, now: .testStart) == [
+            CredentialRecord(id: "ses_1", kind: .session, owner: "ada@acme.test", createdAt: .testStart, expiresAt: expiry),
+            CredentialRecord(
+                id: "tok_1", kind: .personal, owner: "ada@acme.test", createdAt: .testStart, lastUsedAt: used, revokedAt: .testReceived),
+        ].sorted { $0.id < $1.id })
+        // An expired session is no longer listed.
+        #expect(try await store.memberTokens(memberID: ada.id, now: expiry).map(\.id) == ["tok_1"])
     }
 
     @Test(arguments: StoreKind.enabled)
     func aMemberWithoutPasswordHasNone(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
-        let member = try await store.saveMember(email: "sso@acme.test", name: "SSO Only", passwordHash: nil, createdAt: .testStart)
+        let member = try await store.createMember(email: "sso@acme.test", name: "SSO Only", passwordHash: nil, createdAt: .testStart)
         let found = try #require(try await store.member(email: "sso@acme.test"))
         #expect(found.member == member)
         #expect(found.passwordHash == nil)
@@ -49,8 +121,8 @@ import Testing
         try await store.createOrganization(Organization(id: "zeta", name: "Zeta Corp"), createdAt: .testStart)
         try await store.createOrganization(Organization(id: "acme", name: "Acme Studios"), createdAt: .testStart)
         try await store.createOrganization(Organization(id: "globex", name: "Globex"), createdAt: .testStart)
-        let ada = try await store.saveMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
-        let bob = try await store.saveMember(email: "bob@acme.test", name: "Bob", passwordHash: nil, createdAt: .testStart)
+        let ada = try await store.createMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
+        let bob = try await store.createMember(email: "bob@acme.test", name: "Bob", passwordHash: nil, createdAt: .testStart)
 
         try await store.setRole(.member, memberID: ada.id, organizationID: "zeta")
         try await store.setRole(.member, memberID: ada.id, organizationID: "acme")
@@ -84,28 +156,28 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func aMemberTokenWorksUntilItExpiresOrIsDeleted(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
-        let ada = try await store.saveMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
+        let ada = try await store.createMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
         let expiry = Timestamp.testStart.adding(hours: 8)
         try await store.createMemberToken(
             id: "tok_session", memberID: ada.id, kind: .session, secretHash: "hash-session", createdAt: .testStart, expiresAt: expiry)
         try await store.createMemberToken(
             id: "tok_personal", memberID: ada.id, kind: .personal, secretHash: "hash-personal", createdAt: .testStart, expiresAt: nil)
 
-        #expect(try await store.member(tokenHash: "hash-session", now: expiry.adding(milliseconds: -1)) == ada)
+        #expect(try await store.member(tokenHash: "hash-session", now: expiry.adding(milliseconds: -1))?.member == ada)
         #expect(try await store.member(tokenHash: "hash-session", now: expiry) == nil)
-        #expect(try await store.member(tokenHash: "hash-personal", now: .testStart.adding(days: 3_650)) == ada)
+        #expect(try await store.member(tokenHash: "hash-personal", now: .testStart.adding(days: 3_650))?.member == ada)
         #expect(try await store.member(tokenHash: "hash-unknown", now: .testStart) == nil)
 
         try await store.deleteMemberToken(secretHash: "hash-personal")
         #expect(try await store.member(tokenHash: "hash-personal", now: .testStart) == nil)
-        #expect(try await store.member(tokenHash: "hash-session", now: .testStart) == ada)
+        #expect(try await store.member(tokenHash: "hash-session", now: .testStart)?.member == ada)
         try await store.deleteMemberToken(secretHash: "hash-never-existed")
     }
 
     @Test(arguments: StoreKind.enabled)
     func creatingATokenSweepsExpiredOnes(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
-        let ada = try await store.saveMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
+        let ada = try await store.createMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
         let oldExpiry = Timestamp.testStart.adding(hours: 1)
         try await store.createMemberToken(
             id: "tok_old", memberID: ada.id, kind: .session, secretHash: "hash-old", createdAt: .testStart, expiresAt: oldExpiry)
@@ -119,7 +191,7 @@ import Testing
 
         // Asked about a moment before its expiry, the swept token is gone all the same.
         #expect(try await store.member(tokenHash: "hash-old", now: .testStart) == nil)
-        #expect(try await store.member(tokenHash: "hash-live", now: .testStart) == ada)
-        #expect(try await store.member(tokenHash: "hash-new", now: oldExpiry) == ada)
+        #expect(try await store.member(tokenHash: "hash-live", now: .testStart)?.member == ada)
+        #expect(try await store.member(tokenHash: "hash-new", now: oldExpiry)?.member == ada)
     }
 }

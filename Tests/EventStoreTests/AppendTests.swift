@@ -110,7 +110,7 @@ import Testing
         #expect(error?.kind == .notFound)
         #expect(try await store.allEvents(organizationID: "nobody").isEmpty)
         #expect(try await store.latestSequence(organizationID: "nobody") == 0)
-        #expect(try await store.unknownActorIDs(["user_ada"], organizationID: "nobody") == ["user_ada"])
+        #expect(try await store.actors(withIDs: ["user_ada"], organizationID: "nobody").isEmpty)
         // The id stays free for the organization the event belongs to.
         let answer = try await store.append([newEvent(id: "lost")], organizationID: "acme", receivedAt: .testReceived)
         #expect(answer == [AppendedEvent(id: "lost", created: true, sequence: 1)])

@@ -150,22 +150,4 @@ import Testing
         #expect(two.map(\.actor.id) == ["user_ada", "key_ci"])
         #expect(oneMatch.map(\.actor.id) == ["user_ada"])
     }
-
-    @Test(arguments: StoreKind.enabled)
-    func unknownIdsAreExactlyTheOnesNoEventNamed(kind: StoreKind) async throws {
-        let store = try await kind.makeStore(organizations: "acme")
-        try await store.append([
-            newEvent(actor: Self.ada, workspace: WorkspaceReference(id: "ws_1")),
-            newEvent(actor: Self.jose, workspace: WorkspaceReference(id: "ws_2")),
-        ], to: "acme")
-
-        let actors = try await store.unknownActorIDs(["user_x", "user_ada", "user_y", "user_jose"], organizationID: "acme")
-        let workspaces = try await store.unknownWorkspaceIDs(["ws_2", "ws_9", "ws_1", "ws_0"], organizationID: "acme")
-        #expect(actors == ["user_x", "user_y"])
-        #expect(workspaces == ["ws_9", "ws_0"])
-        #expect(try await store.unknownActorIDs([], organizationID: "acme") == [])
-        #expect(try await store.unknownWorkspaceIDs(["ws_1"], organizationID: "acme") == [])
-        // An actor id is not a workspace id.
-        #expect(try await store.unknownWorkspaceIDs(["user_ada"], organizationID: "acme") == ["user_ada"])
-    }
 }

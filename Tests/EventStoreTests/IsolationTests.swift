@@ -78,8 +78,7 @@ import Testing
         #expect(try await store.workspaces(organizationID: "globex").map(\.workspace.name) == ["globex workspace"])
         #expect(try await store.actors(matching: "", limit: 50, organizationID: "initech").isEmpty)
         #expect(try await store.workspaces(organizationID: "initech").isEmpty)
-        #expect(try await store.unknownActorIDs(["user_1"], organizationID: "initech") == ["user_1"])
-        #expect(try await store.unknownWorkspaceIDs(["ws_1"], organizationID: "initech") == ["ws_1"])
-        #expect(try await store.unknownActorIDs(["user_1"], organizationID: "globex") == [])
+        #expect(try await store.actors(withIDs: ["user_1"], organizationID: "initech").isEmpty)
+        #expect(try await store.actors(withIDs: ["user_1"], organizationID: "globex").map(\.actor.id) == ["user_1"])
     }
 }

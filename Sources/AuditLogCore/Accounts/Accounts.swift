@@ -68,15 +68,78 @@ public enum MemberTokenKind: String, Sendable, Hashable {
     case personal
 }
 
+/// A credential as `key list` and `token list` show it: who it is for, when it was made and
+/// last used, whether it still works. Never its secret, which is not stored.
+public struct CredentialRecord: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// An ingest key of an organization.
+        case ingestKey = "ingest"
+        /// A member's personal token.
+        case personal
+        /// A member's sign-in session.
+        case session
+    }
+
+    public var id: String
+    public var kind: Kind
+    /// The organization of an ingest key; the member of a token.
+    public var owner: String
+    public var createdAt: Timestamp
+    public var lastUsedAt: Timestamp?
+    public var expiresAt: Timestamp?
+    public var revokedAt: Timestamp?
+
+    public init(
+        id: String, kind: Kind, owner: String, createdAt: Timestamp, lastUsedAt: Timestamp? = nil,
+        expiresAt: Timestamp? = nil, revokedAt: Timestamp? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.owner = owner
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A live ingest key found by its secret's hash.
+public struct IngestKeyMatch: Sendable, Hashable {
+    public var keyID: String
+    public var organizationID: String
+    public var lastUsedAt: Timestamp?
+
+    public init(keyID: String, organizationID: String, lastUsedAt: Timestamp?) {
+        self.keyID = keyID
+        self.organizationID = organizationID
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A live member token (session or personal) found by its secret's hash.
+public struct MemberTokenMatch: Sendable, Hashable {
+    public var member: Member
+    public var tokenID: String
+    public var lastUsedAt: Timestamp?
+
+    public init(member: Member, tokenID: String, lastUsedAt: Timestamp?) {
+        self.member = member
+        self.tokenID = tokenID
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
 /// Organizations, members and their credentials. Secrets are only ever passed in hashed.
 public protocol AccountStore: Sendable {
     /// Creates an organization; a `conflict` error when the id is taken.
     func createOrganization(_ organization: Organization, createdAt: Timestamp) async throws
     func organization(id: String) async throws -> Organization?
 
-    /// Creates the member, or updates the name (and password, when given) of the member with
-    /// that email, and returns them.
-    func saveMember(email: String, name: String, passwordHash: String?, createdAt: Timestamp) async throws -> Member
+    /// Creates a member; a `conflict` error when the email (compared lowercased) is taken.
+    func createMember(email: String, name: String, passwordHash: String?, createdAt: Timestamp) async throws -> Member
+    /// Replaces the member's password and ends every session of theirs, in one transaction;
+    /// returns how many sessions ended. Personal tokens stay: they are revoked one by one.
+    func setPassword(memberID: String, passwordHash: String) async throws -> Int
     /// Sets the member's role in an organization, adding the membership when needed.
     func setRole(_ role: Role, memberID: String, organizationID: String) async throws
     func member(email: String) async throws -> (member: Member, passwordHash: String?)?
@@ -84,8 +147,13 @@ public protocol AccountStore: Sendable {
     func memberships(memberID: String) async throws -> [Membership]
 
     func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws
-    /// The organization of the ingest key with this hash.
-    func ingestKey(secretHash: String) async throws -> (keyID: String, organizationID: String)?
+    /// The unrevoked ingest key with this hash.
+    func ingestKey(secretHash: String) async throws -> IngestKeyMatch?
+    /// The organization's ingest keys, revoked ones included, oldest first.
+    func ingestKeys(organizationID: String) async throws -> [CredentialRecord]
+    /// Revokes the organization's key `id` at `time`: it stops working at once. False when there
+    /// is no such key, or it was revoked already.
+    func revokeIngestKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool
 
     func createMemberToken(
         id: String,
@@ -95,9 +163,20 @@ public protocol AccountStore: Sendable {
         createdAt: Timestamp,
         expiresAt: Timestamp?
     ) async throws
-    /// The member of an unexpired token with this hash.
-    func member(tokenHash: String, now: Timestamp) async throws -> Member?
+    /// The member of an unexpired, unrevoked token with this hash.
+    func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch?
+    /// The member's unexpired tokens (personal tokens and sessions), revoked ones included,
+    /// oldest first.
+    func memberTokens(memberID: String, now: Timestamp) async throws -> [CredentialRecord]
+    /// Revokes the member's token `id` at `time`. False when there is no such token, or it was
+    /// revoked already.
+    func revokeMemberToken(id: String, memberID: String, at time: Timestamp) async throws -> Bool
     func deleteMemberToken(secretHash: String) async throws
+
+    /// Notes that a credential was used at `time`, for `key list` and `token list`. Callers
+    /// note a use at most once a minute per credential, so that reads stay reads.
+    func recordUse(ofIngestKey keyID: String, at time: Timestamp) async throws
+    func recordUse(ofMemberToken tokenID: String, at time: Timestamp) async throws
 }
 
 /// Everything a backend provides.

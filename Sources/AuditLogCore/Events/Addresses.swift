@@ -9,7 +9,7 @@ import Darwin
 public enum EmailAddress {
     public static func isPlausible(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.count <= EventLimits.maximumEmailLength
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= EventLimits.maximumEmailLength
             && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 }
     }
 }

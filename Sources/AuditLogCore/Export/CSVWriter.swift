@@ -1,9 +1,9 @@
 /// Writes RFC 4180 CSV: comma-separated, CRLF line ends, fields quoted when they hold a comma,
 /// quote, CR or LF, quotes doubled.
 ///
-/// Cells a spreadsheet would run as a formula — starting with `=`, `+`, `-`, `@`, tab or CR —
-/// get a leading apostrophe, as OWASP advises against CSV injection: an audit log repeats text
-/// chosen by whoever acted, and an admin opens the export in Excel.
+/// Cells a spreadsheet would run as a formula are neutralised with an apostrophe, as OWASP
+/// advises against CSV injection: an audit log repeats text chosen by whoever acted, and an
+/// admin opens the export in a spreadsheet. See `neutralised(_:)` for where.
 public struct CSVWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
 
@@ -23,15 +23,48 @@ public struct CSVWriter: Sendable {
         return bytes
     }
 
-    /// `field` as it will read in a spreadsheet: neutralised when it looks like a formula.
+    /// `field` as it will read in a spreadsheet, with every place a formula could start
+    /// neutralised by an apostrophe before its trigger.
+    ///
+    /// A formula starts with `=`, `+`, `-` or `@`, possibly after spaces. It can start at the
+    /// beginning of the cell, and also after any `,` `;` tab, CR or LF inside it: a spreadsheet
+    /// opening the file with another separator (the `;` or tab of many locales), or a person
+    /// pasting the text, splits the cell there, and the quotes that keep it whole for comma CSV
+    /// do not help. A cell that starts with a tab or CR gets the apostrophe at its start.
+    /// Decided over bytes: every byte looked at is ASCII, which never occurs inside a multi-byte
+    /// UTF-8 sequence.
     public static func neutralised(_ field: String) -> String {
-        guard let first = field.utf8.first else { return field }
-        switch first {
-        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D:
-            return "'" + field
-        default:
-            return field
+        let input = Array(field.utf8)
+        guard let first = input.first else { return field }
+        var output: [UInt8] = []
+        var changed = false
+        if first == 0x09 || first == 0x0D {
+            output.append(UInt8(ascii: "'"))
+            changed = true
         }
+        var atCellStart = true
+        for byte in input {
+            if atCellStart, byte != UInt8(ascii: " ") {
+                if isFormulaTrigger(byte) {
+                    output.append(UInt8(ascii: "'"))
+                    changed = true
+                }
+                atCellStart = false
+            }
+            output.append(byte)
+            if isCellBoundary(byte) { atCellStart = true }
+        }
+        return changed ? String(decoding: output, as: UTF8.self) : field
+    }
+
+    private static func isFormulaTrigger(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
+    }
+
+    /// Where a spreadsheet may begin a new cell: the separators of CSV in any locale, and line
+    /// breaks.
+    private static func isCellBoundary(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 
     private mutating func writeField(_ raw: String) {

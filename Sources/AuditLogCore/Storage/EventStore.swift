@@ -67,12 +67,8 @@ public protocol EventStore: Sendable {
     /// The directory's entries for these actor ids (unknown ids are left out), sorted by name.
     func actors(withIDs ids: [String], organizationID: String) async throws -> [ActorEntry]
 
-    /// The given actor ids that the directory does not know.
-    func unknownActorIDs(_ ids: [String], organizationID: String) async throws -> [String]
 
     /// Every workspace the organization's events named, sorted by name.
     func workspaces(organizationID: String) async throws -> [WorkspaceEntry]
 
-    /// The given workspace ids that the directory does not know.
-    func unknownWorkspaceIDs(_ ids: [String], organizationID: String) async throws -> [String]
 }

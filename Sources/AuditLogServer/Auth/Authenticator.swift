@@ -1,6 +1,7 @@
 import AuditLogCore
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Works out who is calling and whether they may do what they ask.
 ///
@@ -17,43 +18,73 @@ struct Authenticator: Sendable {
     func secret(of request: Request) throws(AuditLogError) -> String? {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].count <= 128 else {
+            guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].utf8.count <= 128 else {
                 throw AuditLogError(.unauthenticated, code: "unauthenticated",
                                     message: "The Authorization header must be 'Bearer <secret>'.")
             }
             return String(parts[1]).trimmingCharacters(in: .whitespaces)
         }
-        if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty, cookie.count <= 128,
-            !Self.isCrossSiteSubresource(request)
+        if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty, cookie.utf8.count <= 128,
+            Self.mayUseSessionCookie(request)
         {
             return cookie
         }
         return nil
     }
 
-    /// True for a request another site made the browser send — an `<img src>` of the export, a
-    /// fetch — rather than a navigation: the session cookie does not count for it, so no other
-    /// site (not even a sibling subdomain, which SameSite allows) can export in an admin's name.
-    static func isCrossSiteSubresource(_ request: Request) -> Bool {
+    /// Whether the page's cookie may stand for the member on this request.
+    ///
+    /// When another site made the browser send it (`Sec-Fetch-Site: cross-site`, or
+    /// `same-site`, which a sibling subdomain is and `SameSite=Strict` lets through), it counts
+    /// only for a plain navigation that reads a page: never for a change of state (a POST, a
+    /// DELETE), never for an export, never for a script's fetch or an `<img src>`. So no other
+    /// site can export, sign out or act in an admin's name. Browsers that send no `Sec-Fetch-*`
+    /// headers still have `SameSite=Strict`.
+    static func mayUseSessionCookie(_ request: Request) -> Bool {
         guard let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(),
             site == "cross-site" || site == "same-site"
-        else { return false }
-        return request.headers[HTTPField.Name("Sec-Fetch-Mode")!]?.lowercased() != "navigate"
+        else { return true }
+        let isNavigation = request.headers[HTTPField.Name("Sec-Fetch-Mode")!]?.lowercased() == "navigate"
+        let isRead = request.method == .get || request.method == .head
+        let isExport = request.uri.path.utf8.reversed().starts(with: "/export.csv".utf8.reversed())
+        return isNavigation && isRead && !isExport
     }
 
     /// The principal behind the request's credentials; 401 without valid ones.
     func principal(of request: Request) async throws -> Principal {
         guard let secret = try secret(of: request) else { throw AuditLogError.unauthenticated }
         let hash = Secret.hash(secret)
-        if secret.hasPrefix(Secret.Kind.ingestKey.rawValue + "_") {
+        let time = now()
+        if secret.utf8.starts(with: (Secret.Kind.ingestKey.rawValue + "_").utf8) {
             if let key = try await store.ingestKey(secretHash: hash) {
+                if Self.isStale(key.lastUsedAt, now: time) {
+                    await noteUse { try await store.recordUse(ofIngestKey: key.keyID, at: time) }
+                }
                 return .ingestKey(keyID: key.keyID, organizationID: key.organizationID)
             }
-        } else if let member = try await store.member(tokenHash: hash, now: now()) {
-            return .member(member)
+        } else if let token = try await store.member(tokenHash: hash, now: time) {
+            if Self.isStale(token.lastUsedAt, now: time) {
+                await noteUse { try await store.recordUse(ofMemberToken: token.tokenID, at: time) }
+            }
+            return .member(token.member)
         }
         throw AuditLogError(.unauthenticated, code: "unauthenticated",
                             message: "The credentials are unknown, revoked or expired.")
+    }
+
+    /// A credential's last use is kept to the minute: one write a minute per credential at most.
+    private static func isStale(_ lastUse: Timestamp?, now: Timestamp) -> Bool {
+        guard let lastUse else { return true }
+        return now.milliseconds - lastUse.milliseconds >= 60_000
+    }
+
+    /// Notes a use; a failure (a full or read-only disk) must not fail the request it is part of.
+    private func noteUse(_ write: () async throws -> Void) async {
+        do {
+            try await write()
+        } catch {
+            Logger(label: "auditlogs.auth").warning("could not note a credential's use", metadata: ["audit.error": "\(error)"])
+        }
     }
 
     /// The organization an ingest key writes to; members' tokens may not ingest.

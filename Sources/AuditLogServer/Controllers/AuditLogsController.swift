@@ -32,7 +32,7 @@ struct AuditLogsController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Page> {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
-        let query = try await service.query(request.queryPairs, organizationID: organizationID, paging: true)
+        let query = try service.query(request.queryPairs, paging: true)
         let page = try await service.page(query, organizationID: organizationID)
         return JSONResponse(body: Page(data: page.events.map(EventResource.init), nextCursor: page.next.map(Cursor.encode)))
     }
@@ -48,7 +48,7 @@ struct AuditLogsController: Sendable {
     @Sendable func exportPreview(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ExportPreview> {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
-        let query = try await service.query(request.queryPairs, organizationID: organizationID, paging: false)
+        let query = try service.query(request.queryPairs, paging: false)
         let export = try await CSVExport.prepare(organizationID: organizationID, filter: query.filter, store: service.store)
         return JSONResponse(body: ExportPreview(rows: export.rowCount, truncated: export.truncated, limit: CSVExport.maximumRows))
     }
@@ -56,7 +56,7 @@ struct AuditLogsController: Sendable {
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
         let (member, _) = try await authenticator.admin(of: organizationID, request: request)
-        let query = try await service.query(request.queryPairs, organizationID: organizationID, paging: false)
+        let query = try service.query(request.queryPairs, paging: false)
         let origin = EventContext(
             ipAddress: context.remoteAddress?.ipAddress,
             userAgent: request.headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })

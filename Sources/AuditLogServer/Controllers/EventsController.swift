@@ -6,6 +6,7 @@ import Metrics
 struct EventsController: Sendable {
     let service: AuditLogService
     let authenticator: Authenticator
+    let requestTimeout: Duration
     let ingested = Counter(label: "auditlogs_events_ingested_total")
     let duplicates = Counter(label: "auditlogs_events_duplicate_total")
 
@@ -25,7 +26,7 @@ struct EventsController: Sendable {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Created> {
         let organizationID = try await authenticator.ingestOrganization(of: request)
-        let body = try await request.body.collect(upTo: EventLimits.maximumBodyBytes)
+        let body = try await request.collectBody(upTo: EventLimits.maximumBodyBytes, within: requestTimeout)
         let appended = try await service.ingest(body: body.readableBytesView, organizationID: organizationID)
         let created = appended.count { $0.created }
         ingested.increment(by: created)

@@ -103,11 +103,44 @@ struct PagesController: Sendable {
         template.replacingOccurrences(of: "{organization}", with: organizationID)
     }
 
-    /// `next` only when it is a path on this site: never another host (`//evil.test`).
+    /// `next` only when it is an Audit Logs page of this site, `/organizations/<id>/audit-logs`
+    /// with an optional query of plain ASCII; anything else is dropped (sign-in then lands on
+    /// the member's own organization).
+    ///
+    /// An allowlist checked byte by byte: comparing `Character`s let `//` + U+FE0F + `evil.test`
+    /// through as "not starting with //", and browsers drop U+FE0F from host names.
     static func safeNext(_ next: String?) -> String? {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count <= 2_048,
-            !next.unicodeScalars.contains(where: { $0.value < 0x20 })
+        guard let next else { return nil }
+        let bytes = Array(next.utf8)
+        guard bytes.count <= maximumNextBytes else { return nil }
+        let question = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        let path = bytes[..<question]
+        let query = bytes[question...].dropFirst()
+        let prefix = Array("/organizations/".utf8)
+        let suffix = Array("/audit-logs".utf8)
+        guard path.starts(with: prefix), path.reversed().starts(with: suffix.reversed()),
+            path.count > prefix.count + suffix.count
+        else { return nil }
+        let slug = path.dropFirst(prefix.count).dropLast(suffix.count)
+        guard Organization.isValidID(String(decoding: slug, as: UTF8.self)), slug.allSatisfy({ $0 < 0x80 }),
+            query.allSatisfy(isQueryByte)
         else { return nil }
         return next
+    }
+
+    static let maximumNextBytes = 2_048
+
+    /// Letters, digits and the punctuation a view's query uses (`action=A&from=2026-…T00:00:00.000Z`,
+    /// percent-encoded values); no `/`, `\`, quotes, angle brackets, spaces or controls.
+    private static func isQueryByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ":"):
+            true
+        default:
+            false
+        }
     }
 }

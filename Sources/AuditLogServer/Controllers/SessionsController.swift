@@ -10,6 +10,7 @@ struct SessionsController: Sendable {
     let authenticator: Authenticator
     let passwords: PasswordHasher
     let throttle: SignInThrottle
+    let passwordChecks: PasswordCheckGate
     let configuration: ServerConfiguration
     let now: @Sendable () -> Timestamp
 
@@ -52,19 +53,23 @@ struct SessionsController: Sendable {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
             throw AuditLogError(.malformed, code: "unsupported_content_type", message: "Send the sign-in as application/json.")
         }
-        let body = try await request.body.collect(upTo: 16 * 1024)
+        let body = try await request.collectBody(upTo: 16 * 1024, within: configuration.requestTimeout)
         let (email, password) = try Self.credentials(from: body.readableBytesView)
         let time = now()
         let address = context.remoteAddress?.ipAddress
         if let wait = await throttle.begin(email: email, address: address, now: time) {
-            throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(wait)],
-                            message: "Too many sign-in attempts for this email; try again in \(wait) seconds.")
+            throw AuditLogError(
+                .rateLimited, code: "too_many_requests",
+                message: "Too many sign-in attempts for this email or from this address; try again in \(wait) seconds.",
+                retryAfterSeconds: wait)
         }
         let found = try await store.member(email: email)
-        guard try await passwords.verify(password, against: found?.passwordHash), let member = found?.member else {
+        let passwords = self.passwords
+        let verified = try await passwordChecks.run { try await passwords.verify(password, against: found?.passwordHash) }
+        guard verified, let member = found?.member else {
             throw AuditLogError(.unauthenticated, code: "invalid_credentials", message: "The email or password is incorrect.")
         }
-        await throttle.succeeded(email: email, address: address)
+        await throttle.succeeded(email: email, address: address, now: time)
         let token = Secret.generate(.session)
         let expiresAt = time.adding(milliseconds: configuration.sessionLifetimeSeconds * 1000)
         try await store.createMemberToken(
@@ -121,7 +126,7 @@ struct SessionsController: Sendable {
         var errors: [FieldError] = []
         let email = object["email"]?.stringValue?.trimmingCharacters(in: .whitespaces).lowercased()
         if email.map({ !EmailAddress.isPlausible($0) }) ?? true {
-            errors.append(FieldError(field: "email", message: "must be an email address"))
+            errors.append(FieldError(field: "email", message: "must be an email address of at most \(EventLimits.maximumEmailLength) bytes"))
         }
         let password = object["password"]?.stringValue
         if password.map({ $0.isEmpty || $0.utf8.count > 1024 }) ?? true {

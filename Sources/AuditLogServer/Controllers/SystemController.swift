@@ -1,17 +1,14 @@
 import AuditLogCore
 import Foundation
 import Hummingbird
-import Prometheus
 
-/// `GET /health`, `GET /metrics` (Prometheus text) and `GET /openapi.yaml`.
+/// `GET /health` and `GET /openapi.yaml`, on the service's own port.
 struct SystemController: Sendable {
     let store: any AuditLogStore
-    let metrics: PrometheusCollectorRegistry
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("health", use: health)
-            .get("metrics", use: prometheus)
             .get("openapi.yaml", use: openAPI)
     }
 
@@ -23,14 +20,6 @@ struct SystemController: Sendable {
         // A read proves the database answers, not just the process.
         _ = try await store.organization(id: "health-check")
         return JSONResponse(body: Health(status: "ok"))
-    }
-
-    @Sendable func prometheus(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var buffer: [UInt8] = []
-        metrics.emit(into: &buffer)
-        return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 
     @Sendable func openAPI(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -14,7 +14,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as AuditLogError {
-            return ErrorBody(error).response(status: error.kind.status)
+            if error.kind == .unavailable {
+                context.logger.warning("request refused: service unavailable", metadata: [
+                    "audit.path": "\(request.uri.path)", "audit.error": "\(error.message)",
+                ])
+            }
+            var headers: HTTPFields = [:]
+            if let wait = error.retryAfterSeconds { headers[.retryAfter] = String(wait) }
+            // The rest of a body that came too slowly is not worth waiting for.
+            if error.kind == .timedOut { headers[.connection] = "close" }
+            return ErrorBody(error).response(status: error.kind.status, headers: headers)
         } catch let error as HTTPError {
             return ErrorBody(httpError: error, path: request.uri.path).response(status: error.status, headers: error.headers)
         } catch is NIOTooManyBytesError {
@@ -40,9 +49,11 @@ extension AuditLogError.Kind {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .conflict: .conflict
+        case .timedOut: .requestTimeout
         case .tooLarge: .contentTooLarge
         case .invalid: .unprocessableContent
         case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
         }
     }
 }

@@ -2,23 +2,38 @@ import Foundation
 import Hummingbird
 import Mustache
 
-/// The page templates (Mustache, HTML-escaping every value), read once from the bundle.
+/// The page templates (Mustache), read once from the bundle.
+///
+/// Every value they interpolate is escaped over bytes (`HTMLEscaping`): each template is made
+/// to start with the content-type pragma that selects it — a partial too, since Mustache
+/// starts every partial over with its own escaper — and a template that writes a value
+/// unescaped (`{{{…}}}`, `{{&…}}`) is refused at load.
 struct PageTemplates: Sendable {
     let library: MustacheLibrary
 
-    static func load() -> PageTemplates {
+    /// A template that cannot be used safely; a packaging bug, found at start-up.
+    struct LoadError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func load() throws -> PageTemplates {
+        MustacheContentTypes.register(HTMLEscaping.ContentType(), named: HTMLEscaping.contentTypeName)
+        guard let directory = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")
+        else { throw LoadError(description: "The page templates are missing from the bundle.") }
         var templates: [String: MustacheTemplate] = [:]
-        if let directory = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources"),
-            let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path)
-        {
-            for name in names where name.hasSuffix(".mustache") {
-                guard let text = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8),
-                    let template = try? MustacheTemplate(string: text)
-                else { continue }
-                templates[String(name.dropLast(".mustache".count))] = template
-            }
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".mustache") {
+            let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+            templates[String(name.dropLast(".mustache".count))] = try template(text, name: name)
         }
         return PageTemplates(library: MustacheLibrary(templates: templates))
+    }
+
+    /// `text` as a template whose every interpolation is escaped over bytes.
+    static func template(_ text: String, name: String) throws -> MustacheTemplate {
+        if text.contains("{{{") || text.contains("{{&") {
+            throw LoadError(description: "The template \(name) writes a value unescaped; every value must be escaped.")
+        }
+        return try MustacheTemplate(string: "{{% CONTENT_TYPE: \(HTMLEscaping.contentTypeName)}}" + text)
     }
 
     /// The HTML of `template` with `context`; a missing template is a packaging bug.

@@ -49,7 +49,7 @@ struct TestWorld {
         try await store.createOrganization(Organization(id: "globex", name: "Globex"), createdAt: start)
         let hash = try await PasswordHasher(cost: 4).hash(password)
         func member(_ email: String, _ name: String, _ role: Role, _ org: String) async throws -> Member {
-            let member = try await store.saveMember(email: email, name: name, passwordHash: hash, createdAt: start)
+            let member = try await store.createMember(email: email, name: name, passwordHash: hash, createdAt: start)
             try await store.setRole(role, memberID: member.id, organizationID: org)
             return member
         }
@@ -83,7 +83,7 @@ struct TestWorld {
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         let clock = self.clock
-        let app = buildApplication(
+        let app = try buildApplication(
             configuration: configuration ?? self.configuration,
             dependencies: ServerDependencies(store: store, now: { clock.now }),
             logger: Logger(label: "test"))

@@ -1,0 +1,52 @@
+import AuditLogCore
+@testable import AuditLogServer
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Testing
+
+/// A body that arrives too slowly is cut off as a whole, not byte by byte.
+@Suite struct RequestBodyTests {
+    /// Sends one byte every `interval`, for ever.
+    struct Trickle: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        var interval: Duration
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            var interval: Duration
+            mutating func next() async throws -> ByteBuffer? {
+                try await Task.sleep(for: interval)
+                return ByteBuffer(string: "x")
+            }
+        }
+
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(interval: interval) }
+    }
+
+    static func request(_ body: RequestBody) -> Request {
+        Request(head: HTTPRequest(method: .post, scheme: "http", authority: "test", path: "/api/v1/events"), body: body)
+    }
+
+    @Test func aTricklingBodyTimesOutWith408() async throws {
+        let request = Self.request(RequestBody(asyncSequence: Trickle(interval: .milliseconds(20))))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = await #expect(throws: AuditLogError.self) {
+            try await request.collectBody(upTo: 1_000_000, within: .milliseconds(300))
+        }
+        #expect(error?.kind == .timedOut)
+        #expect(error?.code == "request_timeout")
+        #expect(clock.now - started < .seconds(2))
+    }
+
+    @Test func aBodyThatArrivesInTimeIsWhole() async throws {
+        let request = Self.request(RequestBody(buffer: ByteBuffer(string: "{\"a\": 1}")))
+        let body = try await request.collectBody(upTo: 1_000, within: .seconds(5))
+        #expect(String(buffer: body) == "{\"a\": 1}")
+    }
+
+    @Test func aBodyOverTheLimitIsStillRefusedAsTooLarge() async throws {
+        let request = Self.request(RequestBody(buffer: ByteBuffer(string: String(repeating: "x", count: 100))))
+        await #expect(throws: NIOTooManyBytesError.self) { try await request.collectBody(upTo: 10, within: .seconds(5)) }
+    }
+}

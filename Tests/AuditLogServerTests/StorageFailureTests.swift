@@ -1,0 +1,39 @@
+import AuditLogCore
+@testable import AuditLogSQLite
+import GRDB
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// A full disk is the storage's fault, not the request's: 503 with the JSON error shape and
+/// `Retry-After`, never a 2xx for anything not stored, and the service takes writes again by
+/// itself once there is room. (Tests/system proves the same with a real full and read-only
+/// file system.)
+@Suite struct StorageFailureTests {
+    @Test func aFullDiskAnswers503AndNothingUnstoredIsAcknowledged() async throws {
+        let world = try await TestWorld.make()
+        try await world.store.pool.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+        }
+        let padding = #", "details": "\#(String(repeating: "z", count: 1_000))""#
+        let batch = "{\"events\": [" + (0..<100).map { Events.json(id: "full_\($0)", extra: padding) }.joined(separator: ", ") + "]}"
+        try await world.withClient { client in
+            let refused = try await client.post("/api/v1/events", token: world.acmeKey, json: batch)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.errorCode == "storage_unavailable")
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(refused.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(try refused.json["error"]?["message"]?.stringValue?.contains("the disk is full") == true)
+            // Reads still work.
+            let page = try await client.get("/api/v1/organizations/acme/audit-logs", token: world.acmeAdminToken)
+            #expect(page.status == .ok)
+            #expect(try page.json["data"]?.arrayValue.isEmpty == true)
+
+            try await world.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA max_page_count = 1073741823") }
+            let accepted = try await client.post("/api/v1/events", token: world.acmeKey, json: batch)
+            #expect(accepted.status == .created)
+            #expect(try accepted.json["created"]?.intValue == 100)
+        }
+    }
+}
