@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,21 @@ def free_port():
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Service:
+    """The server the browser tests use: its address, its database and the binary serving it."""
+    base: str
+    database: Path
+    binary: Path
+
+    def command(self, *arguments):
+        """Runs `auditlogs ARGUMENTS --database <this database>`; returns its standard output."""
+        done = subprocess.run([self.binary, *arguments, "--database", self.database], check=True, capture_output=True, text=True)
+        return done.stdout
+
+
 @pytest.fixture(scope="session")
-def server():
+def service():
     binary = Path(os.environ.get("AUDITLOGS_BINARY", ROOT / ".build" / "debug" / "auditlogs"))
     if not binary.exists():
         missing(f"{binary} is not built; run swift build first")
@@ -56,10 +70,15 @@ def server():
     else:
         process.kill()
         pytest.fail("the server did not start; see " + str(directory / "server.log"))
-    yield base
+    yield Service(base=base, database=database, binary=binary)
     process.terminate()
     process.wait(10)
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(service):
+    return service.base
 
 
 @pytest.fixture(scope="session")

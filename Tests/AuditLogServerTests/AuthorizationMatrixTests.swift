@@ -1,0 +1,114 @@
+import AuditLogCore
+import AuditLogServer
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Every route the service serves, API and page, against every kind of caller: the exact
+/// status each gets, and that nothing of another organization — nor of this one, for a caller
+/// who may not read it — appears in any answer, CSV or error.
+@Suite struct AuthorizationMatrixTests {
+    enum Caller: String, CaseIterable, Sendable {
+        case nobody, badToken, ingestKey, member, otherAdmin, admin
+    }
+
+    struct Route: Sendable, CustomTestStringConvertible {
+        var method: HTTPRequest.Method
+        var path: String
+        var body: String?
+        /// The status each caller gets, in `Caller.allCases` order.
+        var statuses: [HTTPResponse.Status]
+        /// Whether an answer may show acme's events (only the admin's, and only here).
+        var readsAcme = false
+        var testDescription: String { "\(method) \(path)" }
+    }
+
+    static let acmeMarker = "ACME-PRIVATE-7f3a"
+    static let globexMarker = "GLOBEX-PRIVATE-91c2"
+    static let org = "/api/v1/organizations/acme"
+
+    static let routes: [Route] = [
+        Route(method: .get, path: "/health", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+        Route(method: .get, path: "/openapi.yaml", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+        Route(method: .get, path: "/assets/app.css", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+        // The sign-in page sends anyone signed in on to their organization.
+        Route(method: .get, path: "/", statuses: [.ok, .ok, .ok, .found, .found, .found]),
+        Route(
+            method: .get, path: "/organizations/acme/audit-logs",
+            statuses: [.found, .found, .found, .forbidden, .notFound, .ok]),
+        Route(
+            method: .post, path: "/api/v1/events", body: #"{"action": "UserLogin", "occurred_at": "2026-11-27T11:00:00Z", "actor": {"id": "u", "type": "user"}}"#,
+            statuses: [.unauthorized, .unauthorized, .created, .forbidden, .forbidden, .forbidden]),
+        // Signing in trades the body's email and password; a header is not looked at.
+        Route(
+            method: .post, path: "/api/v1/sessions", body: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#,
+            statuses: [.created, .created, .created, .created, .created, .created]),
+        Route(
+            method: .get, path: "/api/v1/sessions/current",
+            statuses: [.unauthorized, .unauthorized, .forbidden, .ok, .ok, .ok]),
+        Route(
+            method: .delete, path: "/api/v1/sessions/current",
+            statuses: [.noContent, .noContent, .noContent, .noContent, .noContent, .noContent]),
+    ] + ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces"].map {
+        Route(
+            method: .get, path: org + $0, statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok],
+            readsAcme: true)
+    }
+
+    /// The matrix covers every route the router serves.
+    @Test func theMatrixCoversEveryRoute() async throws {
+        let world = try await TestWorld.make()
+        let router = try buildRouter(configuration: world.configuration, dependencies: ServerDependencies(store: world.store))
+        let served = Set(router.routes.map { "\($0.method) \($0.path)" })
+        let covered = Set(Self.routes.map { route in
+            let path = route.path.split(separator: "?").first.map(String.init) ?? route.path
+            return "\(route.method) " + path
+                .replacingOccurrences(of: "/organizations/acme/", with: "/organizations/{organization}/")
+                .replacingOccurrences(of: "/assets/app.css", with: "/assets/{name}")
+        })
+        #expect(served == covered)
+    }
+
+    @Test(arguments: routes)
+    func eachCallerGetsExactlyItsStatusAndNothingElsewhere(route: Route) async throws {
+        let world = try await TestWorld.make()
+        try await world.seed([Events.make(id: "acme_evt", actorName: Self.acmeMarker, details: Self.acmeMarker)], in: "acme")
+        try await world.seed([Events.make(id: "globex_evt", actorName: Self.globexMarker, details: Self.globexMarker)], in: "globex")
+        let tokens: [Caller: String?] = [
+            .nobody: nil, .badToken: "alt_" + String(repeating: "x", count: 43), .ingestKey: world.acmeKey,
+            .member: world.acmeMemberToken, .otherAdmin: world.globexAdminToken, .admin: world.acmeAdminToken,
+        ]
+        try await world.withClient { client in
+            for (caller, expected) in zip(Caller.allCases, route.statuses) {
+                var headers: HTTPFields = [:]
+                if let token = tokens[caller] ?? nil { headers[.authorization] = "Bearer \(token)" }
+                if route.body != nil { headers[.contentType] = "application/json" }
+                let response = try await client.execute(
+                    uri: route.path, method: route.method, headers: headers, body: route.body.map { ByteBuffer(string: $0) })
+                #expect(response.status == expected, "\(caller)")
+                #expect(response.text.contains(Self.globexMarker) == false, "\(caller) saw globex")
+                let mayShowAcme = route.readsAcme && caller == .admin
+                if !mayShowAcme {
+                    #expect(response.text.contains(Self.acmeMarker) == false, "\(caller) saw acme")
+                }
+                if response.status.code >= 400, route.path.hasPrefix("/api/") {
+                    #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(caller)")
+                    #expect(response.errorCode != nil, "\(caller)")
+                }
+            }
+        }
+    }
+
+    /// The admin's answers do show acme's event, so the absence checks above can fail.
+    @Test func theAdminsAnswersHoldTheMarker() async throws {
+        let world = try await TestWorld.make()
+        try await world.seed([Events.make(id: "acme_evt", actorName: Self.acmeMarker, details: Self.acmeMarker)], in: "acme")
+        try await world.withClient { client in
+            for path in ["/audit-logs", "/audit-logs/export.csv", "/actors?q="] {
+                let response = try await client.get(Self.org + path, token: world.acmeAdminToken)
+                #expect(response.text.contains(Self.acmeMarker), "\(path)")
+            }
+        }
+    }
+}
