@@ -25,7 +25,9 @@ public final class SQLiteStore: Sendable {
         configuration.prepareDatabase { db in
             // Many appends are fewer checkpoints: let the WAL grow to ~64 MiB before one.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16000")
-            try db.execute(sql: "PRAGMA cache_size = -32000")
+            // 8 MiB of page cache a connection, 72 MiB for the writer and 8 readers together: a
+            // bound on the memory the service grows into, whatever the size of the database.
+            try db.execute(sql: "PRAGMA cache_size = -8000")
             db.add(function: Self.searchText)
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()

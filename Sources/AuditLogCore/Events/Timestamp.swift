@@ -45,6 +45,20 @@ extension Timestamp {
     /// millisecond of that minute. Returns nil for anything else, including dates outside
     /// 1970–9999.
     public init?(rfc3339 text: some StringProtocol) {
+        guard let value = Self.milliseconds(rfc3339: text), value >= Self.earliest.milliseconds,
+            value <= Self.latest.milliseconds
+        else { return nil }
+        self.init(milliseconds: value)
+    }
+
+    /// Parses any RFC 3339 date-time, years 0000–9999, and brings it into 1970–9999: for the
+    /// bounds of a range, where "from year 0684" means from the beginning.
+    public init?(rfc3339Clamped text: some StringProtocol) {
+        guard let value = Self.milliseconds(rfc3339: text) else { return nil }
+        self.init(milliseconds: min(max(value, Self.earliest.milliseconds), Self.latest.milliseconds))
+    }
+
+    private static func milliseconds(rfc3339 text: some StringProtocol) -> Int64? {
         var bytes = Array(text.utf8)[...]
         func number(_ count: Int) -> Int? {
             guard bytes.count >= count else { return nil }
@@ -97,9 +111,7 @@ extension Timestamp {
         }
         let days = Self.daysSinceEpoch(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
-        let value = Timestamp(milliseconds: seconds * 1000 + Int64(millisecond))
-        guard value >= .earliest, value <= .latest else { return nil }
-        self = value
+        return seconds * 1000 + Int64(millisecond)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, always UTC and always with milliseconds.

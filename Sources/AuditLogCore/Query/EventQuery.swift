@@ -33,6 +33,7 @@ public struct EventQuery: Sendable, Hashable {
         var limit = PageRequest.defaultLimit
         var after: EventPosition?
         var seen: Set<String> = []
+        var valuesGiven: [String: Int] = [:]
 
         let known: Set = paging
             ? ["action", "actor", "workspace", "from", "to", "limit", "cursor"]
@@ -43,6 +44,7 @@ public struct EventQuery: Sendable, Hashable {
                 continue
             }
             let repeatable = ["action", "actor", "workspace"].contains(name)
+            if repeatable { valuesGiven[name, default: 0] += 1 }
             if !repeatable, !seen.insert(name).inserted {
                 errors.append(FieldError(field: name, message: "may be given only once"))
                 continue
@@ -64,7 +66,11 @@ public struct EventQuery: Sendable, Hashable {
                 }
             case "from", "to":
                 // A "+01:00" offset typed into a URL unencoded arrives as " 01:00".
-                guard let time = Timestamp(rfc3339: value) ?? Timestamp(rfc3339: value.replacingOccurrences(of: " ", with: "+")) else {
+                // Any year is accepted and brought into 1970–9999: a bound before 1970 means
+                // from the beginning.
+                guard let time = Timestamp(rfc3339Clamped: value)
+                    ?? Timestamp(rfc3339Clamped: value.replacingOccurrences(of: " ", with: "+"))
+                else {
                     errors.append(FieldError(field: name, message: "must be an RFC 3339 time such as 2026-11-27T00:00:00Z"))
                     continue
                 }
@@ -85,8 +91,8 @@ public struct EventQuery: Sendable, Hashable {
                 break
             }
         }
-        for (name, values) in [("action", actions), ("actor", actors), ("workspace", workspaces)]
-        where values.count > maximumValuesPerFilter {
+        // Counted as given, repeats included, as the contract's `maxItems` counts them.
+        for name in ["action", "actor", "workspace"] where valuesGiven[name, default: 0] > maximumValuesPerFilter {
             errors.append(FieldError(field: name, message: "may be given at most \(maximumValuesPerFilter) times"))
         }
         let resolvedFrom = from ?? (to ?? now).adding(days: -EventFilter.defaultRangeDays)

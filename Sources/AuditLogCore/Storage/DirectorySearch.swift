@@ -14,6 +14,18 @@ public enum DirectorySearch {
         fold([name, email].compactMap { $0 }.joined(separator: "\n"))
     }
 
+    /// Whether an actor with this name and email is found by `query`: its folded text holds the
+    /// folded query, byte for byte, as the stores search (`instr` in SQL).
+    public static func matches(name: String?, email: String?, query: String) -> Bool {
+        let needle = Array(fold(query).utf8)
+        guard !needle.isEmpty else { return true }
+        let haystack = Array(text(name: name, email: email).utf8)
+        guard haystack.count >= needle.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { start in
+            haystack[start..<start + needle.count].elementsEqual(needle)
+        }
+    }
+
     /// The longest search text accepted.
     public static let maximumQueryLength = 256
     /// The most actors one search returns.

@@ -37,7 +37,7 @@ struct DirectoryController: Sendable {
     }
 
     /// `?q=` searches names and emails; `?id=` (repeatable) looks actors up, for labels of
-    /// filters restored from a URL.
+    /// filters restored from a URL; both together look the ids up and keep those `q` finds.
     @Sendable func actors(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<ActorResource>> {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
@@ -52,13 +52,13 @@ struct DirectoryController: Sendable {
         if ids.count > EventQuery.maximumValuesPerFilter || ids.contains(where: { $0.isEmpty || $0.count > EventLimits.maximumIDLength }) {
             errors.append(FieldError(field: "id", message: "takes at most \(EventQuery.maximumValuesPerFilter) ids of 1 to \(EventLimits.maximumIDLength) characters"))
         }
-        if !text.isEmpty, !ids.isEmpty { errors.append(FieldError(field: "id", message: "cannot be combined with q")) }
         guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
+        let query = (text.first ?? "").trimmingCharacters(in: .whitespaces)
         let entries = ids.isEmpty
-            ? try await service.store.actors(
-                matching: (text.first ?? "").trimmingCharacters(in: .whitespaces), limit: DirectorySearch.maximumResults,
-                organizationID: organizationID)
-            : try await service.store.actors(withIDs: ids, organizationID: organizationID)
+            ? try await service.store.actors(matching: query, limit: DirectorySearch.maximumResults, organizationID: organizationID)
+            : try await service.store.actors(withIDs: ids, organizationID: organizationID).filter {
+                DirectorySearch.matches(name: $0.actor.name, email: $0.actor.email, query: query)
+            }
         return JSONResponse(body: ListResource(data: entries.map { ActorResource(actor: $0.actor, lastSeenAt: $0.lastSeenAt) }))
     }
 
