@@ -36,7 +36,9 @@ import Testing
         }
         #expect(error?.kind == .timedOut)
         #expect(error?.code == "request_timeout")
-        #expect(clock.now - started < .seconds(2))
+        // The body never ends: without the deadline this would wait for ever. The bound is loose,
+        // so that a busy machine does not fail it; it takes 0.3 s when the machine is idle.
+        #expect(clock.now - started < .seconds(20))
     }
 
     @Test func aBodyThatArrivesInTimeIsWhole() async throws {
