@@ -52,10 +52,10 @@ public struct ServerConfiguration: Sendable {
 
     /// Whether `host` reaches this machine only: `localhost`, `127.0.0.0/8` or `::1`.
     public static func isLoopback(_ host: String) -> Bool {
-        let bytes = Array(host.utf8)
         if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        // Four dot-separated numbers 0-255 of digits only (`UInt8("+1")` would accept a sign).
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && bytes.allSatisfy { $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) }
-            && parts.allSatisfy { part in UInt8(part).map { _ in true } ?? false }
+        return parts.count == 4 && parts[0] == "127"
+            && parts.allSatisfy { part in part.utf8.allSatisfy { (0x30...0x39).contains($0) } && UInt8(part) != nil }
     }
 }

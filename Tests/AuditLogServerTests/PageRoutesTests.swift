@@ -117,14 +117,14 @@ import Testing
         ]
         for name in ["sign-in", "message", "audit-logs"] {
             let html = try templates.render(name, context)
-            #expect(html.utf8.contains(subsequence: Array("<img src=x".utf8)) == false, "\(name)")
-            #expect(html.utf8.contains(subsequence: Array("&lt;img src=x onerror=alert(1)&gt;".utf8)), "\(name)")
+            #expect(html.utf8Contains("<img src=x") == false, "\(name)")
+            #expect(html.utf8Contains("&lt;img src=x onerror=alert(1)&gt;"), "\(name)")
             // No raw quote, angle bracket, apostrophe or ampersand of the value survives between
             // its marks (the templates themselves hold no marks).
             for special in ["\"", "<", ">", "'", "&"] where !mark.isEmpty {
-                #expect(html.utf8.contains(subsequence: Array((mark + special + mark).utf8)) == false, "\(name): \(special)")
+                #expect(html.utf8Contains(mark + special + mark) == false, "\(name): \(special)")
             }
-            #expect(html.utf8.contains(subsequence: Array((mark + "&quot;" + mark).utf8)), "\(name)")
+            #expect(html.utf8Contains(mark + "&quot;" + mark), "\(name)")
         }
     }
 
@@ -162,13 +162,5 @@ import Testing
             #expect(page.text.contains("<a class=\"tab\" href=\"https://app.example.test/orgs/acme/sso\">SSO</a>"))
             #expect(page.text.contains("aria-disabled=\"true\" title=\"Model configuration"))
         }
-    }
-}
-
-extension String.UTF8View {
-    fileprivate func contains(subsequence: [UInt8]) -> Bool {
-        let bytes = Array(self)
-        guard !subsequence.isEmpty, bytes.count >= subsequence.count else { return false }
-        return (0...(bytes.count - subsequence.count)).contains { Array(bytes[$0..<$0 + subsequence.count]) == subsequence }
     }
 }

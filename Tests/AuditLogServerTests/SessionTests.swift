@@ -11,8 +11,7 @@ import Testing
     @Test func signingInGivesATokenAndAnHttpOnlyCookieThatBothRead() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in
-            let response = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ADA@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let response = try await client.signIn("ADA@acme.test")
             #expect(response.status == .created)
             let token = try #require(try response.json["token"]?.stringValue)
             #expect(token.hasPrefix("als_"))
@@ -59,8 +58,7 @@ import Testing
     @Test func signingOutEndsTheSession() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in
-            let response = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let response = try await client.signIn()
             let token = try #require(try response.json["token"]?.stringValue)
             let signOut = try await client.execute(
                 uri: "/api/v1/sessions/current", method: .delete, headers: [.authorization: "Bearer \(token)"], body: nil)
@@ -98,8 +96,7 @@ import Testing
     @Test func theCookieDoesNotCountForRequestsOtherSitesMake() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in
-            let response = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let response = try await client.signIn()
             let cookie: HTTPFields = [.cookie: "auditlogs_session=\(try #require(try response.json["token"]?.stringValue))"]
             var image = cookie
             image[HTTPField.Name("Sec-Fetch-Site")!] = "same-site"
@@ -138,8 +135,7 @@ import Testing
     @Test func sessionsExpire() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in
-            let response = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let response = try await client.signIn()
             let token = try #require(try response.json["token"]?.stringValue)
             world.clock.advance(milliseconds: 12 * 3_600_000)
             let expired = try await client.get("/api/v1/organizations/acme/audit-logs", token: token)
@@ -154,14 +150,12 @@ import Testing
                 let wrong = try await client.post(Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "wrong-wrong"}"#)
                 #expect(wrong.status == .unauthorized)
             }
-            let throttled = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let throttled = try await client.signIn()
             #expect(throttled.status == .tooManyRequests)
             #expect(throttled.errorCode == "too_many_requests")
             #expect(throttled.headers[.retryAfter] == "900")
             // Another email is not affected.
-            let other = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "bob@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let other = try await client.signIn("bob@acme.test")
             #expect(other.status == .created)
         }
     }
@@ -190,8 +184,7 @@ import Testing
         var configuration = world.configuration
         configuration = ServerConfiguration(host: "0.0.0.0", bcryptCost: 4)
         try await world.withClient(configuration: configuration) { client in
-            let response = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let response = try await client.signIn()
             #expect(response.headers[.setCookie]?.contains("Secure") == true)
         }
     }
@@ -201,8 +194,7 @@ import Testing
     @Test func theCookieDoesNotCountForChangesOrExportsOtherSitesStart() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in
-            let response = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let response = try await client.signIn()
             let token = try #require(try response.json["token"]?.stringValue)
             for site in ["cross-site", "same-site"] {
                 let navigation: HTTPFields = [
@@ -226,8 +218,7 @@ import Testing
     @Test func aChangedPasswordEndsSessionsAndARevokedTokenIsRefusedAtOnce() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in
-            let response = try await client.post(
-                Self.signIn, token: nil, json: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#)
+            let response = try await client.signIn()
             let session = try #require(try response.json["token"]?.stringValue)
             #expect(try await client.get("/api/v1/sessions/current", token: session).status == .ok)
             #expect(try await world.store.setPassword(memberID: world.acmeAdmin.id, passwordHash: "changed") == 1)

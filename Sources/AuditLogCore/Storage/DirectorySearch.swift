@@ -17,13 +17,7 @@ public enum DirectorySearch {
     /// Whether an actor with this name and email is found by `query`: its folded text holds the
     /// folded query, byte for byte, as the stores search (`instr` in SQL).
     public static func matches(name: String?, email: String?, query: String) -> Bool {
-        let needle = Array(fold(query).utf8)
-        guard !needle.isEmpty else { return true }
-        let haystack = Array(text(name: name, email: email).utf8)
-        guard haystack.count >= needle.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { start in
-            haystack[start..<start + needle.count].elementsEqual(needle)
-        }
+        text(name: name, email: email).utf8Contains(fold(query))
     }
 
     /// The longest search text accepted.

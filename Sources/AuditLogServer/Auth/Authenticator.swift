@@ -10,6 +10,7 @@ import Logging
 /// nothing, not even that the organization exists (404); a member who is not an admin gets 403.
 struct Authenticator: Sendable {
     static let sessionCookie = "auditlogs_session"
+    private static let logger = Logger(label: "auditlogs.auth")
 
     let store: any AuditLogStore
     let now: @Sendable () -> Timestamp
@@ -46,7 +47,7 @@ struct Authenticator: Sendable {
         else { return true }
         let isNavigation = request.headers[HTTPField.Name("Sec-Fetch-Mode")!]?.lowercased() == "navigate"
         let isRead = request.method == .get || request.method == .head
-        let isExport = request.uri.path.utf8.reversed().starts(with: "/export.csv".utf8.reversed())
+        let isExport = request.uri.path.utf8HasSuffix("/export.csv")
         return isNavigation && isRead && !isExport
     }
 
@@ -55,7 +56,7 @@ struct Authenticator: Sendable {
         guard let secret = try secret(of: request) else { throw AuditLogError.unauthenticated }
         let hash = Secret.hash(secret)
         let time = now()
-        if secret.utf8.starts(with: (Secret.Kind.ingestKey.rawValue + "_").utf8) {
+        if secret.utf8HasPrefix(Secret.Kind.ingestKey.rawValue + "_") {
             if let key = try await store.ingestKey(secretHash: hash) {
                 if Self.isStale(key.lastUsedAt, now: time) {
                     await noteUse { try await store.recordUse(ofIngestKey: key.keyID, at: time) }
@@ -83,7 +84,7 @@ struct Authenticator: Sendable {
         do {
             try await write()
         } catch {
-            Logger(label: "auditlogs.auth").warning("could not note a credential's use", metadata: ["audit.error": "\(error)"])
+            Self.logger.warning("could not note a credential's use", metadata: ["audit.error": "\(error)"])
         }
     }
 

@@ -17,6 +17,11 @@ extension TestClientProtocol {
         try await post(uri, token: token, bytes: Array(json.utf8), headers: headers)
     }
 
+    /// `POST /api/v1/sessions` with `email` and the test world's password.
+    func signIn(_ email: String = "ada@acme.test") async throws -> TestResponse {
+        try await post("/api/v1/sessions", token: nil, json: #"{"email": "\#(email)", "password": "\#(TestWorld.password)"}"#)
+    }
+
     func post(_ uri: String, token: String?, bytes: [UInt8], headers: HTTPFields = [:]) async throws -> TestResponse {
         var fields = headers
         fields[.contentType] = "application/json"
