@@ -19,29 +19,64 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
-        // The domain: events, the action catalog, filters, validation, CSV, Details text and
-        // the storage protocols. No HTTP and no SQL.
+        // The domain and its use cases: events, the action catalog, filters, validation, CSV,
+        // Details text, accounts (bcrypt), `AuditLogService`, `AdministrationService` and the
+        // storage protocols. No HTTP and no SQL.
         .target(
             name: "AuditLogCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        // The embedded backend: SQLite through GRDB, WAL mode, group commit.
+        // What the two SQL backends share: group commit, the page query, the JSON columns.
+        .target(
+            name: "AuditLogRelational",
+            dependencies: ["AuditLogCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded backend: SQLite through GRDB, WAL mode.
         .target(
             name: "AuditLogSQLite",
             dependencies: [
                 "AuditLogCore",
+                "AuditLogRelational",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The server backend: PostgreSQL through PostgresNIO, events partitioned by month, reads
+        // optionally from a standby.
+        .target(
+            name: "AuditLogPostgres",
+            dependencies: [
+                "AuditLogCore",
+                "AuditLogRelational",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `openStore(location:)`: the one place a backend is chosen, from a path or a URL.
+        .target(
+            name: "AuditLogStorage",
+            dependencies: [
+                "AuditLogCore",
+                "AuditLogSQLite",
+                "AuditLogPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -74,7 +109,7 @@ let package = Package(
             name: "auditlogs",
             dependencies: [
                 "AuditLogCore",
-                "AuditLogSQLite",
+                "AuditLogStorage",
                 "AuditLogDemo",
                 "AuditLogServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -84,6 +119,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fresh databases for tests, on either backend (a PostgreSQL database per test).
+        .target(
+            name: "AuditLogTestSupport",
+            dependencies: [
+                "AuditLogCore",
+                "AuditLogSQLite",
+                "AuditLogPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AuditLogTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AuditLogCoreTests",
             dependencies: ["AuditLogCore"],
@@ -91,7 +139,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EventStoreTests",
-            dependencies: ["AuditLogCore", "AuditLogSQLite"],
+            dependencies: [
+                "AuditLogCore", "AuditLogRelational", "AuditLogSQLite", "AuditLogPostgres", "AuditLogTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -112,6 +163,7 @@ let package = Package(
                 "AuditLogSQLite",
                 "AuditLogDemo",
                 "AuditLogServer",
+                "AuditLogTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -1,10 +1,14 @@
-/// The use cases of the audit log — ingest, list, export — over any store.
+import Foundation
+
+/// The use cases of the audit log — ingest, list, export, the filters' directory — over any
+/// store.
 ///
-/// The HTTP server and the CLI both call this, so validation, defaults and the export record
-/// happen the same way whichever door a request comes through. Who may do what is decided
-/// before: this type trusts the organization it is given.
+/// The HTTP server and the CLI both call this, and nothing else reaches the events, so
+/// validation, defaults and the export record happen the same way whichever door a request
+/// comes through. Who may do what is decided before (`MemberAccess`): this type trusts the
+/// organization it is given.
 public struct AuditLogService: Sendable {
-    public let store: any AuditLogStore
+    private let store: any AuditLogStore
     /// The clock, injected so tests are deterministic.
     public let now: @Sendable () -> Timestamp
 
@@ -49,7 +53,44 @@ public struct AuditLogService: Sendable {
             organizationID: organizationID)
     }
 
+    // MARK: - Directory
+
+    /// Actors for the Actor filter: those whose name or email holds `text` (all when it is
+    /// empty), or, given `ids`, those of the ids that `text` finds, for labels of filters
+    /// restored from a URL.
+    public func actors(matching text: String, ids: [String] = [], organizationID: String) async throws -> [ActorEntry] {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard !ids.isEmpty else {
+            return try await store.actors(matching: text, limit: DirectorySearch.maximumResults, organizationID: organizationID)
+        }
+        return try await store.actors(withIDs: ids, organizationID: organizationID).filter {
+            DirectorySearch.matches(name: $0.actor.name, email: $0.actor.email, query: text)
+        }
+    }
+
+    /// Every workspace the organization's events named, for the Workspace filter.
+    public func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
+        try await store.workspaces(organizationID: organizationID)
+    }
+
+    // MARK: - Health
+
+    /// Throws unless the database answers a read.
+    public func checkHealth() async throws {
+        _ = try await store.latestSequence(organizationID: "health-check")
+    }
+
     // MARK: - Export
+
+    /// What an export of `query` would hold, without exporting: nothing is recorded.
+    public func previewExport(_ query: EventQuery, organizationID: String) async throws -> CSVExport {
+        try await CSVExport.prepare(organizationID: organizationID, filter: query.filter, store: store)
+    }
+
+    /// Writes a prepared export's CSV, chunk by chunk, to `write`.
+    public func stream(_ export: CSVExport, to write: (_ chunk: [UInt8]) async throws -> Void) async throws {
+        try await export.write(from: store, to: write)
+    }
 
     /// Prepares an export and records the `AuditLogExported` event — who, from where, with
     /// which filters, how many rows — before a single row is sent, so that no export, not even

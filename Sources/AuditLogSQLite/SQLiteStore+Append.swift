@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import GRDB
 
 /// One request's events, waiting for a group commit.
@@ -75,8 +76,8 @@ extension SQLiteStore {
             try insertEvent.execute(arguments: [
                 job.organizationID, sequence + 1, id, event.action, event.occurredAt.milliseconds,
                 job.receivedAt.milliseconds, event.actor.id, event.actor.type.rawValue, event.actor.name,
-                event.actor.email, event.workspace?.id, event.workspace?.name, EventColumns.targetsJSON(event.targets),
-                event.context.ipAddress, event.context.userAgent, EventColumns.metadataJSON(event.metadata),
+                event.actor.email, event.workspace?.id, event.workspace?.name, EventJSON.targetsJSON(event.targets),
+                event.context.ipAddress, event.context.userAgent, EventJSON.metadataJSON(event.metadata),
                 event.details,
             ])
             guard db.changesCount > 0 else {

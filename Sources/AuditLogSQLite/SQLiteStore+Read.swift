@@ -1,12 +1,14 @@
 public import AuditLogCore
+import AuditLogRelational
 import GRDB
 
 extension SQLiteStore {
     public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
         // One row more than asked tells whether there is a next page.
-        let select = EventSelect(request, organizationID: organizationID, columns: EventColumns.list, limit: request.limit + 1)
+        let select = EventSelect(request, organizationID: organizationID, columns: EventColumns.list, limit: request.limit + 1,
+            dialect: .sqlite)
         let events = try await read { db in
-            try Row.fetchAll(db, sql: select.sql, arguments: select.arguments).map(EventColumns.event(from:))
+            try Row.fetchAll(db, sql: select.sql, arguments: select.statementArguments).map(EventColumns.event(from:))
         }
         let page = Array(events.prefix(request.limit))
         let next = events.count > request.limit ? page.last?.position : nil
@@ -20,9 +22,9 @@ extension SQLiteStore {
         organizationID: String
     ) async throws -> Int {
         let request = PageRequest(filter: filter, limit: limit, throughSequence: throughSequence)
-        let select = EventSelect(request, organizationID: organizationID, columns: "occurred_at, sequence", limit: limit)
+        let select = EventSelect(request, organizationID: organizationID, columns: "occurred_at, sequence", limit: limit, dialect: .sqlite)
         return try await read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(select.sql))", arguments: select.arguments) ?? 0
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(select.sql)) AS matches", arguments: select.statementArguments) ?? 0
         }
     }
 

@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import Foundation
 public import GRDB
 public import Logging
@@ -10,6 +11,7 @@ public import Logging
 /// parallel on the pool's readers and never block writes.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
+    let path: String
     let logger: Logger
     let appends: GroupCommit<AppendJob, [AppendedEvent]>
 
@@ -36,6 +38,7 @@ public final class SQLiteStore: Sendable {
         try Self.requireFullSynchronous(pool)
         try Self.migrator.migrate(pool)
         self.pool = pool
+        self.path = path
         self.logger = logger
         self.appends = GroupCommit(maximumWeight: 5_000, weight: { $0.events.count }) { jobs in
             await Self.commit(jobs, in: pool)
@@ -77,6 +80,16 @@ public final class SQLiteStore: Sendable {
         DirectorySearch.text(name: String.fromDatabaseValue(values[0]), email: String.fromDatabaseValue(values[1]))
     }
 
+    public var displayLocation: String { path }
+
+    /// Nothing runs beside a SQLite file: GRDB's pool needs no task of its own.
+    public func run() async {}
+
+    /// Applies the migrations not yet applied; opening the store has done so already.
+    public func migrate() async throws {
+        try Self.migrator.migrate(pool)
+    }
+
     /// Refreshes the query planner's statistics; run after bulk loads.
     public func optimize() async throws {
         try await write { db in try db.execute(sql: "ANALYZE") }
@@ -90,4 +103,4 @@ public final class SQLiteStore: Sendable {
     }
 }
 
-extension SQLiteStore: EventStore, AccountStore {}
+extension SQLiteStore: AuditLogBackend {}

@@ -46,7 +46,8 @@ public func buildOperatorApplication(
 ) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    router.addRoutes(OperatorController(store: dependencies.store, metrics: dependencies.metrics).endpoints)
+    let service = AuditLogService(store: dependencies.store, now: dependencies.now)
+    router.addRoutes(OperatorController(service: service, metrics: dependencies.metrics).endpoints)
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(60))),
@@ -62,9 +63,10 @@ public func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
 ) throws -> Router<AppRequestContext> {
-    let store = dependencies.store
-    let service = AuditLogService(store: store, now: dependencies.now)
-    let authenticator = Authenticator(store: store, now: dependencies.now)
+    let service = AuditLogService(store: dependencies.store, now: dependencies.now)
+    let administration = AdministrationService(
+        store: dependencies.store, passwords: PasswordHasher(cost: configuration.bcryptCost), now: dependencies.now)
+    let authenticator = Authenticator(administration: administration)
     let routes = RouteTable()
 
     let router = Router(context: AppRequestContext.self)
@@ -73,10 +75,10 @@ public func buildRouter(
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     router.add(middleware: MetricsMiddleware())
 
-    router.addRoutes(SystemController(store: store).endpoints)
+    router.addRoutes(SystemController(service: service).endpoints)
     router.addRoutes(
         PagesController(
-            store: store, authenticator: authenticator, configuration: configuration, templates: try PageTemplates.load(),
+            administration: administration, authenticator: authenticator, configuration: configuration, templates: try PageTemplates.load(),
             assets: WebAssets.load()
         ).endpoints)
     let api: RouterPath = "api/v1"
@@ -87,8 +89,7 @@ public func buildRouter(
     router.addRoutes(DirectoryController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(
         SessionsController(
-            store: store, authenticator: authenticator, passwords: PasswordHasher(cost: configuration.bcryptCost),
-            throttle: SignInThrottle(),
+            administration: administration, authenticator: authenticator, throttle: SignInThrottle(),
             passwordChecks: PasswordCheckGate(
                 maximumRunning: configuration.maximumPasswordChecks, maximumWaiting: 8 * configuration.maximumPasswordChecks),
             configuration: configuration, now: dependencies.now

@@ -1,3 +1,5 @@
+public import AuditLogCore
+
 /// How the HTTP service is set up; the `auditlogs serve` flags fill it.
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -27,7 +29,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
-        bcryptCost: UInt8 = 12,
+        bcryptCost: UInt8 = PasswordHasher.defaultCost,
         sessionLifetimeSeconds: Int64 = 12 * 3600,
         secureCookies: Bool? = nil,
         ssoURL: String? = nil,

@@ -1,8 +1,6 @@
 public import ArgumentParser
 public import AuditLogCore
-import AuditLogServer
 import Foundation
-import Logging
 
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,8 +21,9 @@ struct OrgCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            try await store.createOrganization(Organization(id: id, name: name), createdAt: .now)
+            try await database.withAdministration { administration in
+                try await administration.createOrganization(id: id, name: name)
+            }
             say("Created organization \(id) (\(name)).")
         }
     }
@@ -52,16 +51,16 @@ struct MemberCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            guard try await store.organization(id: org) != nil else {
-                throw CommandFailure("There is no organization \(org); create it with `auditlogs org create`.")
+            let member = try await database.withAdministration { administration in
+                do {
+                    return try await administration.addMember(
+                        email: email, name: name, password: password, role: role, organizationID: org)
+                } catch let error as AuditLogError where error.kind == .conflict {
+                    throw CommandFailure("\(email.lowercased()) is a member already; `auditlogs member password` changes a password.")
+                } catch let error as AuditLogError where error.kind == .notFound {
+                    throw CommandFailure("There is no organization \(org); create it with `auditlogs org create`.")
+                }
             }
-            if try await store.member(email: email) != nil {
-                throw CommandFailure("\(email.lowercased()) is a member already; `auditlogs member password` changes a password.")
-            }
-            let hash = try await PasswordHasher(cost: 12).hash(password)
-            let member = try await store.createMember(email: email, name: name, passwordHash: hash, createdAt: .now)
-            try await store.setRole(role, memberID: member.id, organizationID: org)
             say("\(member.email) is now \(role == .admin ? "an admin" : "a member") of \(org) (member id \(member.id)).")
         }
     }
@@ -79,18 +78,10 @@ struct MemberCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            let member = try await Self.member(email, in: store)
-            let hash = try await PasswordHasher(cost: 12).hash(password)
-            let ended = try await store.setPassword(memberID: member.id, passwordHash: hash)
-            say("The password of \(member.email) is changed; \(ended) session\(ended == 1 ? "" : "s") ended.")
-        }
-
-        static func member(_ email: String, in store: some AccountStore) async throws -> Member {
-            guard let member = try await store.member(email: email)?.member else {
-                throw CommandFailure("There is no member \(email); add them with `auditlogs member add`.")
+            let (member, ended) = try await database.withAdministration { administration in
+                try await knownMember(email) { try await administration.setPassword(email: email, password: password) }
             }
-            return member
+            say("The password of \(member.email) is changed; \(ended) session\(ended == 1 ? "" : "s") ended.")
         }
     }
 }
@@ -109,11 +100,9 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "The organization's id.") var org: String
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            try await requireOrganization(org, in: store)
-            let secret = Secret.generate(.ingestKey)
-            let id = Secret.identifier(prefix: "key")
-            try await store.createIngestKey(id: id, organizationID: org, secretHash: Secret.hash(secret), createdAt: .now)
+            let (id, secret) = try await database.withAdministration { administration in
+                try await knownOrganization(org) { try await administration.createIngestKey(organizationID: org) }
+            }
             say("Ingest key \(id) for \(org). It writes events only; store it now, it is not shown again:")
             say(secret)
         }
@@ -127,9 +116,10 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "The organization's id.") var org: String
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            try await requireOrganization(org, in: store)
-            printCredentials(try await store.ingestKeys(organizationID: org), empty: "\(org) has no ingest keys.")
+            let keys = try await database.withAdministration { administration in
+                try await knownOrganization(org) { try await administration.ingestKeys(organizationID: org) }
+            }
+            printCredentials(keys, empty: "\(org) has no ingest keys.")
         }
     }
 
@@ -142,10 +132,13 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "The key's id, as `key list` shows it (key_…).") var id: String
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            try await requireOrganization(org, in: store)
-            guard try await store.revokeIngestKey(id: id, organizationID: org, at: .now) else {
-                throw CommandFailure("\(org) has no live ingest key \(id); `auditlogs key list --org \(org)` lists them.")
+            try await database.withAdministration { administration in
+                _ = try await knownOrganization(org) { try await administration.organization(id: org) }
+                do {
+                    try await administration.revokeIngestKey(id: id, organizationID: org)
+                } catch let error as AuditLogError where error.kind == .notFound {
+                    throw CommandFailure("\(org) has no live ingest key \(id); `auditlogs key list --org \(org)` lists them.")
+                }
             }
             say("Ingest key \(id) of \(org) is revoked.")
         }
@@ -164,12 +157,9 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "The member's email.") var email: String
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            let member = try await MemberCommand.Password.member(email, in: store)
-            let secret = Secret.generate(.personalToken)
-            try await store.createMemberToken(
-                id: Secret.identifier(prefix: "tok"), memberID: member.id, kind: .personal,
-                secretHash: Secret.hash(secret), createdAt: .now, expiresAt: nil)
+            let (member, secret) = try await database.withAdministration { administration in
+                try await knownMember(email) { try await administration.createPersonalToken(email: email) }
+            }
             say("Personal token for \(member.email). It reads what \(member.name) may read; store it now, it is not shown again:")
             say(secret)
         }
@@ -183,9 +173,10 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "The member's email.") var email: String
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            let member = try await MemberCommand.Password.member(email, in: store)
-            printCredentials(try await store.memberTokens(memberID: member.id, now: .now), empty: "\(member.email) has no tokens.")
+            let (member, tokens) = try await database.withAdministration { administration in
+                try await knownMember(email) { try await administration.memberTokens(email: email) }
+            }
+            printCredentials(tokens, empty: "\(member.email) has no tokens.")
         }
     }
 
@@ -198,19 +189,34 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "The token's id, as `token list` shows it (tok_… or ses_…).") var id: String
 
         func run() async throws {
-            let store = try database.openStore(logger: Logger.command("auditlogs"))
-            let member = try await MemberCommand.Password.member(email, in: store)
-            guard try await store.revokeMemberToken(id: id, memberID: member.id, at: .now) else {
-                throw CommandFailure("\(member.email) has no live token \(id); `auditlogs token list --email \(member.email)` lists them.")
+            let member = try await database.withAdministration { administration in
+                let member = try await knownMember(email) { try await administration.member(email: email) }
+                do {
+                    return try await administration.revokeMemberToken(id: id, email: email)
+                } catch let error as AuditLogError where error.kind == .notFound {
+                    throw CommandFailure("\(member.email) has no live token \(id); `auditlogs token list --email \(member.email)` lists them.")
+                }
             }
             say("Token \(id) of \(member.email) is revoked.")
         }
     }
 }
 
-private func requireOrganization(_ id: String, in store: some AccountStore) async throws {
-    guard try await store.organization(id: id) != nil else {
+/// Runs `body`, telling how to create the organization when it does not exist.
+private func knownOrganization<Result>(_ id: String, _ body: () async throws -> Result) async throws -> Result {
+    do {
+        return try await body()
+    } catch let error as AuditLogError where error.kind == .notFound {
         throw CommandFailure("There is no organization \(id); create it with `auditlogs org create`.")
+    }
+}
+
+/// Runs `body`, telling how to add the member when there is no member with this email.
+private func knownMember<Result>(_ email: String, _ body: () async throws -> Result) async throws -> Result {
+    do {
+        return try await body()
+    } catch let error as AuditLogError where error.kind == .notFound {
+        throw CommandFailure("There is no member \(email); add them with `auditlogs member add`.")
     }
 }
 

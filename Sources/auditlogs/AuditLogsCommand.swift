@@ -8,7 +8,7 @@ struct AuditLogsCommand: AsyncParsableCommand {
         commandName: "auditlogs",
         abstract: "An audit-log service: ingest events, let organization admins filter and export them.",
         subcommands: [
-            ServeCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self,
+            ServeCommand.self, MigrateCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self,
             TokenCommand.self, ExportCommand.self,
         ])
 }

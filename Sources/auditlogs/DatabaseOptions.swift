@@ -1,6 +1,6 @@
 import ArgumentParser
 import AuditLogCore
-import AuditLogSQLite
+import AuditLogStorage
 import Foundation
 import Logging
 
@@ -10,7 +10,7 @@ struct DatabaseOptions: ParsableArguments {
     static let defaultPath = "./auditlogs.sqlite"
 
     @Option(help: ArgumentHelp(
-        "A SQLite file path or a postgres:// URL. Default: $\(environmentVariable), else \(defaultPath).",
+        "A SQLite file path or a postgres://user:password@host:port/database URL. Default: $\(environmentVariable), else \(defaultPath).",
         valueName: "path-or-url"))
     var database: String?
 
@@ -20,15 +20,29 @@ struct DatabaseOptions: ParsableArguments {
             ?? Self.defaultPath
     }
 
-    func openStore(logger: Logger) throws -> SQLiteStore {
-        let location = self.location
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw CommandFailure("PostgreSQL is not supported by this build yet; use a SQLite file path.")
-        }
+    /// Opens the database, brings its schema up to date, runs `body` with it and closes it.
+    func withBackend<Result>(
+        readLocation: String? = nil,
+        logger: Logger = Logger.command("auditlogs"),
+        _ body: (any AuditLogBackend) async throws -> Result
+    ) async throws -> Result {
+        var opened = false
         do {
-            return try SQLiteStore(path: location, logger: logger)
-        } catch {
-            throw CommandFailure("Cannot open the database at \(location): \(error)")
+            return try await withStore(location: location, readLocation: readLocation, logger: logger) { backend in
+                opened = true
+                return try await body(backend)
+            }
+        } catch where !opened {
+            throw CommandFailure("Cannot open the database at \(StoreLocation.redacted(location)): \(error)")
+        }
+    }
+
+    /// Runs `body` with the administration use cases over the database.
+    func withAdministration<Result>(
+        _ body: (AdministrationService) async throws -> Result
+    ) async throws -> Result {
+        try await withBackend { backend in
+            try await body(AdministrationService(store: backend, passwords: PasswordHasher(cost: PasswordHasher.defaultCost)))
         }
     }
 }

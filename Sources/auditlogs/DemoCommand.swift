@@ -1,10 +1,7 @@
 import ArgumentParser
 import AuditLogCore
 import AuditLogDemo
-import AuditLogServer
-import AuditLogSQLite
 import Foundation
-import Logging
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,12 +10,11 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let store = try database.openStore(logger: Logger.command("auditlogs"))
-        try await Self.loadDemo(into: store)
+        try await database.withBackend { backend in try await Self.loadDemo(into: backend) }
     }
 
     /// Loads the demo data and prints who to sign in as.
-    static func loadDemo(into store: SQLiteStore) async throws {
+    static func loadDemo(into store: any AuditLogBackend) async throws {
         let started = Date()
         let hash = try await PasswordHasher(cost: 10).hash(DemoData.password)
         let summary = try await DemoLoader.load(into: store, passwordHash: hash, now: .now)

@@ -17,20 +17,27 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Up to this RFC 3339 time, exclusive (default: no limit).") var to: String?
 
     func run() async throws {
-        let store = try database.openStore(logger: Logger.command("auditlogs"))
-        guard try await store.organization(id: org) != nil else { throw CommandFailure("There is no organization \(org).") }
-        let service = AuditLogService(store: store)
         var parameters: [(name: String, value: String)] = []
         parameters += action.map { ("action", $0) }
         parameters += actor.map { ("actor", $0) }
         parameters += workspace.map { ("workspace", $0) }
         if let from { parameters.append(("from", from)) }
         if let to { parameters.append(("to", to)) }
-        let query = try service.query(parameters, paging: false)
-        let cli = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs export (command line)")
-        let export = try await service.export(query, organizationID: org, by: cli, context: EventContext())
-        try await export.write(from: store) { chunk in
-            FileHandle.standardOutput.write(Data(chunk))
+        let export = try await database.withBackend { backend in
+            let administration = AdministrationService(store: backend, passwords: PasswordHasher(cost: PasswordHasher.defaultCost))
+            do {
+                _ = try await administration.organization(id: org)
+            } catch let error as AuditLogError where error.kind == .notFound {
+                throw CommandFailure("There is no organization \(org).")
+            }
+            let service = AuditLogService(store: backend)
+            let query = try service.query(parameters, paging: false)
+            let cli = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs export (command line)")
+            let export = try await service.export(query, organizationID: org, by: cli, context: EventContext())
+            try await service.stream(export) { chunk in
+                FileHandle.standardOutput.write(Data(chunk))
+            }
+            return export
         }
         if export.truncated {
             FileHandle.standardError.write(Data(

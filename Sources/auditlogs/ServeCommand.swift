@@ -13,6 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run the HTTP service (the API and the Audit Logs page).")
 
     @OptionGroup var database: DatabaseOptions
+    @Option(help: ArgumentHelp(
+        "A PostgreSQL standby (postgres:// URL) that serves reads — lists, exports, the filters' directory — while writes go to --database.",
+        valueName: "url"))
+    var readDatabase: String?
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
     @Flag(help: "Load the demo organizations first (nothing is loaded twice).") var demo = false
@@ -57,10 +61,16 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger.command("auditlogs")
-        let store = try database.openStore(logger: logger)
-        if demo {
-            try await DemoCommand.loadDemo(into: store)
+        try await database.withBackend(readLocation: readDatabase, logger: logger) { backend in
+            if demo {
+                try await DemoCommand.loadDemo(into: backend)
+            }
+            try await serve(backend, registry: registry, logger: logger)
         }
+        logger.info("stopped")
+    }
+
+    private func serve(_ store: any AuditLogBackend, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
         let configuration = ServerConfiguration(
             host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
             requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
@@ -77,9 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(shutdownTimeout)
-        say("Audit Logs is serving \(database.location) at http://\(host):\(port)/"
+        say("Audit Logs is serving \(store.displayLocation) at http://\(host):\(port)/"
             + (operatorPort.map { "; metrics at http://\(operatorHost):\($0)/metrics" } ?? ""))
         try await ServiceGroup(configuration: group).run()
-        logger.info("stopped")
     }
 }

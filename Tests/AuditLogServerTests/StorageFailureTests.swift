@@ -11,8 +11,10 @@ import Testing
 /// file system.)
 @Suite struct StorageFailureTests {
     @Test func aFullDiskAnswers503AndNothingUnstoredIsAcknowledged() async throws {
-        let world = try await TestWorld.make()
-        try await world.store.pool.writeWithoutTransaction { db in
+        // SQLite's own limit makes the disk full; Tests/system fills a real one.
+        let world = try await TestWorld.make(backend: .sqlite)
+        let sqlite = try #require(world.store as? SQLiteStore)
+        try await sqlite.pool.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
@@ -30,7 +32,7 @@ import Testing
             #expect(page.status == .ok)
             #expect(try page.json["data"]?.arrayValue.isEmpty == true)
 
-            try await world.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA max_page_count = 1073741823") }
+            try await sqlite.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA max_page_count = 1073741823") }
             let accepted = try await client.post("/api/v1/events", token: world.acmeKey, json: batch)
             #expect(accepted.status == .created)
             #expect(try accepted.json["created"]?.intValue == 100)

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogRelational
 @testable import AuditLogSQLite
 import GRDB
 import Testing
@@ -42,14 +43,14 @@ import Testing
     }
 
     static func select(_ page: Page, _ filter: EventFilter) -> EventSelect {
-        EventSelect(page.request(filter), organizationID: "acme", columns: EventColumns.list, limit: 51)
+        EventSelect(page.request(filter), organizationID: "acme", columns: EventColumns.list, limit: 51, dialect: .sqlite)
     }
 
     @Test(arguments: singleValueCases, Page.allCases)
     func aSingleValuedFilterScansItsIndexInOrder(_ planCase: Case, page: Page) async throws {
         let store = try await Self.makeStore()
         let select = Self.select(page, planCase.filter)
-        let plan = try await store.queryPlan(select.sql, arguments: select.arguments)
+        let plan = try await store.queryPlan(select.sql, arguments: select.statementArguments)
 
         // Includes the next page of a bounded range: given both `to` and a cursor as ranges,
         // SQLite used to scan events_time and filter row by row.
@@ -64,7 +65,7 @@ import Testing
         let actions = ["MemberInvited", "AssetShared", "UserLogin"]
         let select = Self.select(page, EventFilter(actions: actions, from: .testStart))
         let steps = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + select.sql, arguments: select.arguments)
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + select.sql, arguments: select.statementArguments)
                 .map { PlanStep(id: $0["id"], parent: $0["parent"], detail: $0["detail"]) }
         }
         let branches = steps.filter { $0.detail.hasPrefix("CO-ROUTINE") }

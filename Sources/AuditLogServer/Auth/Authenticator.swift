@@ -1,7 +1,6 @@
 import AuditLogCore
 import HTTPTypes
 import Hummingbird
-import Logging
 
 /// Works out who is calling and whether they may do what they ask.
 ///
@@ -10,10 +9,8 @@ import Logging
 /// nothing, not even that the organization exists (404); a member who is not an admin gets 403.
 struct Authenticator: Sendable {
     static let sessionCookie = "auditlogs_session"
-    private static let logger = Logger(label: "auditlogs.auth")
 
-    let store: any AuditLogStore
-    let now: @Sendable () -> Timestamp
+    let administration: AdministrationService
 
     /// The secret the request carries, if any; a malformed Authorization header is an error.
     func secret(of request: Request) throws(AuditLogError) -> String? {
@@ -54,38 +51,11 @@ struct Authenticator: Sendable {
     /// The principal behind the request's credentials; 401 without valid ones.
     func principal(of request: Request) async throws -> Principal {
         guard let secret = try secret(of: request) else { throw AuditLogError.unauthenticated }
-        let hash = Secret.hash(secret)
-        let time = now()
-        if secret.utf8HasPrefix(Secret.Kind.ingestKey.rawValue + "_") {
-            if let key = try await store.ingestKey(secretHash: hash) {
-                if Self.isStale(key.lastUsedAt, now: time) {
-                    await noteUse { try await store.recordUse(ofIngestKey: key.keyID, at: time) }
-                }
-                return .ingestKey(keyID: key.keyID, organizationID: key.organizationID)
-            }
-        } else if let token = try await store.member(tokenHash: hash, now: time) {
-            if Self.isStale(token.lastUsedAt, now: time) {
-                await noteUse { try await store.recordUse(ofMemberToken: token.tokenID, at: time) }
-            }
-            return .member(token.member)
+        guard let principal = try await administration.principal(secret: secret) else {
+            throw AuditLogError(.unauthenticated, code: "unauthenticated",
+                                message: "The credentials are unknown, revoked or expired.")
         }
-        throw AuditLogError(.unauthenticated, code: "unauthenticated",
-                            message: "The credentials are unknown, revoked or expired.")
-    }
-
-    /// A credential's last use is kept to the minute: one write a minute per credential at most.
-    private static func isStale(_ lastUse: Timestamp?, now: Timestamp) -> Bool {
-        guard let lastUse else { return true }
-        return now.milliseconds - lastUse.milliseconds >= 60_000
-    }
-
-    /// Notes a use; a failure (a full or read-only disk) must not fail the request it is part of.
-    private func noteUse(_ write: () async throws -> Void) async {
-        do {
-            try await write()
-        } catch {
-            Self.logger.warning("could not note a credential's use", metadata: ["audit.error": "\(error)"])
-        }
+        return principal
     }
 
     /// The organization an ingest key writes to; members' tokens may not ingest.
@@ -108,15 +78,9 @@ struct Authenticator: Sendable {
         }
     }
 
-    /// The member, if they are an admin of `organizationID`.
+    /// The member and the organization, if they are one of its admins (`MemberAccess`).
     func admin(of organizationID: String, request: Request) async throws -> (Member, Organization) {
         let member = try await member(of: request)
-        guard let role = try await store.role(memberID: member.id, organizationID: organizationID),
-            let organization = try await store.organization(id: organizationID)
-        else { throw AuditLogError.notFound("Organization \(organizationID)") }
-        guard role == .admin else {
-            throw AuditLogError.forbidden("Only organization admins can view audit logs.")
-        }
-        return (member, organization)
+        return (member, try await administration.access(of: member).admin(of: organizationID))
     }
 }

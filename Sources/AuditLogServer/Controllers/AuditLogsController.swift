@@ -49,7 +49,7 @@ struct AuditLogsController: Sendable {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: false)
-        let export = try await CSVExport.prepare(organizationID: organizationID, filter: query.filter, store: service.store)
+        let export = try await service.previewExport(query, organizationID: organizationID)
         return JSONResponse(body: ExportPreview(rows: export.rowCount, truncated: export.truncated, limit: CSVExport.maximumRows))
     }
 
@@ -61,7 +61,7 @@ struct AuditLogsController: Sendable {
             ipAddress: context.remoteAddress?.ipAddress,
             userAgent: request.headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })
         let export = try await service.export(query, organizationID: organizationID, by: member.actor, context: origin)
-        let store = service.store
+        let service = self.service
         let headers: HTTPFields = [
             .contentType: "text/csv; charset=utf-8",
             .contentDisposition: "attachment; filename=\"\(export.fileName(now: service.now()))\"",
@@ -72,7 +72,7 @@ struct AuditLogsController: Sendable {
             "audit.org": "\(organizationID)", "audit.rows": "\(export.rowCount)", "audit.truncated": "\(export.truncated)",
         ])
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await export.write(from: store) { chunk in
+            try await service.stream(export) { chunk in
                 try await writer.write(ByteBuffer(bytes: chunk))
             }
             try await writer.finish(nil)

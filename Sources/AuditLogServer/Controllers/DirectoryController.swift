@@ -53,12 +53,7 @@ struct DirectoryController: Sendable {
             errors.append(FieldError(field: "id", message: "takes at most \(EventQuery.maximumValuesPerFilter) ids of 1 to \(EventLimits.maximumIDLength) characters"))
         }
         guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
-        let query = (text.first ?? "").trimmingCharacters(in: .whitespaces)
-        let entries = ids.isEmpty
-            ? try await service.store.actors(matching: query, limit: DirectorySearch.maximumResults, organizationID: organizationID)
-            : try await service.store.actors(withIDs: ids, organizationID: organizationID).filter {
-                DirectorySearch.matches(name: $0.actor.name, email: $0.actor.email, query: query)
-            }
+        let entries = try await service.actors(matching: text.first ?? "", ids: ids, organizationID: organizationID)
         return JSONResponse(body: ListResource(data: entries.map { ActorResource(actor: $0.actor, lastSeenAt: $0.lastSeenAt) }))
     }
 
@@ -66,7 +61,7 @@ struct DirectoryController: Sendable {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
         try rejectParameters(request, allowed: [])
-        let entries = try await service.store.workspaces(organizationID: organizationID)
+        let entries = try await service.workspaces(organizationID: organizationID)
         return JSONResponse(body: ListResource(data: entries.map { WorkspaceResource(workspace: $0.workspace, lastSeenAt: $0.lastSeenAt) }))
     }
 

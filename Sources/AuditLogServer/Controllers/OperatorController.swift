@@ -4,12 +4,12 @@ import Prometheus
 
 /// The operator port's routes: `GET /metrics` (Prometheus text) and `GET /health`.
 struct OperatorController: Sendable {
-    let store: any AuditLogStore
+    let service: AuditLogService
     let metrics: PrometheusCollectorRegistry
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .get("health", use: SystemController(store: store).health)
+            .get("health", use: SystemController(service: service).health)
             .get("metrics", use: prometheus)
     }
 

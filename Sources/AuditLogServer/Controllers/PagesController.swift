@@ -7,7 +7,7 @@ import Hummingbird
 /// load. Pages are for people, so their errors are pages too (a 403 that says who may look,
 /// a 404), and a visitor without a session is sent to sign in and brought back after.
 struct PagesController: Sendable {
-    let store: any AuditLogStore
+    let administration: AdministrationService
     let authenticator: Authenticator
     let configuration: ServerConfiguration
     let templates: PageTemplates
@@ -24,9 +24,8 @@ struct PagesController: Sendable {
         let next = Self.safeNext(request.queryValues("next").first)
         if let member = try? await authenticator.member(of: request) {
             if let next { return .redirect(to: next, type: .found) }
-            let memberships = try await store.memberships(memberID: member.id)
-            if let landing = memberships.first(where: { $0.role == .admin }) ?? memberships.first {
-                return .redirect(to: "/organizations/\(landing.organization.id)/audit-logs", type: .found)
+            if let landing = try await administration.access(of: member).landing {
+                return .redirect(to: "/organizations/\(landing.id)/audit-logs", type: .found)
             }
             return try html(.ok, "message", [
                 "title": "No organization yet",
@@ -44,28 +43,33 @@ struct PagesController: Sendable {
             let encoded = here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
             return .redirect(to: "/?next=\(encoded)", type: .found)
         }
-        let memberships = try await store.memberships(memberID: member.id)
-        guard let current = memberships.first(where: { $0.organization.id == organizationID }) else {
+        let access = try await administration.access(of: member)
+        let memberships = access.memberships
+        let organization: Organization
+        switch access.decision(for: organizationID) {
+        case .admin(let admin):
+            organization = admin
+        case .notMember:
             return try html(.notFound, "message", [
                 "title": "Organization not found",
                 "message": "There is no organization \(organizationID) that \(member.email) belongs to.",
                 "signedIn": true, "organizations": switcher(memberships, current: nil), "hasOrganizations": !memberships.isEmpty,
                 "switcherLabel": "Your organizations",
             ])
-        }
-        guard current.role == .admin else {
+        case .notAdmin(let other):
+            let name = other.name
             return try html(.forbidden, "message", [
                 "title": "Only organization admins can view audit logs",
-                "message": "\(member.email) is a member of \(current.organization.name), not an admin. Ask an admin of the organization if you need its audit logs.",
+                "message": "\(member.email) is a member of \(name), not an admin. Ask an admin of the organization if you need its audit logs.",
                 "signedIn": true, "organizations": switcher(memberships, current: organizationID), "hasOrganizations": true,
-                "switcherLabel": current.organization.name,
+                "switcherLabel": name,
             ])
         }
         var page: [String: Any] = [
-            "organization": ["id": current.organization.id, "name": current.organization.name],
+            "organization": ["id": organization.id, "name": organization.name],
             "member": ["name": member.name, "email": member.email],
             "organizations": switcher(memberships, current: organizationID),
-            "hasOrganizations": true, "signedIn": true, "switcherLabel": current.organization.name,
+            "hasOrganizations": true, "signedIn": true, "switcherLabel": organization.name,
         ]
         page["ssoURL"] = configuration.ssoURL.map { Self.link($0, organizationID: organizationID) }
         page["modelConfigurationURL"] = configuration.modelConfigurationURL.map { Self.link($0, organizationID: organizationID) }

@@ -6,9 +6,8 @@ import Hummingbird
 /// token (also set as an HttpOnly cookie for the page); `GET …/current` says who is signed in
 /// and where; `DELETE …/current` ends the session.
 struct SessionsController: Sendable {
-    let store: any AuditLogStore
+    let administration: AdministrationService
     let authenticator: Authenticator
-    let passwords: PasswordHasher
     let throttle: SignInThrottle
     let passwordChecks: PasswordCheckGate
     let configuration: ServerConfiguration
@@ -63,18 +62,15 @@ struct SessionsController: Sendable {
                 message: "Too many sign-in attempts for this email or from this address; try again in \(wait) seconds.",
                 retryAfterSeconds: wait)
         }
-        let found = try await store.member(email: email)
-        let passwords = self.passwords
-        let verified = try await passwordChecks.run { try await passwords.verify(password, against: found?.passwordHash) }
-        guard verified, let member = found?.member else {
+        let administration = self.administration
+        let lifetime = configuration.sessionLifetimeSeconds
+        let session = try await passwordChecks.run {
+            try await administration.signIn(email: email, password: password, lifetimeSeconds: lifetime)
+        }
+        guard let (member, token, expiresAt) = session else {
             throw AuditLogError(.unauthenticated, code: "invalid_credentials", message: "The email or password is incorrect.")
         }
         await throttle.succeeded(email: email, address: address, now: time)
-        let token = Secret.generate(.session)
-        let expiresAt = time.adding(milliseconds: configuration.sessionLifetimeSeconds * 1000)
-        try await store.createMemberToken(
-            id: Secret.identifier(prefix: "ses"), memberID: member.id, kind: .session, secretHash: Secret.hash(token),
-            createdAt: time, expiresAt: expiresAt)
         let created = Created(
             token: token, expiresAt: expiresAt.rfc3339, member: Self.resource(member),
             organizations: try await organizations(of: member))
@@ -92,8 +88,8 @@ struct SessionsController: Sendable {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         // Only a session ends here: a personal token used to call this stays valid.
-        if let secret = try authenticator.secret(of: request), secret.hasPrefix(Secret.Kind.session.rawValue + "_") {
-            try await store.deleteMemberToken(secretHash: Secret.hash(secret))
+        if let secret = try authenticator.secret(of: request) {
+            try await administration.signOut(secret: secret)
         }
         var response = Response(status: .noContent)
         response.setCookie(Cookie(
@@ -103,7 +99,7 @@ struct SessionsController: Sendable {
     }
 
     private func organizations(of member: Member) async throws -> [OrganizationResource] {
-        try await store.memberships(memberID: member.id).map {
+        try await administration.access(of: member).memberships.map {
             OrganizationResource(id: $0.organization.id, name: $0.organization.name, role: $0.role.rawValue)
         }
     }

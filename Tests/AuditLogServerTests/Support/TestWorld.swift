@@ -1,6 +1,6 @@
 import AuditLogCore
-import AuditLogSQLite
 import AuditLogServer
+import AuditLogTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -22,14 +22,17 @@ final class ManualClock: Sendable {
     }
 }
 
-/// A fresh service on its own SQLite file with two organizations:
+/// A fresh service on its own database with two organizations:
 /// `acme` (an admin, a plain member, an ingest key) and `globex` (an admin, an ingest key).
 /// Each test builds its own; nothing is shared.
+///
+/// The database is SQLite, or PostgreSQL when `AUDITLOGS_TEST_BACKEND=postgres`: scripts/test
+/// runs this whole target once on each, with the same assertions.
 struct TestWorld {
     static let start = Timestamp(rfc3339: "2026-11-27T12:00:00.000Z")!
     static let password = "correct horse battery"
 
-    let store: SQLiteStore
+    let store: any AuditLogBackend
     let clock: ManualClock
     let acmeAdmin: Member
     let acmeMember: Member
@@ -41,9 +44,8 @@ struct TestWorld {
     let acmeKey: String
     let globexKey: String
 
-    static func make() async throws -> TestWorld {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditlogs-test-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path)
+    static func make(backend: TestBackend = .selected) async throws -> TestWorld {
+        let store = try await backend.makeStore()
         let clock = ManualClock(start)
         try await store.createOrganization(Organization(id: "acme", name: "Acme Studios"), createdAt: start)
         try await store.createOrganization(Organization(id: "globex", name: "Globex"), createdAt: start)

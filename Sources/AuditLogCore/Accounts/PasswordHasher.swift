@@ -1,10 +1,11 @@
-import AuditLogCore
 import HummingbirdBcrypt
 import NIOPosix
 
 /// bcrypt, off the event loops: a hash takes a quarter of a second at the default cost.
 public struct PasswordHasher: Sendable {
     public let cost: UInt8
+    /// 12: about a quarter of a second a hash; tests lower it to stay fast.
+    public static let defaultCost: UInt8 = 12
     /// A hash of a random string nobody knows, checked when there is no real hash to check.
     private let decoyHash: String
 

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import AuditLogCore
+@testable import AuditLogRelational
 
 /// The groups a commit closure was handed, in order.
 private actor CommitLog {
@@ -49,7 +49,7 @@ private func submitConcurrently(_ jobs: [Int], to commit: GroupCommit<Int, Strin
     }
 }
 
-@Suite struct GroupCommitTests {
+@Suite struct GroupCommitBatchingTests {
     @Test func groupsConcurrentSubmitsAndAnswersEachJobItsOwnResult() async {
         let log = CommitLog()
         let outcomes = await submitConcurrently(Array(0..<50), to: makeGroupCommit(log: log))

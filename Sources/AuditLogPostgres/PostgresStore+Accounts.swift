@@ -1,0 +1,194 @@
+public import AuditLogCore
+import PostgresNIO
+
+/// Accounts and credentials, always on the primary: a new session or a revocation counts at
+/// once, whichever replica the next request reaches.
+extension PostgresStore {
+    public func createOrganization(_ organization: Organization, createdAt: Timestamp) async throws {
+        do {
+            _ = try await primaryRows("""
+                INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(createdAt.milliseconds))
+                """)
+        } catch where Self.sqlState(of: error) == Self.uniqueViolation {
+            throw AuditLogError(.conflict, code: "conflict", message: "An organization with id \(organization.id) already exists.")
+        }
+    }
+
+    public func organization(id: String) async throws -> Organization? {
+        try await primaryRows("SELECT id, name FROM organizations WHERE id = \(id)").first.map { row in
+            let (id, name) = try row.decode((String, String).self)
+            return Organization(id: id, name: name)
+        }
+    }
+
+    public func createMember(email: String, name: String, passwordHash: String?, createdAt: Timestamp) async throws -> Member {
+        let member = Member(id: Secret.identifier(prefix: "usr"), email: email.lowercased(), name: name)
+        do {
+            _ = try await primaryRows("""
+                INSERT INTO members (id, email, name, password_hash, created_at)
+                VALUES (\(member.id), \(member.email), \(name), \(passwordHash), \(createdAt.milliseconds))
+                """)
+        } catch where Self.sqlState(of: error) == Self.uniqueViolation {
+            throw AuditLogError(.conflict, code: "conflict", message: "A member with email \(member.email) already exists.")
+        }
+        return member
+    }
+
+    public func setPassword(memberID: String, passwordHash: String) async throws -> Int {
+        try await transaction { connection in
+            try await connection.query(
+                "UPDATE members SET password_hash = \(passwordHash) WHERE id = \(memberID)", logger: logger)
+            let ended = try await connection.query("""
+                DELETE FROM member_tokens WHERE member_id = \(memberID) AND kind = 'session' RETURNING id
+                """, logger: logger).collect()
+            return ended.count
+        }
+    }
+
+    public func setRole(_ role: Role, memberID: String, organizationID: String) async throws {
+        _ = try await primaryRows("""
+            INSERT INTO memberships (organization_id, member_id, role) VALUES (\(organizationID), \(memberID), \(role.rawValue))
+            ON CONFLICT (organization_id, member_id) DO UPDATE SET role = excluded.role
+            """)
+    }
+
+    public func member(email: String) async throws -> (member: Member, passwordHash: String?)? {
+        try await primaryRows("""
+            SELECT id, email, name, password_hash FROM members WHERE email = \(email.lowercased())
+            """
+        ).first.map { row in
+            let (id, email, name, hash) = try row.decode((String, String, String, String?).self)
+            return (Member(id: id, email: email, name: name), hash)
+        }
+    }
+
+    public func role(memberID: String, organizationID: String) async throws -> Role? {
+        try await primaryRows("""
+            SELECT role FROM memberships WHERE organization_id = \(organizationID) AND member_id = \(memberID)
+            """
+        ).first.flatMap { Role(rawValue: try $0.decode(String.self)) }
+    }
+
+    public func memberships(memberID: String) async throws -> [Membership] {
+        try await primaryRows("""
+            SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
+            WHERE m.member_id = \(memberID) ORDER BY o.name COLLATE "C", o.id COLLATE "C"
+            """
+        ).compactMap { row in
+            let (id, name, role) = try row.decode((String, String, String).self)
+            return Role(rawValue: role).map { Membership(organization: Organization(id: id, name: name), role: $0) }
+        }
+    }
+
+    public func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws {
+        _ = try await primaryRows("""
+            INSERT INTO ingest_keys (id, organization_id, secret_hash, created_at)
+            VALUES (\(id), \(organizationID), \(secretHash), \(createdAt.milliseconds))
+            """)
+    }
+
+    public func ingestKey(secretHash: String) async throws -> IngestKeyMatch? {
+        try await primaryRows("""
+            SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = \(secretHash) AND revoked_at IS NULL
+            """
+        ).first.map { row in
+            let (id, organizationID, lastUsed) = try row.decode((String, String, Int64?).self)
+            return IngestKeyMatch(keyID: id, organizationID: organizationID, lastUsedAt: Self.timestamp(lastUsed))
+        }
+    }
+
+    public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
+        try await primaryRows("""
+            SELECT id, organization_id, created_at, last_used_at, revoked_at FROM ingest_keys
+            WHERE organization_id = \(organizationID) ORDER BY created_at, id COLLATE "C"
+            """
+        ).map { row in
+            let (id, owner, created, lastUsed, revoked) = try row.decode((String, String, Int64, Int64?, Int64?).self)
+            return CredentialRecord(
+                id: id, kind: .ingestKey, owner: owner, createdAt: Timestamp(milliseconds: created),
+                lastUsedAt: Self.timestamp(lastUsed), revokedAt: Self.timestamp(revoked))
+        }
+    }
+
+    public func revokeIngestKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool {
+        try await !primaryRows("""
+            UPDATE ingest_keys SET revoked_at = \(time.milliseconds)
+            WHERE id = \(id) AND organization_id = \(organizationID) AND revoked_at IS NULL RETURNING id
+            """).isEmpty
+    }
+
+    public func createMemberToken(
+        id: String,
+        memberID: String,
+        kind: MemberTokenKind,
+        secretHash: String,
+        createdAt: Timestamp,
+        expiresAt: Timestamp?
+    ) async throws {
+        try await transaction { connection in
+            // Sign-ins are when expired sessions are swept, so the table stays small.
+            try await connection.query("""
+                DELETE FROM member_tokens WHERE expires_at IS NOT NULL AND expires_at <= \(createdAt.milliseconds)
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO member_tokens (id, member_id, kind, secret_hash, created_at, expires_at)
+                VALUES (\(id), \(memberID), \(kind.rawValue), \(secretHash), \(createdAt.milliseconds), \(expiresAt?.milliseconds))
+                """, logger: logger)
+        }
+    }
+
+    public func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch? {
+        try await primaryRows("""
+            SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
+            WHERE t.secret_hash = \(tokenHash) AND t.revoked_at IS NULL
+                AND (t.expires_at IS NULL OR t.expires_at > \(now.milliseconds))
+            """
+        ).first.map { row in
+            let (id, email, name, tokenID, lastUsed) = try row.decode((String, String, String, String, Int64?).self)
+            return MemberTokenMatch(
+                member: Member(id: id, email: email, name: name), tokenID: tokenID, lastUsedAt: Self.timestamp(lastUsed))
+        }
+    }
+
+    public func memberTokens(memberID: String, now: Timestamp) async throws -> [CredentialRecord] {
+        try await primaryRows("""
+            SELECT t.id, t.kind, m.email, t.created_at, t.last_used_at, t.expires_at, t.revoked_at
+            FROM member_tokens t JOIN members m ON m.id = t.member_id
+            WHERE t.member_id = \(memberID) AND (t.expires_at IS NULL OR t.expires_at > \(now.milliseconds))
+            ORDER BY t.created_at, t.id COLLATE "C"
+            """
+        ).map { row in
+            let (id, kind, email, created, lastUsed, expires, revoked) =
+                try row.decode((String, String, String, Int64, Int64?, Int64?, Int64?).self)
+            return CredentialRecord(
+                id: id, kind: kind == "session" ? .session : .personal, owner: email,
+                createdAt: Timestamp(milliseconds: created), lastUsedAt: Self.timestamp(lastUsed),
+                expiresAt: Self.timestamp(expires), revokedAt: Self.timestamp(revoked))
+        }
+    }
+
+    public func revokeMemberToken(id: String, memberID: String, at time: Timestamp) async throws -> Bool {
+        try await !primaryRows("""
+            UPDATE member_tokens SET revoked_at = \(time.milliseconds)
+            WHERE id = \(id) AND member_id = \(memberID) AND revoked_at IS NULL RETURNING id
+            """).isEmpty
+    }
+
+    public func deleteMemberToken(secretHash: String) async throws {
+        _ = try await primaryRows("DELETE FROM member_tokens WHERE secret_hash = \(secretHash)")
+    }
+
+    public func recordUse(ofIngestKey keyID: String, at time: Timestamp) async throws {
+        _ = try await primaryRows("UPDATE ingest_keys SET last_used_at = \(time.milliseconds) WHERE id = \(keyID)")
+    }
+
+    public func recordUse(ofMemberToken tokenID: String, at time: Timestamp) async throws {
+        _ = try await primaryRows("UPDATE member_tokens SET last_used_at = \(time.milliseconds) WHERE id = \(tokenID)")
+    }
+
+    static let uniqueViolation = "23505"
+
+    private static func timestamp(_ milliseconds: Int64?) -> Timestamp? {
+        milliseconds.map(Timestamp.init(milliseconds:))
+    }
+}

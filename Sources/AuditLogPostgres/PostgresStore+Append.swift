@@ -1,0 +1,201 @@
+public import AuditLogCore
+import AuditLogRelational
+import Logging
+import PostgresNIO
+
+/// One request's events, waiting for a group commit.
+struct AppendJob: Sendable {
+    var organizationID: String
+    var events: [NewEvent]
+    var receivedAt: Timestamp
+}
+
+extension PostgresStore {
+    public func append(
+        _ events: [NewEvent],
+        organizationID: String,
+        receivedAt: Timestamp
+    ) async throws -> [AppendedEvent] {
+        guard !events.isEmpty else { return [] }
+        return try await appends.submit(AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt))
+    }
+
+    /// Runs a group of jobs in one transaction: one commit, one WAL flush for all of them.
+    ///
+    /// The organizations' rows are locked first, in id order (so that replicas committing at
+    /// once cannot deadlock), and held to the commit: the ids already stored are looked up and
+    /// skipped *before* sequence numbers are taken, so a retry leaves no gap, and no other
+    /// writer can take the same numbers. A job for an unknown organization fails alone; any
+    /// other failure fails the group, because nothing of it was committed.
+    static func commit(_ jobs: [AppendJob], on client: PostgresClient, logger: Logger) async -> [Result<[AppendedEvent], any Error>] {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                // Acknowledged means flushed to disk, whatever the server's default.
+                try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
+                let organizationIDs = Array(Set(jobs.map(\.organizationID))).sorted()
+                var sequences: [String: Int64] = [:]
+                let locked = try await connection.query("""
+                    SELECT id, last_sequence FROM organizations WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
+                    """, logger: logger).decode((String, Int64).self)
+                for try await (id, sequence) in locked { sequences[id] = sequence }
+
+                var results: [Result<[AppendedEvent], any Error>] = []
+                for job in jobs {
+                    guard let last = sequences[job.organizationID] else {
+                        results.append(.failure(AuditLogError.notFound("Organization \(job.organizationID)")))
+                        continue
+                    }
+                    let (appended, next) = try await insert(job, after: last, connection, logger: logger)
+                    sequences[job.organizationID] = next
+                    results.append(.success(appended))
+                }
+                return results
+            }
+        } catch {
+            let failure = translated(error)
+            return jobs.map { _ in .failure(failure) }
+        }
+    }
+
+    /// Stores one job's new events after sequence `last`; returns the outcome and the new last.
+    private static func insert(
+        _ job: AppendJob,
+        after last: Int64,
+        _ connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> ([AppendedEvent], Int64) {
+        let organizationID = job.organizationID
+        let ids = job.events.map { $0.id ?? Secret.eventID() }
+        var known: [String: Int64] = [:]
+        let stored = try await connection.query("""
+            SELECT event_id, sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(ids))
+            """, logger: logger).decode((String, Int64).self)
+        for try await (id, sequence) in stored { known[id] = sequence }
+
+        var sequence = last
+        var appended: [AppendedEvent] = []
+        appended.reserveCapacity(ids.count)
+        var rows: [JSONValue] = []
+        var actors: [String: (actor: Actor, seen: Timestamp)] = [:]
+        var workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)] = [:]
+        for (event, id) in zip(job.events, ids) {
+            if let existing = known[id] {
+                appended.append(AppendedEvent(id: id, created: false, sequence: existing))
+                continue
+            }
+            sequence += 1
+            known[id] = sequence
+            appended.append(AppendedEvent(id: id, created: true, sequence: sequence))
+            rows.append(row(event, id: id, sequence: sequence, receivedAt: job.receivedAt))
+            actors[event.actor.id] = DirectoryMerge.actor(actors[event.actor.id], event.actor, seen: event.occurredAt)
+            if let workspace = event.workspace {
+                workspaces[workspace.id] = DirectoryMerge.workspace(workspaces[workspace.id], workspace, seen: event.occurredAt)
+            }
+        }
+        guard sequence > last else { return (appended, last) }
+
+        let created = appended.filter(\.created)
+        try await connection.query("""
+            INSERT INTO event_keys (organization_id, event_id, sequence)
+            SELECT \(organizationID), id, sequence FROM unnest(\(created.map(\.id)), \(created.map(\.sequence))) AS k (id, sequence)
+            """, logger: logger)
+        // The batch is one statement: PostgresNIO's arrays cannot hold NULL, so the rows go as
+        // one JSON array that the server unpacks.
+        try await connection.query("""
+            INSERT INTO events (\(unescaped: EventSelect.eventColumns))
+            SELECT \(organizationID), e.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
+                e.actor_type, e.actor_name, e.actor_email, e.workspace_id, e.workspace_name, e.targets, e.ip_address,
+                e.user_agent, e.metadata, e.details
+            FROM json_to_recordset(\(JSONValue.array(rows).serialized())::json) AS e (
+                sequence bigint, event_id text, action text, occurred_at bigint, received_at bigint, actor_id text,
+                actor_type text, actor_name text, actor_email text, workspace_id text, workspace_name text, targets text,
+                ip_address text, user_agent text, metadata text, details text)
+            """, logger: logger)
+        try await connection.query(
+            "UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)", logger: logger)
+        try await upsertDirectory(actors: actors, workspaces: workspaces, organizationID, connection, logger: logger)
+        return (appended, sequence)
+    }
+
+    /// One event as a row of the JSON the insert unpacks.
+    private static func row(_ event: NewEvent, id: String, sequence: Int64, receivedAt: Timestamp) -> JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return .object([
+            "sequence": .integer(sequence), "event_id": .string(id), "action": .string(event.action),
+            "occurred_at": .integer(event.occurredAt.milliseconds), "received_at": .integer(receivedAt.milliseconds),
+            "actor_id": .string(event.actor.id), "actor_type": .string(event.actor.type.rawValue),
+            "actor_name": text(event.actor.name), "actor_email": text(event.actor.email),
+            "workspace_id": text(event.workspace?.id), "workspace_name": text(event.workspace?.name),
+            "targets": text(EventJSON.targetsJSON(event.targets)), "ip_address": text(event.context.ipAddress),
+            "user_agent": text(event.context.userAgent), "metadata": text(EventJSON.metadataJSON(event.metadata)),
+            "details": text(event.details),
+        ])
+    }
+
+    /// Merges the batch's actors and workspaces into the directory with the rule of
+    /// `DirectoryMerge`: the latest name wins, a backfill fills in only what is missing.
+    ///
+    /// The merge runs here rather than in SQL because an actor's search text is folded by
+    /// Swift (`DirectorySearch`); the organization's row is locked, so no writer interleaves.
+    private static func upsertDirectory(
+        actors: [String: (actor: Actor, seen: Timestamp)],
+        workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)],
+        _ organizationID: String,
+        _ connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        var mergedActors = actors
+        let storedActors = try await connection.query("""
+            SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+            WHERE organization_id = \(organizationID) AND actor_id = ANY(\(Array(actors.keys)))
+            """, logger: logger).decode((String, String, String?, String?, Int64).self)
+        for try await (id, type, name, email, seen) in storedActors {
+            guard let batch = mergedActors[id] else { continue }
+            let stored = Actor(id: id, type: Actor.Kind(rawValue: type) ?? .user, name: name, email: email)
+            mergedActors[id] = DirectoryMerge.actor((stored, Timestamp(milliseconds: seen)), batch.actor, seen: batch.seen)
+        }
+        let actorRows: [JSONValue] = mergedActors.values.map { actor, seen in
+            .object([
+                "actor_id": .string(actor.id), "actor_type": .string(actor.type.rawValue),
+                "name": actor.name.map(JSONValue.string) ?? .null, "email": actor.email.map(JSONValue.string) ?? .null,
+                "search_text": .string(DirectorySearch.text(name: actor.name, email: actor.email)),
+                "last_seen_at": .integer(seen.milliseconds),
+            ])
+        }
+        try await connection.query("""
+            INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
+            SELECT \(organizationID), a.actor_id, a.actor_type, a.name, a.email, a.search_text, a.last_seen_at
+            FROM json_to_recordset(\(JSONValue.array(actorRows).serialized())::json) AS a (
+                actor_id text, actor_type text, name text, email text, search_text text, last_seen_at bigint)
+            ON CONFLICT (organization_id, actor_id) DO UPDATE SET
+                actor_type = excluded.actor_type, name = excluded.name, email = excluded.email,
+                search_text = excluded.search_text, last_seen_at = excluded.last_seen_at
+            """, logger: logger)
+
+        guard !workspaces.isEmpty else { return }
+        var mergedWorkspaces = workspaces
+        let storedWorkspaces = try await connection.query("""
+            SELECT workspace_id, name, last_seen_at FROM workspaces
+            WHERE organization_id = \(organizationID) AND workspace_id = ANY(\(Array(workspaces.keys)))
+            """, logger: logger).decode((String, String?, Int64).self)
+        for try await (id, name, seen) in storedWorkspaces {
+            guard let batch = mergedWorkspaces[id] else { continue }
+            mergedWorkspaces[id] = DirectoryMerge.workspace(
+                (WorkspaceReference(id: id, name: name), Timestamp(milliseconds: seen)), batch.workspace, seen: batch.seen)
+        }
+        let workspaceRows: [JSONValue] = mergedWorkspaces.values.map { workspace, seen in
+            .object([
+                "workspace_id": .string(workspace.id), "name": workspace.name.map(JSONValue.string) ?? .null,
+                "last_seen_at": .integer(seen.milliseconds),
+            ])
+        }
+        try await connection.query("""
+            INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
+            SELECT \(organizationID), w.workspace_id, w.name, w.last_seen_at
+            FROM json_to_recordset(\(JSONValue.array(workspaceRows).serialized())::json) AS w (
+                workspace_id text, name text, last_seen_at bigint)
+            ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
+                name = excluded.name, last_seen_at = excluded.last_seen_at
+            """, logger: logger)
+    }
+}

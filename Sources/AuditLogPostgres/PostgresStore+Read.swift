@@ -1,0 +1,100 @@
+public import AuditLogCore
+import AuditLogRelational
+import PostgresNIO
+
+extension PostgresStore {
+    public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
+        // One row more than asked tells whether there is a next page.
+        let select = EventSelect(
+            request, organizationID: organizationID, columns: EventSelect.eventColumns, limit: request.limit + 1,
+            dialect: .postgres)
+        let events = try await readerRows(PostgresQuery(select.sql, select.arguments)).map(Self.event(from:))
+        let page = Array(events.prefix(request.limit))
+        let next = events.count > request.limit ? page.last?.position : nil
+        return EventPage(events: page, next: next)
+    }
+
+    public func countMatches(
+        _ filter: EventFilter,
+        upTo limit: Int,
+        throughSequence: Int64?,
+        organizationID: String
+    ) async throws -> Int {
+        let request = PageRequest(filter: filter, limit: limit, throughSequence: throughSequence)
+        let select = EventSelect(
+            request, organizationID: organizationID, columns: "occurred_at, sequence", limit: limit, dialect: .postgres)
+        let rows = try await readerRows(PostgresQuery("SELECT count(*) FROM (\(select.sql)) AS matches", select.arguments))
+        return try rows.first.map { try $0.decode(Int.self) } ?? 0
+    }
+
+    public func latestSequence(organizationID: String) async throws -> Int64 {
+        let rows = try await readerRows("SELECT last_sequence FROM organizations WHERE id = \(organizationID)")
+        return try rows.first.map { try $0.decode(Int64.self) } ?? 0
+    }
+
+    public func actors(matching text: String, limit: Int, organizationID: String) async throws -> [ActorEntry] {
+        let folded = DirectorySearch.fold(text)
+        return try await fetchActors(PostgresQuery("""
+            SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+            WHERE organization_id = \(organizationID) AND (\(folded) = '' OR strpos(search_text, \(folded)) > 0)
+            ORDER BY search_text COLLATE "C", actor_id COLLATE "C" LIMIT \(limit)
+            """))
+    }
+
+    public func actors(withIDs ids: [String], organizationID: String) async throws -> [ActorEntry] {
+        guard !ids.isEmpty else { return [] }
+        return try await fetchActors(PostgresQuery("""
+            SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+            WHERE organization_id = \(organizationID) AND actor_id = ANY(\(ids))
+            ORDER BY search_text COLLATE "C", actor_id COLLATE "C"
+            """))
+    }
+
+    /// Actors in the order SQLite gives them: by folded text, then id, byte for byte (`"C"`),
+    /// whatever the database's collation.
+    private func fetchActors(_ query: PostgresQuery) async throws -> [ActorEntry] {
+        try await readerRows(query).map { row in
+            let (id, type, name, email, seen) = try row.decode((String, String, String?, String?, Int64).self)
+            return ActorEntry(
+                actor: Actor(id: id, type: Actor.Kind(rawValue: type) ?? .user, name: name, email: email),
+                lastSeenAt: Timestamp(milliseconds: seen))
+        }
+    }
+
+    public func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
+        let entries = try await readerRows("""
+            SELECT workspace_id, name, last_seen_at FROM workspaces WHERE organization_id = \(organizationID)
+            """
+        ).map { row in
+            let (id, name, seen) = try row.decode((String, String?, Int64).self)
+            return WorkspaceEntry(workspace: WorkspaceReference(id: id, name: name), lastSeenAt: Timestamp(milliseconds: seen))
+        }
+        // Sorted here, as SQLite's store does, so that both order names alike.
+        return entries
+            .map { (key: DirectorySearch.fold($0.workspace.displayName), entry: $0) }
+            .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
+            .map(\.entry)
+    }
+
+    /// Reads a row selected with `EventSelect.eventColumns`, by position.
+    static func event(from row: PostgresRow) throws -> AuditEvent {
+        let cells = row.makeRandomAccess()
+        func text(_ index: Int) throws -> String { try cells[index].decode(String.self) }
+        func optionalText(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
+        func integer(_ index: Int) throws -> Int64 { try cells[index].decode(Int64.self) }
+        guard let kind = Actor.Kind(rawValue: try text(7)) else { throw CorruptRow(column: "actor_type") }
+        return AuditEvent(
+            organizationID: try text(0),
+            sequence: try integer(1),
+            id: try text(2),
+            action: try text(3),
+            occurredAt: Timestamp(milliseconds: try integer(4)),
+            receivedAt: Timestamp(milliseconds: try integer(5)),
+            actor: Actor(id: try text(6), type: kind, name: try optionalText(8), email: try optionalText(9)),
+            workspace: try optionalText(10).map { WorkspaceReference(id: $0, name: try optionalText(11)) },
+            targets: try EventJSON.targets(fromJSON: try optionalText(12)),
+            context: EventContext(ipAddress: try optionalText(13), userAgent: try optionalText(14)),
+            metadata: try EventJSON.metadata(fromJSON: try optionalText(15)),
+            senderDetails: try optionalText(16))
+    }
+}

@@ -1,0 +1,223 @@
+public import AuditLogCore
+import AuditLogRelational
+import Foundation
+public import Logging
+import NIOCore
+public import PostgresNIO
+
+/// The server backend: PostgreSQL through PostgresNIO's connection pool.
+///
+/// Several `auditlogs serve` replicas may share one database: every append takes its
+/// organizations' rows `FOR UPDATE`, so sequences stay gap-free whoever writes. Event reads
+/// (lists, exports, the directory) may go to a streaming standby; accounts and credentials are
+/// always read from the primary, so a revocation or a new session counts at once.
+public final class PostgresStore: Sendable {
+    /// A PostgreSQL server and database, from a `postgres://` URL.
+    public struct Endpoint: Sendable {
+        public var configuration: PostgresClient.Configuration
+        /// The URL without its password.
+        public var display: String
+
+        /// Reads `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
+        /// The port defaults to 5432, the user to `postgres`, the database to the user's name.
+        public init(url text: String) throws {
+            guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
+                let host = url.host, !host.isEmpty
+            else { throw AuditLogError.invalidField("database", "must be a URL such as postgres://user:password@host:5432/auditlogs") }
+            let user = url.user.flatMap { $0.isEmpty ? nil : $0 } ?? "postgres"
+            let database = String(url.path.drop { $0 == "/" })
+            let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+            let tls: PostgresClient.Configuration.TLS
+            switch mode {
+            case "disable": tls = .disable
+            case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+            case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+            default: throw AuditLogError.invalidField("database", "sslmode must be disable, prefer or require")
+            }
+            configuration = PostgresClient.Configuration(
+                host: host, port: url.port ?? 5432, username: user, password: url.password,
+                database: database.isEmpty ? user : database, tls: tls)
+            var shown = url
+            if shown.password != nil { shown.password = "***" }
+            display = shown.string ?? "postgres://\(host)"
+        }
+    }
+
+    let primary: PostgresClient
+    /// The standby when there is one, else the primary.
+    let reader: PostgresClient
+    let hasStandby: Bool
+    let logger: Logger
+    let appends: GroupCommit<AppendJob, [AppendedEvent]>
+    public let displayLocation: String
+    let primaryDisplay: String
+    let standbyDisplay: String
+
+    /// A store on `primary`, reading events from `standby` when given. Nothing connects until
+    /// `run()` runs.
+    public init(
+        primary: Endpoint,
+        standby: Endpoint? = nil,
+        maximumConnections: Int = 20,
+        idleTimeout: Duration = .seconds(60),
+        logger: Logger
+    ) {
+        func client(_ endpoint: Endpoint) -> PostgresClient {
+            var configuration = endpoint.configuration
+            configuration.options.maximumConnections = maximumConnections
+            configuration.options.connectionIdleTimeout = idleTimeout
+            // The pool retries a failed connection quietly; `requireReachable` reports it once,
+            // clearly. (Its warning that `run()` has not started yet is a race with `migrate()`
+            // at start, which the lease waits out.)
+            var background = logger
+            background.logLevel = max(logger.logLevel, .error)
+            return PostgresClient(configuration: configuration, backgroundLogger: background)
+        }
+        let primaryClient = client(primary)
+        self.primary = primaryClient
+        self.reader = standby.map(client) ?? primaryClient
+        self.hasStandby = standby != nil
+        self.logger = logger
+        self.primaryDisplay = primary.display
+        self.standbyDisplay = standby?.display ?? primary.display
+        self.displayLocation = primary.display + (standby.map { " (reads from \($0.display))" } ?? "")
+        self.appends = GroupCommit(maximumWeight: 5_000, weight: { $0.events.count }) { jobs in
+            await Self.commit(jobs, on: primaryClient, logger: logger)
+        }
+    }
+
+    /// Runs the connection pools, and keeps the months ahead partitioned, until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.primary.run() }
+            if hasStandby { group.addTask { await self.reader.run() } }
+            group.addTask { await self.maintainPartitions() }
+        }
+    }
+
+    /// Once a day, the partitions of the coming months; a failure is logged and tried again.
+    private func maintainPartitions() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(86_400))
+                try await ensurePartitions()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("could not create the coming months' partitions", metadata: ["audit.error": "\(error)"])
+            }
+        }
+    }
+
+    /// Throws `unavailable` unless every server answers within `timeout`: a wrong address
+    /// or a stopped server is one clear error at start, not a pool retrying in silence.
+    func requireReachable(within timeout: Duration = .seconds(10)) async throws {
+        let clients = [(primaryDisplay, primary)] + (hasStandby ? [(standbyDisplay, reader)] : [])
+        for (name, client) in clients {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    _ = try await client.query("SELECT 1").collect()
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return false
+                }
+                let answered = try await group.next() ?? false
+                group.cancelAll()
+                guard answered else {
+                    throw AuditLogError(
+                        .unavailable, code: "storage_unreachable",
+                        message: "PostgreSQL at \(name) did not answer within \(timeout.components.seconds) seconds; check that it runs and that the URL (user, password, database) is right.")
+                }
+            }
+        }
+    }
+
+    public func optimize() async throws {
+        try await ensurePartitions()
+        try await execute(["ANALYZE events", "ANALYZE event_keys", "ANALYZE actors", "ANALYZE workspaces"])
+    }
+
+    // MARK: - Running statements
+
+    /// Runs `query` on the primary and returns its rows.
+    func primaryRows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await translatingErrors { try await primary.query(query, logger: logger).collect() }
+    }
+
+    /// Runs `query` where event reads go (the standby, if any) and returns its rows.
+    func readerRows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await translatingErrors { try await reader.query(query, logger: logger).collect() }
+    }
+
+    /// Runs statements without parameters on the primary, one after the other.
+    func execute(_ statements: [String]) async throws {
+        let logger = self.logger
+        try await translatingErrors {
+            try await primary.withConnection { connection in
+                for statement in statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+            }
+        }
+    }
+
+    /// One transaction on the primary.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await translatingErrors {
+            try await primary.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    func translatingErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch {
+            throw Self.translated(error)
+        }
+    }
+
+    /// Whether `error` is the database failing rather than the request: it cannot be reached,
+    /// it is shutting down, out of disk, read-only (a standby), or a transaction lost a
+    /// deadlock. Such a failure is `unavailable` (503, retry), never a 4xx, never a success.
+    static func translated(_ error: any Error) -> any Error {
+        if error is AuditLogError || error is CorruptRow || error is CancellationError { return error }
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else {
+            // No server's answer: no connection, a closed pool, a broken socket.
+            return AuditLogError.storageUnavailable(reason: "PostgreSQL cannot be reached")
+        }
+        let reason: String? = switch (state.prefix(2), state) {
+        case (_, "25006"): "the database is read-only"
+        case ("53", _): "PostgreSQL is out of resources (disk, memory or connections)"
+        case ("57", _): "PostgreSQL is shutting down or restarting"
+        case ("58", _), ("XX", _): "PostgreSQL reported an I/O error"
+        case ("08", _): "the connection to PostgreSQL failed"
+        case (_, "40001"), (_, "40P01"): "a concurrent transaction conflicted"
+        default: nil
+        }
+        guard let reason else { return error }
+        return AuditLogError.storageUnavailable(reason: reason)
+    }
+
+    /// The SQLSTATE of a server error, such as `23505` for a unique violation.
+    static func sqlState(of error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
+extension PostgresStore: AuditLogBackend {}
+
+extension PostgresQuery {
+    /// A query built from our own SQL text and a list of values, `$1`… in order.
+    init(_ sql: String, _ values: [SQLValue]) {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .integer(let integer): binds.append(integer)
+            }
+        }
+        self.init(unsafeSQL: sql, binds: binds)
+    }
+}

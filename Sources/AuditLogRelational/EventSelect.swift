@@ -1,0 +1,120 @@
+public import AuditLogCore
+
+/// A value bound to a statement: the SQL backends map it to their own bindings.
+public enum SQLValue: Sendable, Hashable {
+    case text(String)
+    case integer(Int64)
+}
+
+/// How a backend writes a statement's parameters: `?` (SQLite) or `$1`, `$2`… (PostgreSQL).
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Builds the SELECT for a page of events, for both SQL backends.
+///
+/// Every filter has an index ending in (occurred_at, sequence), so a page with one value per
+/// filter is a bounded index scan. With several values in the filter that drives the scan
+/// (`action IN (a, b, c)`), one scan cannot produce the order, and the database would sort every
+/// match in the range. Instead each value gets its own bounded scan and the branches are merged:
+/// at most `limit` rows read per value.
+public struct EventSelect: Sendable {
+    public private(set) var sql: String
+    public private(set) var arguments: [SQLValue]
+
+    /// Every column of an event, in the order the backends read them by position.
+    public static let eventColumns = """
+        organization_id, sequence, event_id, action, occurred_at, received_at, actor_id, actor_type, actor_name, \
+        actor_email, workspace_id, workspace_name, targets, ip_address, user_agent, metadata, details
+        """
+
+    /// Above this many values the merge costs more than it saves; a plain IN is used.
+    static let maximumBranches = 64
+    static let order = "ORDER BY occurred_at DESC, sequence DESC"
+
+    public init(
+        _ request: PageRequest,
+        organizationID: String,
+        columns: String,
+        limit: Int,
+        offset: Int = 0,
+        dialect: SQLDialect
+    ) {
+        var parameters = Parameters(dialect: dialect)
+        let filter = request.filter
+
+        // The conditions every branch shares, written again (with fresh parameters) per branch.
+        func common() -> [String] {
+            var conditions = [
+                "organization_id = \(parameters.bind(.text(organizationID)))",
+                "occurred_at >= \(parameters.bind(.integer(filter.from.milliseconds)))",
+            ]
+            // One upper bound only: given both `to` and a cursor, a planner takes the two ranges
+            // for a reason to scan the time index and forgets the filter's. Whichever bound is
+            // tighter implies the other.
+            if let after = request.after, filter.to.map({ after.occurredAt < $0 }) ?? true {
+                conditions.append(
+                    "(occurred_at, sequence) < (\(parameters.bind(.integer(after.occurredAt.milliseconds))), \(parameters.bind(.integer(after.sequence))))")
+            } else if let to = filter.to {
+                conditions.append("occurred_at < \(parameters.bind(.integer(to.milliseconds)))")
+            }
+            if let through = request.throughSequence {
+                conditions.append("sequence <= \(parameters.bind(.integer(through)))")
+            }
+            return conditions
+        }
+
+        // Most selective first: an actor has fewer events than a workspace, a workspace fewer
+        // than most actions.
+        let dimensions = [("actor_id", filter.actorIDs), ("workspace_id", filter.workspaceIDs), ("action", filter.actions)]
+            .map { ($0.0, Self.unique($0.1)) }
+            .filter { !$0.1.isEmpty }
+
+        func condition(_ column: String, _ values: [String]) -> String {
+            let placeholders = values.map { parameters.bind(.text($0)) }
+            return placeholders.count == 1
+                ? "\(column) = \(placeholders[0])" : "\(column) IN (\(placeholders.joined(separator: ", ")))"
+        }
+
+        if let driving = dimensions.first, (2...Self.maximumBranches).contains(driving.1.count) {
+            let others = dimensions.dropFirst()
+            var branches: [String] = []
+            for value in driving.1 {
+                let conditions = common() + [condition(driving.0, [value])] + others.map { condition($0.0, $0.1) }
+                let branchLimit = parameters.bind(.integer(Int64(limit + offset)))
+                branches.append(
+                    "SELECT * FROM (SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(branchLimit)) AS branch")
+            }
+            let limitParameter = parameters.bind(.integer(Int64(limit)))
+            let offsetParameter = parameters.bind(.integer(Int64(offset)))
+            sql = "SELECT * FROM (\(branches.joined(separator: " UNION ALL "))) AS merged \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
+        } else {
+            let conditions = common() + dimensions.map { condition($0.0, $0.1) }
+            let limitParameter = parameters.bind(.integer(Int64(limit)))
+            let offsetParameter = parameters.bind(.integer(Int64(offset)))
+            sql = "SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
+        }
+        arguments = parameters.values
+    }
+
+    /// The values without repeats, in their order: a repeated value must not repeat rows.
+    static func unique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    /// The values bound so far and the placeholder of the next.
+    struct Parameters {
+        let dialect: SQLDialect
+        var values: [SQLValue] = []
+
+        mutating func bind(_ value: SQLValue) -> String {
+            values.append(value)
+            return switch dialect {
+            case .sqlite: "?"
+            case .postgres: "$\(values.count)"
+            }
+        }
+    }
+}

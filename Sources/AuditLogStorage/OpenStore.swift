@@ -1,0 +1,68 @@
+public import AuditLogCore
+import AuditLogPostgres
+import AuditLogSQLite
+import Foundation
+public import Logging
+
+/// Where the data lives, from `--database` (and `--read-database`): a SQLite file path, or a
+/// `postgres://` URL.
+public enum StoreLocation: Sendable, Hashable {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    public init(_ text: String) {
+        self = Self.isPostgresURL(text) ? .postgres(url: text) : .sqlite(path: text)
+    }
+
+    /// The location without its password, for messages and logs.
+    public static func redacted(_ text: String) -> String {
+        guard isPostgresURL(text), var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? "postgres://…"
+    }
+
+    static func isPostgresURL(_ text: String) -> Bool {
+        text.utf8HasPrefix("postgres://") || text.utf8HasPrefix("postgresql://")
+    }
+}
+
+/// Opens the backend at `location`: the one place where SQLite or PostgreSQL is chosen.
+///
+/// - Parameter readLocation: a PostgreSQL standby that serves reads (lists, exports, the
+///   directory) while writes go to `location`; only with PostgreSQL.
+/// - Returns: a backend not yet running; `withStore` runs, migrates and closes it.
+public func openStore(location: String, readLocation: String? = nil, logger: Logger) throws -> any AuditLogBackend {
+    switch StoreLocation(location) {
+    case .sqlite(let path):
+        guard readLocation == nil else {
+            throw AuditLogError.invalidField("read-database", "is for PostgreSQL: SQLite serves reads from its own file")
+        }
+        return try SQLiteStore(path: path, logger: logger)
+    case .postgres(let url):
+        let primary = try PostgresStore.Endpoint(url: url)
+        let standby: PostgresStore.Endpoint? = try readLocation.map { text in
+            guard StoreLocation.isPostgresURL(text) else {
+                throw AuditLogError.invalidField("read-database", "must be a postgres:// URL")
+            }
+            return try PostgresStore.Endpoint(url: text)
+        }
+        return PostgresStore(primary: primary, standby: standby, logger: logger)
+    }
+}
+
+/// Opens the backend at `location`, runs it, brings its schema up to date, gives it to `body`
+/// and closes it when `body` returns or throws.
+public func withStore<Result>(
+    location: String,
+    readLocation: String? = nil,
+    logger: Logger,
+    _ body: (any AuditLogBackend) async throws -> Result
+) async throws -> Result {
+    let backend = try openStore(location: location, readLocation: readLocation, logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+        group.addTask { await backend.run() }
+        defer { group.cancelAll() }
+        try await backend.migrate()
+        return try await body(backend)
+    }
+}
