@@ -86,7 +86,9 @@ extension AuditLogError {
     public static func storageUnavailable(reason: String) -> Self {
         AuditLogError(
             .unavailable, code: "storage_unavailable",
-            message: "The service cannot use its database right now (\(reason)). Nothing was acknowledged; send the request again later — retries with the same event ids are safe.")
+            message:
+                "The service cannot use its database right now (\(reason)). Nothing was acknowledged; send the request again later — retries with the same event ids are safe."
+        )
     }
 
     public static func forbidden(_ message: String) -> Self {

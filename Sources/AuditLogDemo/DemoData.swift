@@ -48,7 +48,8 @@ public enum DemoData {
 
     /// Milliseconds into a day, clustered in working hours across a few time zones.
     static func workingTime(_ random: inout SeededGenerator) -> Int64 {
-        let hour: Double = random.chance(0.85)
+        let hour: Double =
+            random.chance(0.85)
             ? Double.random(in: 7...21, using: &random) : Double.random(in: 0..<24, using: &random)
         return Int64(hour * 3_600_000)
     }

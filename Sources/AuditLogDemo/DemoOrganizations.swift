@@ -32,15 +32,17 @@ extension DemoData {
     public static let organizations: [DemoOrganization] = [
         DemoOrganization(
             organization: Organization(id: "acme", name: "Acme Studios"),
-            people: people(domain: "acme.test", names: [
-                "Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "José Núñez", "Zoë Ødegaard",
-                "Łukasz Kowalski", "Amara Okafor", "Hiroshi Tanaka", "Priya Raman", "Mateo García", "Chloé Dubois",
-                "Noah Williams", "Fatima Al-Sayed", "Liam O'Connor", "Sofia Rossi", "Ethan Chen", "Aisha Bello",
-                "Lucas Müller", "Mia Johansson", "Oliver Smith", "Yuki Sato", "Isabella Costa", "Arjun Mehta",
-                "Emma Brown", "Kwame Mensah", "Hannah Schmidt", "Diego Fernández", "Leila Haddad", "Ravi Shankar",
-                "Ingrid Larsen", "Tomás Silva", "Nadia Petrova", "Samuel Adeyemi", "Chen Wei", "Olivia Martin",
-                "Mohammed Rahman", "Elena Popescu", "Jakob Nielsen", "Camila Reyes",
-            ], admins: 3),
+            people: people(
+                domain: "acme.test",
+                names: [
+                    "Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "José Núñez", "Zoë Ødegaard",
+                    "Łukasz Kowalski", "Amara Okafor", "Hiroshi Tanaka", "Priya Raman", "Mateo García", "Chloé Dubois",
+                    "Noah Williams", "Fatima Al-Sayed", "Liam O'Connor", "Sofia Rossi", "Ethan Chen", "Aisha Bello",
+                    "Lucas Müller", "Mia Johansson", "Oliver Smith", "Yuki Sato", "Isabella Costa", "Arjun Mehta",
+                    "Emma Brown", "Kwame Mensah", "Hannah Schmidt", "Diego Fernández", "Leila Haddad", "Ravi Shankar",
+                    "Ingrid Larsen", "Tomás Silva", "Nadia Petrova", "Samuel Adeyemi", "Chen Wei", "Olivia Martin",
+                    "Mohammed Rahman", "Elena Popescu", "Jakob Nielsen", "Camila Reyes",
+                ], admins: 3),
             workspaces: [
                 WorkspaceReference(id: "ws_marketing", name: "Marketing"),
                 WorkspaceReference(id: "ws_product_design", name: "Product Design"),
@@ -59,10 +61,12 @@ extension DemoData {
             domain: "acme.test", eventsPerWeekday: 340, seed: 0xAC3E),
         DemoOrganization(
             organization: Organization(id: "globex", name: "Globex Corporation"),
-            people: people(domain: "globex.test", names: [
-                "Hank Scorpio", "Marge Bouvier", "Frank Grimes", "Lurleen Lumpkin", "Akira Kurosawa", "Bea Simmons",
-                "Cletus Spuckler", "Dewey Largo",
-            ], admins: 1),
+            people: people(
+                domain: "globex.test",
+                names: [
+                    "Hank Scorpio", "Marge Bouvier", "Frank Grimes", "Lurleen Lumpkin", "Akira Kurosawa", "Bea Simmons",
+                    "Cletus Spuckler", "Dewey Largo",
+                ], admins: 1),
             workspaces: [
                 WorkspaceReference(id: "ws_campaigns", name: "Campaigns"),
                 WorkspaceReference(id: "ws_internal", name: "Internal Comms"),
@@ -75,9 +79,11 @@ extension DemoData {
             domain: "globex.test", guests: [("ada.lovelace@acme.test", .admin)], eventsPerWeekday: 28, seed: 0x610B),
         DemoOrganization(
             organization: Organization(id: "initech", name: "Initech"),
-            people: people(domain: "initech.test", names: [
-                "Peter Gibbons", "Joanna Park", "Michael Bolton", "Samir Nagheenanajar", "Milton Waddams",
-            ], admins: 1),
+            people: people(
+                domain: "initech.test",
+                names: [
+                    "Peter Gibbons", "Joanna Park", "Michael Bolton", "Samir Nagheenanajar", "Milton Waddams",
+                ], admins: 1),
             workspaces: [
                 WorkspaceReference(id: "ws_reports", name: "TPS Reports"),
                 WorkspaceReference(id: "ws_design", name: "Design"),

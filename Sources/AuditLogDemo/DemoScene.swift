@@ -78,9 +78,11 @@ struct Scene {
         switch action {
         case "GenerationCreated":
             targets = [EventTarget(type: "generation", id: "gen_\(counter)")]
-            metadata = ["generation_type": .string(random.pick(Self.generationTypes)),
-                        "model": .string(random.pick(Self.models)),
-                        "credits": .integer(Int64(random.pick([5, 10, 12, 20, 25, 50, 100])))]
+            metadata = [
+                "generation_type": .string(random.pick(Self.generationTypes)),
+                "model": .string(random.pick(Self.models)),
+                "credits": .integer(Int64(random.pick([5, 10, 12, 20, 25, 50, 100]))),
+            ]
         case "AssetCreated", "AssetUpdated", "AssetDeleted", "AssetDownloaded":
             targets = [asset()]
             metadata = ["asset_type": .string(pickedAsset.type)]
@@ -90,8 +92,10 @@ struct Scene {
         case "SessionShared", "SessionUnshared":
             targets = [EventTarget(type: "session", id: "ses_\(counter)", name: random.pick(Self.sessions)), person(other)]
         case "VideoProjectShared", "VideoProjectUnshared":
-            targets = [EventTarget(type: "video_project", id: "vp_\(counter % 40)", name: random.pick(Self.videoProjects)),
-                       person(other)]
+            targets = [
+                EventTarget(type: "video_project", id: "vp_\(counter % 40)", name: random.pick(Self.videoProjects)),
+                person(other),
+            ]
         case "UserLogin":
             metadata = ["method": .string(random.weighted([("password", 5), ("Google", 3), ("a magic link", 1)]))]
         case "SSOLogin", "SSOConfigCreated":
@@ -105,8 +109,10 @@ struct Scene {
             break
         case "EmailChangeRequested", "EmailChanged":
             let local = actor.email?.split(separator: "@").first.map(String.init) ?? "user"
-            metadata = ["old_email": .string(actor.email ?? "\(local)@\(organization.domain)"),
-                        "new_email": .string("\(local)@studio.\(organization.domain)")]
+            metadata = [
+                "old_email": .string(actor.email ?? "\(local)@\(organization.domain)"),
+                "new_email": .string("\(local)@studio.\(organization.domain)"),
+            ]
         case "AccountLinkCreated", "AccountLinkDeleted":
             let provider = random.pick(Self.providers)
             targets = [EventTarget(type: "linked_account", id: "lnk_\(counter)", name: actor.email ?? actor.id)]
@@ -118,7 +124,10 @@ struct Scene {
             targets = [person(other)]
             metadata = ["old_permission": .string("Can view"), "permission": .string(random.pick(["Can edit", "Can comment"]))]
         case "UserAccountDeleted", "UserRegistered":
-            targets = [EventTarget(type: "user", id: "usr_demo_\(counter)", name: "\(["sam", "alex", "kim", "lee"][counter % 4]).\(counter)@\(organization.domain)")]
+            targets = [
+                EventTarget(
+                    type: "user", id: "usr_demo_\(counter)", name: "\(["sam", "alex", "kim", "lee"][counter % 4]).\(counter)@\(organization.domain)")
+            ]
         case "InviteAccepted":
             metadata = ["role": .string(random.pick(Self.roles))]
         case "InviteLinkToggled":
@@ -140,7 +149,8 @@ struct Scene {
             var to = pickWorkspace(&random)
             if to == from { to = organization.workspaces[0] == from ? organization.workspaces[1] : organization.workspaces[0] }
             targets = [EventTarget(type: "workspace", id: from.id, name: from.name), EventTarget(type: "workspace", id: to.id, name: to.name)]
-            metadata = action == "CreditsTransferred"
+            metadata =
+                action == "CreditsTransferred"
                 ? ["credits": .integer(Int64(random.pick([500, 1000, 2500, 5000])))]
                 : ["seats": .integer(Int64(random.pick([1, 2, 5])))]
         case "MeteredBillingConfigUpdated":
@@ -154,7 +164,8 @@ struct Scene {
         case "OrganizationDisabledModelsUpdated":
             metadata = ["disabled_models": .string(random.pick(["Gen-3 Alpha", "Gen-3 Alpha, Legacy Upscaler"]))]
         case "OrganizationSettingsUpdated":
-            metadata = random.chance(0.5)
+            metadata =
+                random.chance(0.5)
                 ? ["setting": .string("Session timeout"), "old_value": .string("12 hours"), "value": .string("8 hours")]
                 : ["setting": .string("Require SSO"), "old_value": .string("off"), "value": .string("on")]
         case "TeamSettingsUpdated":
@@ -210,7 +221,8 @@ struct Scene {
         case .user:
             // A stable address per person, sometimes from elsewhere (travel, phone).
             let seed = Self.stableNumber(actor.id)
-            let address = random.chance(0.9)
+            let address =
+                random.chance(0.9)
                 ? "203.0.113.\(seed % 250 + 1)" : "2001:db8:\(String(seed % 0xFFFF, radix: 16))::\(Int.random(in: 1...99, using: &random))"
             return EventContext(ipAddress: address, userAgent: Self.userAgents[seed % Self.userAgents.count])
         }

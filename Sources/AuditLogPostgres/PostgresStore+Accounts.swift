@@ -6,10 +6,11 @@ import PostgresNIO
 extension PostgresStore {
     public func createOrganization(_ organization: Organization, createdAt: Timestamp) async throws {
         do {
-            _ = try await primaryRows("""
+            _ = try await primaryRows(
+                """
                 INSERT INTO organizations (id, name, created_at) VALUES (\(organization.id), \(organization.name), \(createdAt.milliseconds))
                 """)
-        } catch where Self.sqlState(of: error) == Self.uniqueViolation {
+        } catch  where Self.sqlState(of: error) == Self.uniqueViolation {
             throw AuditLogError(.conflict, code: "conflict", message: "An organization with id \(organization.id) already exists.")
         }
     }
@@ -24,11 +25,12 @@ extension PostgresStore {
     public func createMember(email: String, name: String, passwordHash: String?, createdAt: Timestamp) async throws -> Member {
         let member = Member(id: Secret.identifier(prefix: "usr"), email: email.lowercased(), name: name)
         do {
-            _ = try await primaryRows("""
+            _ = try await primaryRows(
+                """
                 INSERT INTO members (id, email, name, password_hash, created_at)
                 VALUES (\(member.id), \(member.email), \(name), \(passwordHash), \(createdAt.milliseconds))
                 """)
-        } catch where Self.sqlState(of: error) == Self.uniqueViolation {
+        } catch  where Self.sqlState(of: error) == Self.uniqueViolation {
             throw AuditLogError(.conflict, code: "conflict", message: "A member with email \(member.email) already exists.")
         }
         return member
@@ -38,22 +40,26 @@ extension PostgresStore {
         try await transaction { connection in
             try await connection.query(
                 "UPDATE members SET password_hash = \(passwordHash) WHERE id = \(memberID)", logger: logger)
-            let ended = try await connection.query("""
+            let ended = try await connection.query(
+                """
                 DELETE FROM member_tokens WHERE member_id = \(memberID) AND kind = 'session' RETURNING id
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             return ended.count
         }
     }
 
     public func setRole(_ role: Role, memberID: String, organizationID: String) async throws {
-        _ = try await primaryRows("""
+        _ = try await primaryRows(
+            """
             INSERT INTO memberships (organization_id, member_id, role) VALUES (\(organizationID), \(memberID), \(role.rawValue))
             ON CONFLICT (organization_id, member_id) DO UPDATE SET role = excluded.role
             """)
     }
 
     public func member(email: String) async throws -> (member: Member, passwordHash: String?)? {
-        try await primaryRows("""
+        try await primaryRows(
+            """
             SELECT id, email, name, password_hash FROM members WHERE email = \(email.lowercased())
             """
         ).first.map { row in
@@ -63,14 +69,16 @@ extension PostgresStore {
     }
 
     public func role(memberID: String, organizationID: String) async throws -> Role? {
-        try await primaryRows("""
+        try await primaryRows(
+            """
             SELECT role FROM memberships WHERE organization_id = \(organizationID) AND member_id = \(memberID)
             """
         ).first.flatMap { Role(rawValue: try $0.decode(String.self)) }
     }
 
     public func memberships(memberID: String) async throws -> [Membership] {
-        try await primaryRows("""
+        try await primaryRows(
+            """
             SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
             WHERE m.member_id = \(memberID) ORDER BY o.name COLLATE "C", o.id COLLATE "C"
             """
@@ -81,14 +89,16 @@ extension PostgresStore {
     }
 
     public func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws {
-        _ = try await primaryRows("""
+        _ = try await primaryRows(
+            """
             INSERT INTO ingest_keys (id, organization_id, secret_hash, created_at)
             VALUES (\(id), \(organizationID), \(secretHash), \(createdAt.milliseconds))
             """)
     }
 
     public func ingestKey(secretHash: String) async throws -> IngestKeyMatch? {
-        try await primaryRows("""
+        try await primaryRows(
+            """
             SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = \(secretHash) AND revoked_at IS NULL
             """
         ).first.map { row in
@@ -98,7 +108,8 @@ extension PostgresStore {
     }
 
     public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
-        try await primaryRows("""
+        try await primaryRows(
+            """
             SELECT id, organization_id, created_at, last_used_at, revoked_at FROM ingest_keys
             WHERE organization_id = \(organizationID) ORDER BY created_at, id COLLATE "C"
             """
@@ -111,10 +122,12 @@ extension PostgresStore {
     }
 
     public func revokeIngestKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool {
-        try await !primaryRows("""
+        try await !primaryRows(
+            """
             UPDATE ingest_keys SET revoked_at = \(time.milliseconds)
             WHERE id = \(id) AND organization_id = \(organizationID) AND revoked_at IS NULL RETURNING id
-            """).isEmpty
+            """
+        ).isEmpty
     }
 
     public func createMemberToken(
@@ -127,10 +140,12 @@ extension PostgresStore {
     ) async throws {
         try await transaction { connection in
             // Sign-ins are when expired sessions are swept, so the table stays small.
-            try await connection.query("""
+            try await connection.query(
+                """
                 DELETE FROM member_tokens WHERE expires_at IS NOT NULL AND expires_at <= \(createdAt.milliseconds)
                 """, logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO member_tokens (id, member_id, kind, secret_hash, created_at, expires_at)
                 VALUES (\(id), \(memberID), \(kind.rawValue), \(secretHash), \(createdAt.milliseconds), \(expiresAt?.milliseconds))
                 """, logger: logger)
@@ -138,7 +153,8 @@ extension PostgresStore {
     }
 
     public func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch? {
-        try await primaryRows("""
+        try await primaryRows(
+            """
             SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
             WHERE t.secret_hash = \(tokenHash) AND t.revoked_at IS NULL
                 AND (t.expires_at IS NULL OR t.expires_at > \(now.milliseconds))
@@ -151,7 +167,8 @@ extension PostgresStore {
     }
 
     public func memberTokens(memberID: String, now: Timestamp) async throws -> [CredentialRecord] {
-        try await primaryRows("""
+        try await primaryRows(
+            """
             SELECT t.id, t.kind, m.email, t.created_at, t.last_used_at, t.expires_at, t.revoked_at
             FROM member_tokens t JOIN members m ON m.id = t.member_id
             WHERE t.member_id = \(memberID) AND (t.expires_at IS NULL OR t.expires_at > \(now.milliseconds))
@@ -168,10 +185,12 @@ extension PostgresStore {
     }
 
     public func revokeMemberToken(id: String, memberID: String, at time: Timestamp) async throws -> Bool {
-        try await !primaryRows("""
+        try await !primaryRows(
+            """
             UPDATE member_tokens SET revoked_at = \(time.milliseconds)
             WHERE id = \(id) AND member_id = \(memberID) AND revoked_at IS NULL RETURNING id
-            """).isEmpty
+            """
+        ).isEmpty
     }
 
     public func deleteMemberToken(secretHash: String) async throws {

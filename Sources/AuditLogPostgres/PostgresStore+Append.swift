@@ -34,9 +34,11 @@ extension PostgresStore {
                 try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
                 let organizationIDs = Array(Set(jobs.map(\.organizationID))).sorted()
                 var sequences: [String: Int64] = [:]
-                let locked = try await connection.query("""
+                let locked = try await connection.query(
+                    """
                     SELECT id, last_sequence FROM organizations WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
-                    """, logger: logger).decode((String, Int64).self)
+                    """, logger: logger
+                ).decode((String, Int64).self)
                 for try await (id, sequence) in locked { sequences[id] = sequence }
 
                 var results: [Result<[AppendedEvent], any Error>] = []
@@ -67,9 +69,11 @@ extension PostgresStore {
         let organizationID = job.organizationID
         let ids = job.events.map { $0.id ?? Secret.eventID() }
         var known: [String: Int64] = [:]
-        let stored = try await connection.query("""
+        let stored = try await connection.query(
+            """
             SELECT event_id, sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(ids))
-            """, logger: logger).decode((String, Int64).self)
+            """, logger: logger
+        ).decode((String, Int64).self)
         for try await (id, sequence) in stored { known[id] = sequence }
 
         var sequence = last
@@ -95,13 +99,15 @@ extension PostgresStore {
         guard sequence > last else { return (appended, last) }
 
         let created = appended.filter(\.created)
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO event_keys (organization_id, event_id, sequence)
             SELECT \(organizationID), id, sequence FROM unnest(\(created.map(\.id)), \(created.map(\.sequence))) AS k (id, sequence)
             """, logger: logger)
         // The batch is one statement: PostgresNIO's arrays cannot hold NULL, so the rows go as
         // one JSON array that the server unpacks.
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO events (\(unescaped: EventSelect.eventColumns))
             SELECT \(organizationID), e.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
                 e.actor_type, e.actor_name, e.actor_email, e.workspace_id, e.workspace_name, e.targets, e.ip_address,
@@ -145,10 +151,12 @@ extension PostgresStore {
         logger: Logger
     ) async throws {
         var mergedActors = actors
-        let storedActors = try await connection.query("""
+        let storedActors = try await connection.query(
+            """
             SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
             WHERE organization_id = \(organizationID) AND actor_id = ANY(\(Array(actors.keys)))
-            """, logger: logger).decode((String, String, String?, String?, Int64).self)
+            """, logger: logger
+        ).decode((String, String, String?, String?, Int64).self)
         for try await (id, type, name, email, seen) in storedActors {
             guard let batch = mergedActors[id] else { continue }
             let stored = Actor(id: id, type: Actor.Kind(rawValue: type) ?? .user, name: name, email: email)
@@ -162,7 +170,8 @@ extension PostgresStore {
                 "last_seen_at": .integer(seen.milliseconds),
             ])
         }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
             SELECT \(organizationID), a.actor_id, a.actor_type, a.name, a.email, a.search_text, a.last_seen_at
             FROM json_to_recordset(\(JSONValue.array(actorRows).serialized())::json) AS a (
@@ -174,10 +183,12 @@ extension PostgresStore {
 
         guard !workspaces.isEmpty else { return }
         var mergedWorkspaces = workspaces
-        let storedWorkspaces = try await connection.query("""
+        let storedWorkspaces = try await connection.query(
+            """
             SELECT workspace_id, name, last_seen_at FROM workspaces
             WHERE organization_id = \(organizationID) AND workspace_id = ANY(\(Array(workspaces.keys)))
-            """, logger: logger).decode((String, String?, Int64).self)
+            """, logger: logger
+        ).decode((String, String?, Int64).self)
         for try await (id, name, seen) in storedWorkspaces {
             guard let batch = mergedWorkspaces[id] else { continue }
             mergedWorkspaces[id] = DirectoryMerge.workspace(
@@ -189,7 +200,8 @@ extension PostgresStore {
                 "last_seen_at": .integer(seen.milliseconds),
             ])
         }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
             SELECT \(organizationID), w.workspace_id, w.name, w.last_seen_at
             FROM json_to_recordset(\(JSONValue.array(workspaceRows).serialized())::json) AS w (

@@ -20,7 +20,8 @@ extension PostgresStore {
         let logger = self.logger
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY,
                     name text NOT NULL,
@@ -50,129 +51,133 @@ extension PostgresStore {
     /// order, compare and page on the same integers. `organization_id` leads every key and
     /// index of the organization-scoped tables, so they can be distributed by it (README).
     static let migrations: [Migration] = [
-        Migration(version: 1, name: "accounts", statements: [
-            """
-            CREATE TABLE organizations (
-                id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
-                name text NOT NULL CHECK (length(name) BETWEEN 1 AND 256),
-                -- the sequence of the organization's newest event; appends lock this row
-                last_sequence bigint NOT NULL DEFAULT 0 CHECK (last_sequence >= 0),
-                created_at bigint NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE members (
-                id text PRIMARY KEY,
-                email text NOT NULL UNIQUE,
-                name text NOT NULL,
-                password_hash text,
-                created_at bigint NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE memberships (
-                organization_id text NOT NULL REFERENCES organizations (id),
-                member_id text NOT NULL REFERENCES members (id),
-                role text NOT NULL CHECK (role IN ('admin', 'member')),
-                PRIMARY KEY (organization_id, member_id)
-            )
-            """,
-            "CREATE INDEX memberships_member ON memberships (member_id)",
-            """
-            CREATE TABLE ingest_keys (
-                id text PRIMARY KEY,
-                organization_id text NOT NULL REFERENCES organizations (id),
-                secret_hash text NOT NULL UNIQUE,
-                created_at bigint NOT NULL,
-                last_used_at bigint,
-                revoked_at bigint
-            )
-            """,
-            "CREATE INDEX ingest_keys_organization ON ingest_keys (organization_id)",
-            """
-            CREATE TABLE member_tokens (
-                id text PRIMARY KEY,
-                member_id text NOT NULL REFERENCES members (id),
-                kind text NOT NULL CHECK (kind IN ('session', 'personal')),
-                secret_hash text NOT NULL UNIQUE,
-                created_at bigint NOT NULL,
-                expires_at bigint,
-                last_used_at bigint,
-                revoked_at bigint
-            )
-            """,
-            "CREATE INDEX member_tokens_member ON member_tokens (member_id)",
-        ]),
-        Migration(version: 2, name: "events", statements: [
-            // Partitioned by month of occurred_at: a month's events are one table, old months
-            // can be detached or moved to cheaper storage whole, and a page of the last 7 days
-            // reads one or two partitions. Events of a month without a partition land in
-            // events_default; `optimize` gives such a month its own partition.
-            //
-            // A unique index of a partitioned table must hold the partition key, so neither
-            // (organization_id, event_id) nor (organization_id, sequence) can be unique here:
-            // event_keys holds both, unpartitioned, and is written in the same transaction.
-            """
-            CREATE TABLE events (
-                organization_id text NOT NULL,
-                sequence bigint NOT NULL CHECK (sequence > 0),
-                event_id text NOT NULL,
-                action text NOT NULL,
-                occurred_at bigint NOT NULL,
-                received_at bigint NOT NULL,
-                actor_id text NOT NULL,
-                actor_type text NOT NULL CHECK (actor_type IN ('user', 'api_key', 'system')),
-                actor_name text,
-                actor_email text,
-                workspace_id text,
-                workspace_name text,
-                targets text,
-                ip_address text,
-                user_agent text,
-                metadata text,
-                details text,
-                PRIMARY KEY (organization_id, occurred_at, sequence)
-            ) PARTITION BY RANGE (occurred_at)
-            """,
-            "CREATE TABLE events_default PARTITION OF events DEFAULT",
-            // One index per filter, each ending in the newest-first order, as in SQLite.
-            "CREATE INDEX events_action ON events (organization_id, action, occurred_at, sequence)",
-            "CREATE INDEX events_actor ON events (organization_id, actor_id, occurred_at, sequence)",
-            """
-            CREATE INDEX events_workspace ON events (organization_id, workspace_id, occurred_at, sequence)
-                WHERE workspace_id IS NOT NULL
-            """,
-            """
-            CREATE TABLE event_keys (
-                organization_id text NOT NULL REFERENCES organizations (id),
-                event_id text NOT NULL,
-                sequence bigint NOT NULL,
-                PRIMARY KEY (organization_id, event_id),
-                UNIQUE (organization_id, sequence)
-            )
-            """,
-            """
-            CREATE TABLE actors (
-                organization_id text NOT NULL REFERENCES organizations (id),
-                actor_id text NOT NULL,
-                actor_type text NOT NULL,
-                name text,
-                email text,
-                -- the folded name and email (DirectorySearch.text), made by the service
-                search_text text NOT NULL,
-                last_seen_at bigint NOT NULL,
-                PRIMARY KEY (organization_id, actor_id)
-            )
-            """,
-            """
-            CREATE TABLE workspaces (
-                organization_id text NOT NULL REFERENCES organizations (id),
-                workspace_id text NOT NULL,
-                name text,
-                last_seen_at bigint NOT NULL,
-                PRIMARY KEY (organization_id, workspace_id)
-            )
-            """,
-        ]),
+        Migration(
+            version: 1, name: "accounts",
+            statements: [
+                """
+                CREATE TABLE organizations (
+                    id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+                    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 256),
+                    -- the sequence of the organization's newest event; appends lock this row
+                    last_sequence bigint NOT NULL DEFAULT 0 CHECK (last_sequence >= 0),
+                    created_at bigint NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE members (
+                    id text PRIMARY KEY,
+                    email text NOT NULL UNIQUE,
+                    name text NOT NULL,
+                    password_hash text,
+                    created_at bigint NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE memberships (
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    member_id text NOT NULL REFERENCES members (id),
+                    role text NOT NULL CHECK (role IN ('admin', 'member')),
+                    PRIMARY KEY (organization_id, member_id)
+                )
+                """,
+                "CREATE INDEX memberships_member ON memberships (member_id)",
+                """
+                CREATE TABLE ingest_keys (
+                    id text PRIMARY KEY,
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    secret_hash text NOT NULL UNIQUE,
+                    created_at bigint NOT NULL,
+                    last_used_at bigint,
+                    revoked_at bigint
+                )
+                """,
+                "CREATE INDEX ingest_keys_organization ON ingest_keys (organization_id)",
+                """
+                CREATE TABLE member_tokens (
+                    id text PRIMARY KEY,
+                    member_id text NOT NULL REFERENCES members (id),
+                    kind text NOT NULL CHECK (kind IN ('session', 'personal')),
+                    secret_hash text NOT NULL UNIQUE,
+                    created_at bigint NOT NULL,
+                    expires_at bigint,
+                    last_used_at bigint,
+                    revoked_at bigint
+                )
+                """,
+                "CREATE INDEX member_tokens_member ON member_tokens (member_id)",
+            ]),
+        Migration(
+            version: 2, name: "events",
+            statements: [
+                // Partitioned by month of occurred_at: a month's events are one table, old months
+                // can be detached or moved to cheaper storage whole, and a page of the last 7 days
+                // reads one or two partitions. Events of a month without a partition land in
+                // events_default; `optimize` gives such a month its own partition.
+                //
+                // A unique index of a partitioned table must hold the partition key, so neither
+                // (organization_id, event_id) nor (organization_id, sequence) can be unique here:
+                // event_keys holds both, unpartitioned, and is written in the same transaction.
+                """
+                CREATE TABLE events (
+                    organization_id text NOT NULL,
+                    sequence bigint NOT NULL CHECK (sequence > 0),
+                    event_id text NOT NULL,
+                    action text NOT NULL,
+                    occurred_at bigint NOT NULL,
+                    received_at bigint NOT NULL,
+                    actor_id text NOT NULL,
+                    actor_type text NOT NULL CHECK (actor_type IN ('user', 'api_key', 'system')),
+                    actor_name text,
+                    actor_email text,
+                    workspace_id text,
+                    workspace_name text,
+                    targets text,
+                    ip_address text,
+                    user_agent text,
+                    metadata text,
+                    details text,
+                    PRIMARY KEY (organization_id, occurred_at, sequence)
+                ) PARTITION BY RANGE (occurred_at)
+                """,
+                "CREATE TABLE events_default PARTITION OF events DEFAULT",
+                // One index per filter, each ending in the newest-first order, as in SQLite.
+                "CREATE INDEX events_action ON events (organization_id, action, occurred_at, sequence)",
+                "CREATE INDEX events_actor ON events (organization_id, actor_id, occurred_at, sequence)",
+                """
+                CREATE INDEX events_workspace ON events (organization_id, workspace_id, occurred_at, sequence)
+                    WHERE workspace_id IS NOT NULL
+                """,
+                """
+                CREATE TABLE event_keys (
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    event_id text NOT NULL,
+                    sequence bigint NOT NULL,
+                    PRIMARY KEY (organization_id, event_id),
+                    UNIQUE (organization_id, sequence)
+                )
+                """,
+                """
+                CREATE TABLE actors (
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    actor_id text NOT NULL,
+                    actor_type text NOT NULL,
+                    name text,
+                    email text,
+                    -- the folded name and email (DirectorySearch.text), made by the service
+                    search_text text NOT NULL,
+                    last_seen_at bigint NOT NULL,
+                    PRIMARY KEY (organization_id, actor_id)
+                )
+                """,
+                """
+                CREATE TABLE workspaces (
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    workspace_id text NOT NULL,
+                    name text,
+                    last_seen_at bigint NOT NULL,
+                    PRIMARY KEY (organization_id, workspace_id)
+                )
+                """,
+            ]),
     ]
 }

@@ -17,17 +17,21 @@ extension PostgresStore {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
             var months = Set(Self.months(around: now))
-            let stray = try await connection.query("""
+            let stray = try await connection.query(
+                """
                 SELECT DISTINCT (occurred_at / 86400000) FROM events_default
-                """, logger: logger).decode(Int64.self)
+                """, logger: logger
+            ).decode(Int64.self)
             for try await day in stray {
                 months.insert(Month(containing: day * 86_400_000))
             }
             var existing: Set<String> = []
-            let tables = try await connection.query("""
+            let tables = try await connection.query(
+                """
                 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                 WHERE i.inhparent = 'events'::regclass
-                """, logger: logger).decode(String.self)
+                """, logger: logger
+            ).decode(String.self)
             for try await name in tables { existing.insert(name) }
             for month in months.sorted() where !existing.contains(month.tableName) {
                 try await Self.createPartition(month, connection, logger: logger)

@@ -34,20 +34,24 @@ extension PostgresStore {
 
     public func actors(matching text: String, limit: Int, organizationID: String) async throws -> [ActorEntry] {
         let folded = DirectorySearch.fold(text)
-        return try await fetchActors(PostgresQuery("""
-            SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
-            WHERE organization_id = \(organizationID) AND (\(folded) = '' OR strpos(search_text, \(folded)) > 0)
-            ORDER BY search_text COLLATE "C", actor_id COLLATE "C" LIMIT \(limit)
-            """))
+        return try await fetchActors(
+            PostgresQuery(
+                """
+                SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+                WHERE organization_id = \(organizationID) AND (\(folded) = '' OR strpos(search_text, \(folded)) > 0)
+                ORDER BY search_text COLLATE "C", actor_id COLLATE "C" LIMIT \(limit)
+                """))
     }
 
     public func actors(withIDs ids: [String], organizationID: String) async throws -> [ActorEntry] {
         guard !ids.isEmpty else { return [] }
-        return try await fetchActors(PostgresQuery("""
-            SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
-            WHERE organization_id = \(organizationID) AND actor_id = ANY(\(ids))
-            ORDER BY search_text COLLATE "C", actor_id COLLATE "C"
-            """))
+        return try await fetchActors(
+            PostgresQuery(
+                """
+                SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+                WHERE organization_id = \(organizationID) AND actor_id = ANY(\(ids))
+                ORDER BY search_text COLLATE "C", actor_id COLLATE "C"
+                """))
     }
 
     /// Actors in the order SQLite gives them: by folded text, then id, byte for byte (`"C"`),
@@ -62,7 +66,8 @@ extension PostgresStore {
     }
 
     public func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
-        let entries = try await readerRows("""
+        let entries = try await readerRows(
+            """
             SELECT workspace_id, name, last_seen_at FROM workspaces WHERE organization_id = \(organizationID)
             """
         ).map { row in
@@ -70,7 +75,8 @@ extension PostgresStore {
             return WorkspaceEntry(workspace: WorkspaceReference(id: id, name: name), lastSeenAt: Timestamp(milliseconds: seen))
         }
         // Sorted here, as SQLite's store does, so that both order names alike.
-        return entries
+        return
+            entries
             .map { (key: DirectorySearch.fold($0.workspace.displayName), entry: $0) }
             .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
             .map(\.entry)

@@ -81,9 +81,9 @@ public final class PostgresStore: Sendable {
         self.primaryDisplay = primary.display
         self.standbyDisplay = standby?.display ?? primary.display
         self.displayLocation = primary.display + (standby.map { " (reads from \($0.display))" } ?? "")
-        self.appends = GroupCommit(maximumWeight: 5_000, weight: { $0.events.count }) { jobs in
-            await Self.commit(jobs, on: primaryClient, logger: logger)
-        }
+        self.appends = GroupCommit(
+            maximumWeight: 5_000, weight: { $0.events.count },
+            commit: { jobs in await Self.commit(jobs, on: primaryClient, logger: logger) })
     }
 
     /// Runs the connection pools, and keeps the months ahead partitioned, until cancelled.
@@ -128,7 +128,9 @@ public final class PostgresStore: Sendable {
                 guard answered else {
                     throw AuditLogError(
                         .unavailable, code: "storage_unreachable",
-                        message: "PostgreSQL at \(name) did not answer within \(timeout.components.seconds) seconds; check that it runs and that the URL (user, password, database) is right.")
+                        message:
+                            "PostgreSQL at \(name) did not answer within \(timeout.components.seconds) seconds; check that it runs and that the URL (user, password, database) is right."
+                    )
                 }
             }
         }
@@ -187,15 +189,16 @@ public final class PostgresStore: Sendable {
             // No server's answer: no connection, a closed pool, a broken socket.
             return AuditLogError.storageUnavailable(reason: "PostgreSQL cannot be reached")
         }
-        let reason: String? = switch (state.prefix(2), state) {
-        case (_, "25006"): "the database is read-only"
-        case ("53", _): "PostgreSQL is out of resources (disk, memory or connections)"
-        case ("57", _): "PostgreSQL is shutting down or restarting"
-        case ("58", _), ("XX", _): "PostgreSQL reported an I/O error"
-        case ("08", _): "the connection to PostgreSQL failed"
-        case (_, "40001"), (_, "40P01"): "a concurrent transaction conflicted"
-        default: nil
-        }
+        let reason: String? =
+            switch (state.prefix(2), state) {
+            case (_, "25006"): "the database is read-only"
+            case ("53", _): "PostgreSQL is out of resources (disk, memory or connections)"
+            case ("57", _): "PostgreSQL is shutting down or restarting"
+            case ("58", _), ("XX", _): "PostgreSQL reported an I/O error"
+            case ("08", _): "the connection to PostgreSQL failed"
+            case (_, "40001"), (_, "40P01"): "a concurrent transaction conflicted"
+            default: nil
+            }
         guard let reason else { return error }
         return AuditLogError.storageUnavailable(reason: reason)
     }

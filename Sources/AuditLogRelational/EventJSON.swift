@@ -6,11 +6,13 @@ public enum EventJSON {
     /// Targets as a JSON array of `{type, id, name}`; NULL when there are none.
     public static func targetsJSON(_ targets: [EventTarget]) -> String? {
         guard !targets.isEmpty else { return nil }
-        return JSONValue.array(targets.map { target in
-            var object: [String: JSONValue] = ["type": .string(target.type), "id": .string(target.id)]
-            if let name = target.name { object["name"] = .string(name) }
-            return .object(object)
-        }).serialized()
+        return JSONValue.array(
+            targets.map { target in
+                var object: [String: JSONValue] = ["type": .string(target.type), "id": .string(target.id)]
+                if let name = target.name { object["name"] = .string(name) }
+                return .object(object)
+            }
+        ).serialized()
     }
 
     /// Metadata as a JSON object; NULL when empty.

@@ -55,7 +55,8 @@ public struct EventSelect: Sendable {
             // tighter implies the other.
             if let after = request.after, filter.to.map({ after.occurredAt < $0 }) ?? true {
                 conditions.append(
-                    "(occurred_at, sequence) < (\(parameters.bind(.integer(after.occurredAt.milliseconds))), \(parameters.bind(.integer(after.sequence))))")
+                    "(occurred_at, sequence) < (\(parameters.bind(.integer(after.occurredAt.milliseconds))), \(parameters.bind(.integer(after.sequence))))"
+                )
             } else if let to = filter.to {
                 conditions.append("occurred_at < \(parameters.bind(.integer(to.milliseconds)))")
             }
@@ -84,16 +85,19 @@ public struct EventSelect: Sendable {
                 let conditions = common() + [condition(driving.0, [value])] + others.map { condition($0.0, $0.1) }
                 let branchLimit = parameters.bind(.integer(Int64(limit + offset)))
                 branches.append(
-                    "SELECT * FROM (SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(branchLimit)) AS branch")
+                    "SELECT * FROM (SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(branchLimit)) AS branch"
+                )
             }
             let limitParameter = parameters.bind(.integer(Int64(limit)))
             let offsetParameter = parameters.bind(.integer(Int64(offset)))
-            sql = "SELECT * FROM (\(branches.joined(separator: " UNION ALL "))) AS merged \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
+            sql =
+                "SELECT * FROM (\(branches.joined(separator: " UNION ALL "))) AS merged \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
         } else {
             let conditions = common() + dimensions.map { condition($0.0, $0.1) }
             let limitParameter = parameters.bind(.integer(Int64(limit)))
             let offsetParameter = parameters.bind(.integer(Int64(offset)))
-            sql = "SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
+            sql =
+                "SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
         }
         arguments = parameters.values
     }

@@ -30,11 +30,12 @@ enum EventColumns {
 extension EventSelect {
     /// The select's values as GRDB binds them.
     var statementArguments: StatementArguments {
-        StatementArguments(arguments.map { value -> any DatabaseValueConvertible in
-            switch value {
-            case .text(let text): text
-            case .integer(let integer): integer
-            }
-        })
+        StatementArguments(
+            arguments.map { value -> any DatabaseValueConvertible in
+                switch value {
+                case .text(let text): text
+                case .integer(let integer): integer
+                }
+            })
     }
 }

@@ -45,10 +45,11 @@ extension SQLiteStore {
 
     public func setRole(_ role: Role, memberID: String, organizationID: String) async throws {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO memberships (organization_id, member_id, role) VALUES (?, ?, ?)
-                ON CONFLICT (organization_id, member_id) DO UPDATE SET role = excluded.role
-                """, arguments: [organizationID, memberID, role.rawValue])
+            try db.execute(
+                sql: """
+                    INSERT INTO memberships (organization_id, member_id, role) VALUES (?, ?, ?)
+                    ON CONFLICT (organization_id, member_id) DO UPDATE SET role = excluded.role
+                    """, arguments: [organizationID, memberID, role.rawValue])
         }
     }
 
@@ -72,10 +73,12 @@ extension SQLiteStore {
 
     public func memberships(memberID: String) async throws -> [Membership] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
-                WHERE m.member_id = ? ORDER BY o.name, o.id
-                """, arguments: [memberID]
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
+                    WHERE m.member_id = ? ORDER BY o.name, o.id
+                    """, arguments: [memberID]
             ).compactMap { row in
                 Role(rawValue: row[2]).map { Membership(organization: Organization(id: row[0], name: row[1]), role: $0) }
             }
@@ -101,10 +104,12 @@ extension SQLiteStore {
 
     public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, organization_id, created_at, last_used_at, revoked_at FROM ingest_keys
-                WHERE organization_id = ? ORDER BY created_at, id
-                """, arguments: [organizationID]
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, organization_id, created_at, last_used_at, revoked_at FROM ingest_keys
+                    WHERE organization_id = ? ORDER BY created_at, id
+                    """, arguments: [organizationID]
             ).map { row in
                 CredentialRecord(
                     id: row[0], kind: .ingestKey, owner: row[1], createdAt: Timestamp(milliseconds: row[2]),
@@ -135,31 +140,36 @@ extension SQLiteStore {
             try db.execute(
                 sql: "DELETE FROM member_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?",
                 arguments: [createdAt.milliseconds])
-            try db.execute(sql: """
-                INSERT INTO member_tokens (id, member_id, kind, secret_hash, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, memberID, kind.rawValue, secretHash, createdAt.milliseconds, expiresAt?.milliseconds])
+            try db.execute(
+                sql: """
+                    INSERT INTO member_tokens (id, member_id, kind, secret_hash, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, memberID, kind.rawValue, secretHash, createdAt.milliseconds, expiresAt?.milliseconds])
         }
     }
 
     public func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch? {
         try await read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
-                WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
-                """, arguments: [tokenHash, now.milliseconds]
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
+                    WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+                    """, arguments: [tokenHash, now.milliseconds]
             ).map { MemberTokenMatch(member: Member(id: $0[0], email: $0[1], name: $0[2]), tokenID: $0[3], lastUsedAt: Self.timestamp($0[4])) }
         }
     }
 
     public func memberTokens(memberID: String, now: Timestamp) async throws -> [CredentialRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.id, t.kind, m.email, t.created_at, t.last_used_at, t.expires_at, t.revoked_at
-                FROM member_tokens t JOIN members m ON m.id = t.member_id
-                WHERE t.member_id = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
-                ORDER BY t.created_at, t.id
-                """, arguments: [memberID, now.milliseconds]
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.id, t.kind, m.email, t.created_at, t.last_used_at, t.expires_at, t.revoked_at
+                    FROM member_tokens t JOIN members m ON m.id = t.member_id
+                    WHERE t.member_id = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
+                    ORDER BY t.created_at, t.id
+                    """, arguments: [memberID, now.milliseconds]
             ).map { row in
                 CredentialRecord(
                     id: row[0], kind: row[1] == "session" ? .session : .personal, owner: row[2],

@@ -18,9 +18,11 @@ extension SQLiteStore {
         guard !events.isEmpty else { return [] }
         let appended = try await appends.submit(
             AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt))
-        logger.debug("events appended", metadata: [
-            "audit.org": "\(organizationID)", "audit.count": "\(appended.count { $0.created })",
-        ])
+        logger.debug(
+            "events appended",
+            metadata: [
+                "audit.org": "\(organizationID)", "audit.count": "\(appended.count { $0.created })",
+            ])
         return appended
     }
 
@@ -40,7 +42,7 @@ extension SQLiteStore {
                             return .commit
                         }
                         return .success(appended)
-                    } catch where isStorageFailure(error) {
+                    } catch  where isStorageFailure(error) {
                         throw error
                     } catch {
                         return .failure(error)
@@ -55,16 +57,18 @@ extension SQLiteStore {
     }
 
     private static func insert(_ job: AppendJob, _ db: Database) throws -> [AppendedEvent] {
-        guard var sequence = try Int64.fetchOne(
-            db, sql: "SELECT last_sequence FROM organizations WHERE id = ?", arguments: [job.organizationID])
+        guard
+            var sequence = try Int64.fetchOne(
+                db, sql: "SELECT last_sequence FROM organizations WHERE id = ?", arguments: [job.organizationID])
         else { throw AuditLogError.notFound("Organization \(job.organizationID)") }
-        let insertEvent = try db.cachedStatement(sql: """
-            INSERT INTO events (organization_id, sequence, event_id, action, occurred_at, received_at,
-                actor_id, actor_type, actor_name, actor_email, workspace_id, workspace_name,
-                targets, ip_address, user_agent, metadata, details)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (organization_id, event_id) DO NOTHING
-            """)
+        let insertEvent = try db.cachedStatement(
+            sql: """
+                INSERT INTO events (organization_id, sequence, event_id, action, occurred_at, received_at,
+                    actor_id, actor_type, actor_name, actor_email, workspace_id, workspace_name,
+                    targets, ip_address, user_agent, metadata, details)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (organization_id, event_id) DO NOTHING
+                """)
         let existingSequence = try db.cachedStatement(
             sql: "SELECT sequence FROM events WHERE organization_id = ? AND event_id = ?")
         var appended: [AppendedEvent] = []
@@ -106,35 +110,37 @@ extension SQLiteStore {
         _ organizationID: String,
         _ db: Database
     ) throws {
-        let upsertActor = try db.cachedStatement(sql: """
-            INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (organization_id, actor_id) DO UPDATE SET
-                actor_type = iif(excluded.last_seen_at >= actors.last_seen_at, excluded.actor_type, actors.actor_type),
-                name = iif(excluded.last_seen_at >= actors.last_seen_at,
-                    coalesce(excluded.name, actors.name), coalesce(actors.name, excluded.name)),
-                email = iif(excluded.last_seen_at >= actors.last_seen_at,
-                    coalesce(excluded.email, actors.email), coalesce(actors.email, excluded.email)),
-                search_text = \(SQLiteStore.searchTextFunction)(
-                    iif(excluded.last_seen_at >= actors.last_seen_at,
+        let upsertActor = try db.cachedStatement(
+            sql: """
+                INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (organization_id, actor_id) DO UPDATE SET
+                    actor_type = iif(excluded.last_seen_at >= actors.last_seen_at, excluded.actor_type, actors.actor_type),
+                    name = iif(excluded.last_seen_at >= actors.last_seen_at,
                         coalesce(excluded.name, actors.name), coalesce(actors.name, excluded.name)),
-                    iif(excluded.last_seen_at >= actors.last_seen_at,
-                        coalesce(excluded.email, actors.email), coalesce(actors.email, excluded.email))),
-                last_seen_at = max(actors.last_seen_at, excluded.last_seen_at)
-            """)
+                    email = iif(excluded.last_seen_at >= actors.last_seen_at,
+                        coalesce(excluded.email, actors.email), coalesce(actors.email, excluded.email)),
+                    search_text = \(SQLiteStore.searchTextFunction)(
+                        iif(excluded.last_seen_at >= actors.last_seen_at,
+                            coalesce(excluded.name, actors.name), coalesce(actors.name, excluded.name)),
+                        iif(excluded.last_seen_at >= actors.last_seen_at,
+                            coalesce(excluded.email, actors.email), coalesce(actors.email, excluded.email))),
+                    last_seen_at = max(actors.last_seen_at, excluded.last_seen_at)
+                """)
         for (actor, seen) in actors {
             try upsertActor.execute(arguments: [
                 organizationID, actor.id, actor.type.rawValue, actor.name, actor.email,
                 DirectorySearch.text(name: actor.name, email: actor.email), seen.milliseconds,
             ])
         }
-        let upsertWorkspace = try db.cachedStatement(sql: """
-            INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
-                name = iif(excluded.last_seen_at >= workspaces.last_seen_at,
-                    coalesce(excluded.name, workspaces.name), coalesce(workspaces.name, excluded.name)),
-                last_seen_at = max(workspaces.last_seen_at, excluded.last_seen_at)
-            """)
+        let upsertWorkspace = try db.cachedStatement(
+            sql: """
+                INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
+                    name = iif(excluded.last_seen_at >= workspaces.last_seen_at,
+                        coalesce(excluded.name, workspaces.name), coalesce(workspaces.name, excluded.name)),
+                    last_seen_at = max(workspaces.last_seen_at, excluded.last_seen_at)
+                """)
         for (workspace, seen) in workspaces {
             try upsertWorkspace.execute(arguments: [organizationID, workspace.id, workspace.name, seen.milliseconds])
         }

@@ -6,106 +6,109 @@ extension SQLiteStore {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001 accounts") { db in
-            try db.execute(sql: """
-                CREATE TABLE organizations (
-                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
-                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 256),
-                    -- the sequence of the organization's newest event
-                    last_sequence INTEGER NOT NULL DEFAULT 0 CHECK (last_sequence >= 0),
-                    created_at INTEGER NOT NULL
-                );
-                CREATE TABLE members (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    email TEXT NOT NULL UNIQUE CHECK (email = lower(email)),
-                    name TEXT NOT NULL,
-                    password_hash TEXT,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE TABLE memberships (
-                    organization_id TEXT NOT NULL REFERENCES organizations (id),
-                    member_id TEXT NOT NULL REFERENCES members (id),
-                    role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
-                    PRIMARY KEY (organization_id, member_id)
-                ) WITHOUT ROWID;
-                CREATE INDEX memberships_member ON memberships (member_id);
-                CREATE TABLE ingest_keys (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    organization_id TEXT NOT NULL REFERENCES organizations (id),
-                    secret_hash TEXT NOT NULL UNIQUE,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE TABLE member_tokens (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    member_id TEXT NOT NULL REFERENCES members (id),
-                    kind TEXT NOT NULL CHECK (kind IN ('session', 'personal')),
-                    secret_hash TEXT NOT NULL UNIQUE,
-                    created_at INTEGER NOT NULL,
-                    expires_at INTEGER
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE organizations (
+                        id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
+                        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 256),
+                        -- the sequence of the organization's newest event
+                        last_sequence INTEGER NOT NULL DEFAULT 0 CHECK (last_sequence >= 0),
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE members (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        email TEXT NOT NULL UNIQUE CHECK (email = lower(email)),
+                        name TEXT NOT NULL,
+                        password_hash TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE memberships (
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        member_id TEXT NOT NULL REFERENCES members (id),
+                        role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+                        PRIMARY KEY (organization_id, member_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX memberships_member ON memberships (member_id);
+                    CREATE TABLE ingest_keys (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        secret_hash TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE member_tokens (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        member_id TEXT NOT NULL REFERENCES members (id),
+                        kind TEXT NOT NULL CHECK (kind IN ('session', 'personal')),
+                        secret_hash TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER
+                    );
+                    """)
         }
         migrator.registerMigration("0002 events") { db in
-            try db.execute(sql: """
-                CREATE TABLE events (
-                    organization_id TEXT NOT NULL REFERENCES organizations (id),
-                    sequence INTEGER NOT NULL CHECK (sequence > 0),
-                    event_id TEXT NOT NULL,
-                    action TEXT NOT NULL,
-                    occurred_at INTEGER NOT NULL,
-                    received_at INTEGER NOT NULL,
-                    actor_id TEXT NOT NULL,
-                    actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'system')),
-                    actor_name TEXT,
-                    actor_email TEXT,
-                    workspace_id TEXT,
-                    workspace_name TEXT,
-                    targets TEXT,
-                    ip_address TEXT,
-                    user_agent TEXT,
-                    metadata TEXT,
-                    details TEXT
-                );
-                CREATE UNIQUE INDEX events_sequence ON events (organization_id, sequence);
-                CREATE UNIQUE INDEX events_event_id ON events (organization_id, event_id);
-                -- One index per filter, each ending in the newest-first order so that a page is a
-                -- bounded index scan whichever filter drives it.
-                CREATE INDEX events_time ON events (organization_id, occurred_at, sequence);
-                CREATE INDEX events_action ON events (organization_id, action, occurred_at, sequence);
-                CREATE INDEX events_actor ON events (organization_id, actor_id, occurred_at, sequence);
-                CREATE INDEX events_workspace ON events (organization_id, workspace_id, occurred_at, sequence)
-                    WHERE workspace_id IS NOT NULL;
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        sequence INTEGER NOT NULL CHECK (sequence > 0),
+                        event_id TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        occurred_at INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        actor_id TEXT NOT NULL,
+                        actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'system')),
+                        actor_name TEXT,
+                        actor_email TEXT,
+                        workspace_id TEXT,
+                        workspace_name TEXT,
+                        targets TEXT,
+                        ip_address TEXT,
+                        user_agent TEXT,
+                        metadata TEXT,
+                        details TEXT
+                    );
+                    CREATE UNIQUE INDEX events_sequence ON events (organization_id, sequence);
+                    CREATE UNIQUE INDEX events_event_id ON events (organization_id, event_id);
+                    -- One index per filter, each ending in the newest-first order so that a page is a
+                    -- bounded index scan whichever filter drives it.
+                    CREATE INDEX events_time ON events (organization_id, occurred_at, sequence);
+                    CREATE INDEX events_action ON events (organization_id, action, occurred_at, sequence);
+                    CREATE INDEX events_actor ON events (organization_id, actor_id, occurred_at, sequence);
+                    CREATE INDEX events_workspace ON events (organization_id, workspace_id, occurred_at, sequence)
+                        WHERE workspace_id IS NOT NULL;
 
-                CREATE TABLE actors (
-                    organization_id TEXT NOT NULL REFERENCES organizations (id),
-                    actor_id TEXT NOT NULL,
-                    actor_type TEXT NOT NULL,
-                    name TEXT,
-                    email TEXT,
-                    -- lowercased name and email, for case-insensitive search beyond ASCII
-                    search_text TEXT NOT NULL,
-                    last_seen_at INTEGER NOT NULL,
-                    PRIMARY KEY (organization_id, actor_id)
-                ) WITHOUT ROWID;
-                CREATE TABLE workspaces (
-                    organization_id TEXT NOT NULL REFERENCES organizations (id),
-                    workspace_id TEXT NOT NULL,
-                    name TEXT,
-                    last_seen_at INTEGER NOT NULL,
-                    PRIMARY KEY (organization_id, workspace_id)
-                ) WITHOUT ROWID;
-                """)
+                    CREATE TABLE actors (
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        actor_id TEXT NOT NULL,
+                        actor_type TEXT NOT NULL,
+                        name TEXT,
+                        email TEXT,
+                        -- lowercased name and email, for case-insensitive search beyond ASCII
+                        search_text TEXT NOT NULL,
+                        last_seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (organization_id, actor_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE workspaces (
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        workspace_id TEXT NOT NULL,
+                        name TEXT,
+                        last_seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (organization_id, workspace_id)
+                    ) WITHOUT ROWID;
+                    """)
         }
         migrator.registerMigration("0003 credential use and revocation") { db in
-            try db.execute(sql: """
-                -- when a key or token last authenticated a request (to the minute), and when it was
-                -- revoked; a revoked credential is kept, so that key list shows what existed
-                ALTER TABLE ingest_keys ADD COLUMN last_used_at INTEGER;
-                ALTER TABLE ingest_keys ADD COLUMN revoked_at INTEGER;
-                ALTER TABLE member_tokens ADD COLUMN last_used_at INTEGER;
-                ALTER TABLE member_tokens ADD COLUMN revoked_at INTEGER;
-                CREATE INDEX ingest_keys_organization ON ingest_keys (organization_id);
-                CREATE INDEX member_tokens_member ON member_tokens (member_id);
-                """)
+            try db.execute(
+                sql: """
+                    -- when a key or token last authenticated a request (to the minute), and when it was
+                    -- revoked; a revoked credential is kept, so that key list shows what existed
+                    ALTER TABLE ingest_keys ADD COLUMN last_used_at INTEGER;
+                    ALTER TABLE ingest_keys ADD COLUMN revoked_at INTEGER;
+                    ALTER TABLE member_tokens ADD COLUMN last_used_at INTEGER;
+                    ALTER TABLE member_tokens ADD COLUMN revoked_at INTEGER;
+                    CREATE INDEX ingest_keys_organization ON ingest_keys (organization_id);
+                    CREATE INDEX member_tokens_member ON member_tokens (member_id);
+                    """)
         }
         return migrator
     }

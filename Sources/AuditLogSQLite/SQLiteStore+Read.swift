@@ -5,7 +5,8 @@ import GRDB
 extension SQLiteStore {
     public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
         // One row more than asked tells whether there is a next page.
-        let select = EventSelect(request, organizationID: organizationID, columns: EventColumns.list, limit: request.limit + 1,
+        let select = EventSelect(
+            request, organizationID: organizationID, columns: EventColumns.list, limit: request.limit + 1,
             dialect: .sqlite)
         let events = try await read { db in
             try Row.fetchAll(db, sql: select.sql, arguments: select.statementArguments).map(EventColumns.event(from:))
@@ -57,13 +58,15 @@ extension SQLiteStore {
     ) async throws -> [ActorEntry] {
         let arguments = StatementArguments([organizationID] + arguments) + [limit]
         return try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
-                WHERE organization_id = ? AND \(condition)
-                -- search_text is the folded name, then email: an order that knows Å from Z
-                ORDER BY search_text, actor_id
-                LIMIT ?
-                """, arguments: arguments
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+                    WHERE organization_id = ? AND \(condition)
+                    -- search_text is the folded name, then email: an order that knows Å from Z
+                    ORDER BY search_text, actor_id
+                    LIMIT ?
+                    """, arguments: arguments
             ).map { row in
                 let type: String = row[1]
                 return ActorEntry(
@@ -75,9 +78,11 @@ extension SQLiteStore {
 
     public func workspaces(organizationID: String) async throws -> [WorkspaceEntry] {
         let entries = try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT workspace_id, name, last_seen_at FROM workspaces WHERE organization_id = ?
-                """, arguments: [organizationID]
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT workspace_id, name, last_seen_at FROM workspaces WHERE organization_id = ?
+                    """, arguments: [organizationID]
             ).map { row in
                 WorkspaceEntry(
                     workspace: WorkspaceReference(id: row[0], name: row[1]),
@@ -85,7 +90,8 @@ extension SQLiteStore {
             }
         }
         // Sorted here, because SQLite's NOCASE folds only ASCII.
-        return entries
+        return
+            entries
             .map { (key: DirectorySearch.fold($0.workspace.displayName), entry: $0) }
             .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
             .map(\.entry)

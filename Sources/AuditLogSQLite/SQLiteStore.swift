@@ -40,9 +40,8 @@ public final class SQLiteStore: Sendable {
         self.pool = pool
         self.path = path
         self.logger = logger
-        self.appends = GroupCommit(maximumWeight: 5_000, weight: { $0.events.count }) { jobs in
-            await Self.commit(jobs, in: pool)
-        }
+        self.appends = GroupCommit(
+            maximumWeight: 5_000, weight: { $0.events.count }, commit: { jobs in await Self.commit(jobs, in: pool) })
     }
 
     /// Sets `synchronous = FULL` on the writer and checks that it holds.
@@ -59,7 +58,9 @@ public final class SQLiteStore: Sendable {
         guard level == SynchronousLevel.full else {
             throw AuditLogError(
                 .unavailable, code: "not_durable",
-                message: "The SQLite writer runs with synchronous = \(level.map(String.init) ?? "?"), not FULL (2); refusing to acknowledge writes that may not be on disk.")
+                message:
+                    "The SQLite writer runs with synchronous = \(level.map(String.init) ?? "?"), not FULL (2); refusing to acknowledge writes that may not be on disk."
+            )
         }
     }
 

@@ -226,15 +226,18 @@ private func printCredentials(_ records: [CredentialRecord], empty: String) {
         say(empty)
         return
     }
-    let rows = [["ID", "KIND", "FOR", "CREATED", "LAST USED", "STATE"]] + records.map { record in
-        let state = record.revokedAt.map { "revoked \($0.rfc3339)" } ?? record.expiresAt.map { "expires \($0.rfc3339)" } ?? "active"
-        return [
-            record.id, record.kind.rawValue, record.owner, record.createdAt.rfc3339, record.lastUsedAt?.rfc3339 ?? "never", state,
-        ]
-    }
+    let rows =
+        [["ID", "KIND", "FOR", "CREATED", "LAST USED", "STATE"]]
+        + records.map { record in
+            let state = record.revokedAt.map { "revoked \($0.rfc3339)" } ?? record.expiresAt.map { "expires \($0.rfc3339)" } ?? "active"
+            return [
+                record.id, record.kind.rawValue, record.owner, record.createdAt.rfc3339, record.lastUsedAt?.rfc3339 ?? "never", state,
+            ]
+        }
     let widths = (0..<rows[0].count).map { column in rows.map { $0[column].unicodeScalars.count }.max() ?? 0 }
     for row in rows {
-        say(zip(row, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.unicodeScalars.count) }
-            .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        say(
+            zip(row, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.unicodeScalars.count) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
     }
 }

@@ -9,9 +9,10 @@ struct DatabaseOptions: ParsableArguments {
     static let environmentVariable = "AUDITLOGS_DATABASE"
     static let defaultPath = "./auditlogs.sqlite"
 
-    @Option(help: ArgumentHelp(
-        "A SQLite file path or a postgres://user:password@host:port/database URL. Default: $\(environmentVariable), else \(defaultPath).",
-        valueName: "path-or-url"))
+    @Option(
+        help: ArgumentHelp(
+            "A SQLite file path or a postgres://user:password@host:port/database URL. Default: $\(environmentVariable), else \(defaultPath).",
+            valueName: "path-or-url"))
     var database: String?
 
     /// What `--database` resolves to, after the environment and the default.
@@ -32,7 +33,7 @@ struct DatabaseOptions: ParsableArguments {
                 opened = true
                 return try await body(backend)
             }
-        } catch where !opened {
+        } catch  where !opened {
             throw CommandFailure("Cannot open the database at \(StoreLocation.redacted(location)): \(error)")
         }
     }

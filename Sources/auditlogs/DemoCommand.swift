@@ -20,9 +20,10 @@ struct DemoCommand: AsyncParsableCommand {
         let summary = try await DemoLoader.load(into: store, passwordHash: hash, now: .now)
         if summary.eventsStored > 0 { try await store.optimize() }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        say(summary.eventsStored > 0
-            ? "Loaded the demo data: \(summary.eventsStored) events in \(seconds) s."
-            : "The demo data is already loaded.")
+        say(
+            summary.eventsStored > 0
+                ? "Loaded the demo data: \(summary.eventsStored) events in \(seconds) s."
+                : "The demo data is already loaded.")
         let admins = summary.people.filter { $0.person.role == .admin }
         if let acme = admins.first {
             say("Sign in as \(acme.person.email) (admin of \(acme.organization.name)), password \(DemoData.password)")

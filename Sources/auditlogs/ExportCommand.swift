@@ -40,8 +40,10 @@ struct ExportCommand: AsyncParsableCommand {
             return export
         }
         if export.truncated {
-            FileHandle.standardError.write(Data(
-                "More than \(CSVExport.maximumRows) events matched; the export holds the newest \(CSVExport.maximumRows). Narrow the filters or the date range to capture everything.\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "More than \(CSVExport.maximumRows) events matched; the export holds the newest \(CSVExport.maximumRows). Narrow the filters or the date range to capture everything.\n"
+                        .utf8))
         }
     }
 }

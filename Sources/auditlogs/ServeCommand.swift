@@ -13,9 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run the HTTP service (the API and the Audit Logs page).")
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: ArgumentHelp(
-        "A PostgreSQL standby (postgres:// URL) that serves reads — lists, exports, the filters' directory — while writes go to --database.",
-        valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL standby (postgres:// URL) that serves reads — lists, exports, the filters' directory — while writes go to --database.",
+            valueName: "url"))
     var readDatabase: String?
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
@@ -24,9 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
         inversion: .prefixedNo,
         help: "Send the session cookie over HTTPS only. Default: on, unless --host is a loopback address.")
     var secureCookies: Bool?
-    @Option(help: ArgumentHelp(
-        "Where the SSO tab of the organization settings leads; {organization} is replaced by the organization's id.",
-        valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Where the SSO tab of the organization settings leads; {organization} is replaced by the organization's id.",
+            valueName: "url"))
     var ssoURL: String?
     @Option(help: ArgumentHelp("Where the Model Configuration tab leads, likewise.", valueName: "url"))
     var modelConfigurationURL: String?
@@ -87,8 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(shutdownTimeout)
-        say("Audit Logs is serving \(store.displayLocation) at http://\(host):\(port)/"
-            + (operatorPort.map { "; metrics at http://\(operatorHost):\($0)/metrics" } ?? ""))
+        say(
+            "Audit Logs is serving \(store.displayLocation) at http://\(host):\(port)/"
+                + (operatorPort.map { "; metrics at http://\(operatorHost):\($0)/metrics" } ?? ""))
         try await ServiceGroup(configuration: group).run()
     }
 }

@@ -38,9 +38,10 @@ private func placeholders(in template: String) -> [String]? {
         }
         #expect(order == ActionCategory.allCases)
         #expect(ActionCategory.allCases.map(\.title) == ProductGuide.headings)
-        #expect(ActionCategory.allCases.map(\.rawValue) == [
-            "account_and_permission", "asset", "generation", "billing", "organization",
-        ])
+        #expect(
+            ActionCategory.allCases.map(\.rawValue) == [
+                "account_and_permission", "asset", "generation", "billing", "organization",
+            ])
     }
 
     @Test func auditLogExportedIsTheServicesOwnOrganizationAction() throws {

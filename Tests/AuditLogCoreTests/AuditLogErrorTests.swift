@@ -4,12 +4,15 @@ import Testing
 
 @Suite struct AuditLogErrorTests {
     @Test func descriptionListsEachFieldAfterTheMessage() {
-        let error = AuditLogError.invalid("The query has invalid parameters.", details: [
-            FieldError(field: "limit", message: "must be a whole number from 1 to 500"),
-            FieldError(field: "acton", message: "is not a parameter"),
-        ])
-        #expect(error.description
-            == "The query has invalid parameters. limit: must be a whole number from 1 to 500; acton: is not a parameter")
+        let error = AuditLogError.invalid(
+            "The query has invalid parameters.",
+            details: [
+                FieldError(field: "limit", message: "must be a whole number from 1 to 500"),
+                FieldError(field: "acton", message: "is not a parameter"),
+            ])
+        #expect(
+            error.description
+                == "The query has invalid parameters. limit: must be a whole number from 1 to 500; acton: is not a parameter")
     }
 
     @Test func descriptionWithoutDetailsIsTheMessage() {

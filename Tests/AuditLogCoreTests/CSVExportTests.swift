@@ -17,18 +17,20 @@ private func written(_ export: CSVExport, from store: ListedEventStore) async th
 
 @Suite struct CSVExportTests {
     @Test func headerStartsWithThePagesFiveColumns() {
-        #expect(CSVExport.header == [
-            "Timestamp", "Action", "Actor", "Workspace", "Details",
-            "Actor Email", "Actor ID", "Workspace ID", "Event ID", "IP Address", "Targets",
-        ])
+        #expect(
+            CSVExport.header == [
+                "Timestamp", "Action", "Actor", "Workspace", "Details",
+                "Actor Email", "Actor ID", "Workspace ID", "Event ID", "IP Address", "Targets",
+            ])
     }
 
     @Test func rowFollowsTheHeaderOrder() {
         let row = CSVExport.row(for: .make())
-        #expect(row == [
-            "2026-11-27T17:50:26.123Z", "MemberInvited", "Ada Lovelace", "Marketing", "Invited grace@acme.test as Editor",
-            "ada@acme.test", "user_42", "ws_marketing", "evt_01HZX3", "203.0.113.7", "user:user_77 (grace@acme.test)",
-        ])
+        #expect(
+            row == [
+                "2026-11-27T17:50:26.123Z", "MemberInvited", "Ada Lovelace", "Marketing", "Invited grace@acme.test as Editor",
+                "ada@acme.test", "user_42", "ws_marketing", "evt_01HZX3", "203.0.113.7", "user:user_77 (grace@acme.test)",
+            ])
         #expect(row.count == CSVExport.header.count)
     }
 
@@ -36,9 +38,10 @@ private func written(_ export: CSVExport, from store: ListedEventStore) async th
         let event = AuditEvent.make(
             action: "UserLogin", actor: Actor(id: "key_1", type: .apiKey), workspace: nil, targets: [],
             context: EventContext(), metadata: [:])
-        #expect(CSVExport.row(for: event) == [
-            "2026-11-27T17:50:26.123Z", "UserLogin", "key_1", "", "Signed in", "", "key_1", "", "evt_01HZX3", "", "",
-        ])
+        #expect(
+            CSVExport.row(for: event) == [
+                "2026-11-27T17:50:26.123Z", "UserLogin", "key_1", "", "Signed in", "", "key_1", "", "evt_01HZX3", "", "",
+            ])
     }
 
     @Test func rowListsEveryTarget() {

@@ -13,8 +13,9 @@ private func details(
 
 @Suite struct DetailsTextTests {
     @Test func firstTemplateWhosePlaceholdersResolveWins() {
-        #expect(details("MemberInvited", targets: [.grace], metadata: ["role": .string("Editor")])
-            == "Invited grace@acme.test as Editor")
+        #expect(
+            details("MemberInvited", targets: [.grace], metadata: ["role": .string("Editor")])
+                == "Invited grace@acme.test as Editor")
         #expect(details("MemberInvited", targets: [.grace]) == "Invited grace@acme.test")
     }
 
@@ -42,8 +43,9 @@ private func details(
 
     @Test func workspaceNameFallsBackToItsID() {
         #expect(details("MemberRemoved", targets: [.grace], workspace: .marketing) == "Removed grace@acme.test from Marketing")
-        #expect(details("MemberRemoved", targets: [.grace], workspace: WorkspaceReference(id: "ws_marketing"))
-            == "Removed grace@acme.test from ws_marketing")
+        #expect(
+            details("MemberRemoved", targets: [.grace], workspace: WorkspaceReference(id: "ws_marketing"))
+                == "Removed grace@acme.test from ws_marketing")
     }
 
     @Test func metadataNumbersPrintWithoutATrailingZero() {
@@ -61,14 +63,16 @@ private func details(
     }
 
     @Test func workspaceAndMetadataCombine() {
-        #expect(details("InviteLinkToggled", workspace: .marketing, metadata: ["state": .string("off")])
-            == "Turned the invite link of Marketing off")
+        #expect(
+            details("InviteLinkToggled", workspace: .marketing, metadata: ["state": .string("off")])
+                == "Turned the invite link of Marketing off")
     }
 
     @Test func valuesAreInsertedAsTextNotReadAsTemplates() {
         let sneaky = EventTarget(type: "user", id: "u", name: "{workspace}")
-        #expect(details("MemberInvited", targets: [sneaky], workspace: .marketing, metadata: ["role": .string("{target}")])
-            == "Invited {workspace} as {target}")
+        #expect(
+            details("MemberInvited", targets: [sneaky], workspace: .marketing, metadata: ["role": .string("{target}")])
+                == "Invited {workspace} as {target}")
     }
 
     @Test func unknownActionIsItsOwnDetails() {
@@ -77,8 +81,9 @@ private func details(
 
     @Test func unclosedPlaceholderNeverResolves() {
         #expect(DetailsText.fill("Invited {target", targets: [.grace], workspace: nil, metadata: [:]) == nil)
-        #expect(DetailsText.fill("Invited {target}!", targets: [.grace], workspace: nil, metadata: [:])
-            == "Invited grace@acme.test!")
+        #expect(
+            DetailsText.fill("Invited {target}!", targets: [.grace], workspace: nil, metadata: [:])
+                == "Invited grace@acme.test!")
     }
 
     @Test func eventDetailsPrefersTheSendersLine() {

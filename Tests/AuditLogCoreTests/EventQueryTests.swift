@@ -64,9 +64,10 @@ private let weekAgo = Timestamp(milliseconds: 1_795_197_600_000)
     @Test(arguments: ["yesterday", "2026-11-27", "2026-11-27T10:00:00", "10000-01-01T00:00:00Z", "0684-13-05T00:00:00Z"])
     func refusesTimesThatAreNotRFC3339(text: String) {
         let message = "must be an RFC 3339 time such as 2026-11-27T00:00:00Z"
-        #expect(refusal([("from", text), ("to", text)]) == [
-            FieldError(field: "from", message: message), FieldError(field: "to", message: message),
-        ])
+        #expect(
+            refusal([("from", text), ("to", text)]) == [
+                FieldError(field: "from", message: message), FieldError(field: "to", message: message),
+            ])
     }
 
     /// A bound before 1970 (which no event has) means from the beginning, not an error.
@@ -85,9 +86,10 @@ private let weekAgo = Timestamp(milliseconds: 1_795_197_600_000)
 
     @Test func refusesSingleValuedParametersGivenTwice() {
         let details = refusal([("from", "2026-11-01T00:00:00Z"), ("limit", "5"), ("from", "2026-11-02T00:00:00Z"), ("limit", "5")])
-        #expect(details == [
-            FieldError(field: "from", message: "may be given only once"), FieldError(field: "limit", message: "may be given only once"),
-        ])
+        #expect(
+            details == [
+                FieldError(field: "from", message: "may be given only once"), FieldError(field: "limit", message: "may be given only once"),
+            ])
     }
 
     @Test func exportsTakeNeitherLimitNorCursor() throws {
@@ -103,17 +105,19 @@ private let weekAgo = Timestamp(milliseconds: 1_795_197_600_000)
     }
 
     @Test func refusesActionsOutsideTheCatalog() {
-        #expect(refusal([("action", "Nope"), ("action", "memberinvited")]) == [
-            FieldError(field: "action", message: #""Nope" is not an action of the catalog"#),
-            FieldError(field: "action", message: #""memberinvited" is not an action of the catalog"#),
-        ])
+        #expect(
+            refusal([("action", "Nope"), ("action", "memberinvited")]) == [
+                FieldError(field: "action", message: #""Nope" is not an action of the catalog"#),
+                FieldError(field: "action", message: #""memberinvited" is not an action of the catalog"#),
+            ])
     }
 
     @Test func refusesEmptyAndOverlongIDs() {
         let message = "must be an id of 1 to 128 characters"
-        #expect(refusal([("actor", ""), ("workspace", String(repeating: "w", count: 129))]) == [
-            FieldError(field: "actor", message: message), FieldError(field: "workspace", message: message),
-        ])
+        #expect(
+            refusal([("actor", ""), ("workspace", String(repeating: "w", count: 129))]) == [
+                FieldError(field: "actor", message: message), FieldError(field: "workspace", message: message),
+            ])
     }
 
     @Test func acceptsAHundredValuesPerFilterAndRefusesMore() throws {
@@ -126,9 +130,10 @@ private let weekAgo = Timestamp(milliseconds: 1_795_197_600_000)
     }
 
     @Test func reportsEveryProblemTogether() throws {
-        let error = try #require(thrownError { () throws(AuditLogError) in
-            try parse([("acton", "x"), ("limit", "0"), ("from", "soon"), ("action", "Nope"), ("from", "again")])
-        })
+        let error = try #require(
+            thrownError { () throws(AuditLogError) in
+                try parse([("acton", "x"), ("limit", "0"), ("from", "soon"), ("action", "Nope"), ("from", "again")])
+            })
         #expect(error.kind == .invalid)
         #expect(error.code == "invalid_query")
         #expect(error.details.map(\.field) == ["acton", "limit", "from", "action", "from"])

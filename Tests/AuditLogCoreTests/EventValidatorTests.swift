@@ -19,7 +19,8 @@ func refusedFields(_ body: JSONValue) -> [String] {
     }
 
     @Test func acceptsTheContractsExample() throws {
-        let body = try EventBody.json("""
+        let body = try EventBody.json(
+            """
             {"id": "evt_01HZX3", "action": "MemberInvited", "occurred_at": "2026-11-27T17:50:26.123Z",
              "actor": {"id": "user_42", "type": "user", "name": "Ada Lovelace", "email": "ada@acme.test"},
              "workspace": {"id": "ws_marketing", "name": "Marketing"},
@@ -64,14 +65,16 @@ func refusedFields(_ body: JSONValue) -> [String] {
     @Test func namesBadFieldsOfABatchByIndex() throws {
         let badTarget = EventBody.fields(["targets": try EventBody.json(#"[{"id": "user_77"}]"#)])
         let badTime = EventBody.fields(["occurred_at": .string("2026-02-30T00:00:00Z")])
-        let error = try #require(thrownError { () throws(AuditLogError) in
-            try validate(EventBody.batch([EventBody.fields(), badTarget, badTime]))
-        })
+        let error = try #require(
+            thrownError { () throws(AuditLogError) in
+                try validate(EventBody.batch([EventBody.fields(), badTarget, badTime]))
+            })
         #expect(error.code == "invalid_event")
-        #expect(error.details == [
-            FieldError(field: "events[1].targets[0].type", message: "is required"),
-            FieldError(field: "events[2].occurred_at", message: "must be an RFC 3339 time such as 2026-11-27T17:50:26.123Z"),
-        ])
+        #expect(
+            error.details == [
+                FieldError(field: "events[1].targets[0].type", message: "is required"),
+                FieldError(field: "events[2].occurred_at", message: "must be an RFC 3339 time such as 2026-11-27T17:50:26.123Z"),
+            ])
     }
 
     @Test func refusesUnknownFieldsWhereverTheyAre() throws {
@@ -129,9 +132,10 @@ func refusedFields(_ body: JSONValue) -> [String] {
         let error = thrownError { () throws(AuditLogError) in
             try validate(EventBody.single(["action": .string("AuditLogExported")]))
         }
-        #expect(error?.details == [
-            FieldError(field: "action", message: "AuditLogExported is recorded by the service itself and cannot be sent"),
-        ])
+        #expect(
+            error?.details == [
+                FieldError(field: "action", message: "AuditLogExported is recorded by the service itself and cannot be sent")
+            ])
     }
 
     @Test func requiresActionOccurredAtAndActor() {

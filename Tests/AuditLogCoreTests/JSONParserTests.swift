@@ -19,11 +19,13 @@ private func syntaxError(_ text: String) -> JSONParser.SyntaxError? {
 @Suite struct JSONParserTests {
     @Test func parsesObjectsAndArraysOfEveryType() throws {
         let value = try JSONParser.parse(#" {"a": [1, 2.5, "x", true, false, null], "b": {}, "c": []} "#)
-        #expect(value == .object([
-            "a": .array([.integer(1), .number(2.5), .string("x"), .bool(true), .bool(false), .null]),
-            "b": .object([:]),
-            "c": .array([]),
-        ]))
+        #expect(
+            value
+                == .object([
+                    "a": .array([.integer(1), .number(2.5), .string("x"), .bool(true), .bool(false), .null]),
+                    "b": .object([:]),
+                    "c": .array([]),
+                ]))
     }
 
     @Test func acceptsAllFourWhitespaceCharacters() throws {
@@ -86,14 +88,15 @@ private func syntaxError(_ text: String) -> JSONParser.SyntaxError? {
         #expect(try JSONParser.parse("\"José Núñez 東京 😀\"") == .string("José Núñez 東京 😀"))
     }
 
-    @Test(arguments: [
-        [0x22, 0xC3, 0x28, 0x22],  // a lead byte followed by no continuation
-        [0x22, 0xFF, 0x22],  // a byte UTF-8 never uses
-        [0x22, 0xC0, 0xAF, 0x22],  // an overlong "/"
-        [0x22, 0xED, 0xA0, 0x80, 0x22],  // an encoded surrogate
-        [0x22, 0xE2, 0x82, 0x22],  // a truncated sequence
-        [0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22],  // after an escape, off the fast path
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xC3, 0x28, 0x22],  // a lead byte followed by no continuation
+            [0x22, 0xFF, 0x22],  // a byte UTF-8 never uses
+            [0x22, 0xC0, 0xAF, 0x22],  // an overlong "/"
+            [0x22, 0xED, 0xA0, 0x80, 0x22],  // an encoded surrogate
+            [0x22, 0xE2, 0x82, 0x22],  // a truncated sequence
+            [0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22],  // after an escape, off the fast path
+        ] as [[UInt8]])
     func rejectsInvalidUTF8InStrings(bytes: [UInt8]) {
         #expect(syntaxError(bytes) == JSONParser.SyntaxError(message: "invalid UTF-8 in string", offset: 1))
     }

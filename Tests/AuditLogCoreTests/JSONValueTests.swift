@@ -52,7 +52,7 @@ import Testing
     @Test(arguments: [
         (JSONValue.null, ""), (.bool(true), "true"), (.bool(false), "false"), (.integer(-42), "-42"),
         (.number(3), "3"), (.number(-0.0), "0"), (.number(2.5), "2.5"), (.number(500), "500"),
-(.string("Editor"), "Editor"), (.array([.integer(1), .string("a")]), #"[1,"a"]"#),
+        (.string("Editor"), "Editor"), (.array([.integer(1), .string("a")]), #"[1,"a"]"#),
     ])
     func displayTextReadsLikeASentence(value: JSONValue, text: String) {
         #expect(value.displayText == text)

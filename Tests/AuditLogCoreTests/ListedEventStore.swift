@@ -30,7 +30,8 @@ actor ListedEventStore: EventStore {
 
     func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
         requestedLimits.append(request.limit)
-        let matching = events
+        let matching =
+            events
             .filter { $0.organizationID == organizationID && request.filter.matches($0) }
             .filter { event in request.throughSequence.map { event.sequence <= $0 } ?? true }
             .filter { event in request.after.map { $0 < event.position } ?? true }

@@ -30,10 +30,11 @@ struct ProductGuide {
         FileManager.default.fileExists(atPath: url.path) || ProcessInfo.processInfo.environment["CI"] == "true"
     }
 
-    static let skipReason = Comment(rawValue: """
-        The product guide is not at \(url.path), so the catalog cannot be compared with it. \
-        Set CI=true to make this a failure.
-        """)
+    static let skipReason = Comment(
+        rawValue: """
+            The product guide is not at \(url.path), so the catalog cannot be compared with it. \
+            Set CI=true to make this a failure.
+            """)
 
     /// The headings found, in order.
     var headings: [String] = []

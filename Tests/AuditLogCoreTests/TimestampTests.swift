@@ -121,7 +121,8 @@ import Testing
 
             let date = Date(timeIntervalSince1970: TimeInterval(milliseconds / 1_000))
             let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-            let expected = "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!))T\(pad(parts.hour!)):"
+            let expected =
+                "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!))T\(pad(parts.hour!)):"
                 + "\(pad(parts.minute!)):\(pad(parts.second!)).\(pad(Int(milliseconds % 1_000), 3))Z"
             #expect(text == expected)
         }

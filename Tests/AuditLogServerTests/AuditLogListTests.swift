@@ -141,10 +141,11 @@ import Testing
         try await world.withClient { client in
             let response = try await client.get("/api/v1/organizations/acme/actions", token: world.acmeAdminToken)
             let categories = try response.json["data"]?.arrayValue ?? []
-            #expect(categories.compactMap { $0["title"]?.stringValue } == [
-                "Account and permission events", "Asset events", "Generation events", "Billing events",
-                "Organization-level events",
-            ])
+            #expect(
+                categories.compactMap { $0["title"]?.stringValue } == [
+                    "Account and permission events", "Asset events", "Generation events", "Billing events",
+                    "Organization-level events",
+                ])
             let names = categories.flatMap { $0["actions"]?.arrayValue ?? [] }.compactMap { $0["name"]?.stringValue }
             #expect(names.count == 55)
             #expect(names == ActionCatalog.all.map(\.name))

@@ -28,45 +28,50 @@ import Testing
     static let globexMarker = "GLOBEX-PRIVATE-91c2"
     static let org = "/api/v1/organizations/acme"
 
-    static let routes: [Route] = [
-        Route(method: .get, path: "/health", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
-        Route(method: .get, path: "/openapi.yaml", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
-        Route(method: .get, path: "/assets/app.css", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
-        // The sign-in page sends anyone signed in on to their organization.
-        Route(method: .get, path: "/", statuses: [.ok, .ok, .ok, .found, .found, .found]),
-        Route(
-            method: .get, path: "/organizations/acme/audit-logs",
-            statuses: [.found, .found, .found, .forbidden, .notFound, .ok]),
-        Route(
-            method: .post, path: "/api/v1/events", body: #"{"action": "UserLogin", "occurred_at": "2026-11-27T11:00:00Z", "actor": {"id": "u", "type": "user"}}"#,
-            statuses: [.unauthorized, .unauthorized, .created, .forbidden, .forbidden, .forbidden]),
-        // Signing in trades the body's email and password; a header is not looked at.
-        Route(
-            method: .post, path: "/api/v1/sessions", body: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#,
-            statuses: [.created, .created, .created, .created, .created, .created]),
-        Route(
-            method: .get, path: "/api/v1/sessions/current",
-            statuses: [.unauthorized, .unauthorized, .forbidden, .ok, .ok, .ok]),
-        Route(
-            method: .delete, path: "/api/v1/sessions/current",
-            statuses: [.noContent, .noContent, .noContent, .noContent, .noContent, .noContent]),
-    ] + ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces"].map {
-        Route(
-            method: .get, path: org + $0, statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok],
-            readsAcme: true)
-    }
+    static let routes: [Route] =
+        [
+            Route(method: .get, path: "/health", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/openapi.yaml", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/assets/app.css", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+            // The sign-in page sends anyone signed in on to their organization.
+            Route(method: .get, path: "/", statuses: [.ok, .ok, .ok, .found, .found, .found]),
+            Route(
+                method: .get, path: "/organizations/acme/audit-logs",
+                statuses: [.found, .found, .found, .forbidden, .notFound, .ok]),
+            Route(
+                method: .post, path: "/api/v1/events",
+                body: #"{"action": "UserLogin", "occurred_at": "2026-11-27T11:00:00Z", "actor": {"id": "u", "type": "user"}}"#,
+                statuses: [.unauthorized, .unauthorized, .created, .forbidden, .forbidden, .forbidden]),
+            // Signing in trades the body's email and password; a header is not looked at.
+            Route(
+                method: .post, path: "/api/v1/sessions", body: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#,
+                statuses: [.created, .created, .created, .created, .created, .created]),
+            Route(
+                method: .get, path: "/api/v1/sessions/current",
+                statuses: [.unauthorized, .unauthorized, .forbidden, .ok, .ok, .ok]),
+            Route(
+                method: .delete, path: "/api/v1/sessions/current",
+                statuses: [.noContent, .noContent, .noContent, .noContent, .noContent, .noContent]),
+        ]
+        + ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces"].map {
+            Route(
+                method: .get, path: org + $0, statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok],
+                readsAcme: true)
+        }
 
     /// The matrix covers every route the router serves.
     @Test func theMatrixCoversEveryRoute() async throws {
         let world = try await TestWorld.make()
         let router = try buildRouter(configuration: world.configuration, dependencies: ServerDependencies(store: world.store))
         let served = Set(router.routes.map { "\($0.method) \($0.path)" })
-        let covered = Set(Self.routes.map { route in
-            let path = route.path.split(separator: "?").first.map(String.init) ?? route.path
-            return "\(route.method) " + path
-                .replacingOccurrences(of: "/organizations/acme/", with: "/organizations/{organization}/")
-                .replacingOccurrences(of: "/assets/app.css", with: "/assets/{name}")
-        })
+        let covered = Set(
+            Self.routes.map { route in
+                let path = route.path.split(separator: "?").first.map(String.init) ?? route.path
+                return "\(route.method) "
+                    + path
+                    .replacingOccurrences(of: "/organizations/acme/", with: "/organizations/{organization}/")
+                    .replacingOccurrences(of: "/assets/app.css", with: "/assets/{name}")
+            })
         #expect(served == covered)
     }
 

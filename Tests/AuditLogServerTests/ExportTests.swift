@@ -91,8 +91,9 @@ import Testing
                 token: world.acmeAdminToken)
             let rows = try CSV.parse(response.text)
             #expect(rows.dropFirst().map { $0[8] } == ["keep"])
-            #expect(response.headers[.contentDisposition]
-                == "attachment; filename=\"audit-logs_acme_2026-11-20_to_2026-11-28.csv\"")
+            #expect(
+                response.headers[.contentDisposition]
+                    == "attachment; filename=\"audit-logs_acme_2026-11-20_to_2026-11-28.csv\"")
             let paging = try await client.get(Self.export + "?limit=5", token: world.acmeAdminToken)
             #expect(paging.status == .unprocessableContent)
             #expect(paging.errorFields == ["limit"])

@@ -1,5 +1,6 @@
-@testable import AuditLogServer
 import Testing
+
+@testable import AuditLogServer
 
 @Suite struct HTMLEscapingTests {
     @Test func escapesTheFiveSpecialBytesWhereverTheyStand() {

@@ -63,9 +63,10 @@ import Testing
             let response = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
             #expect(response.status == .unprocessableContent)
             #expect(response.errorCode == "invalid_event")
-            #expect(response.errorFields.sorted() == [
-                "events[1].action", "events[3].actor.id", "events[3].actor.type", "events[3].occurred_at",
-            ])
+            #expect(
+                response.errorFields.sorted() == [
+                    "events[1].action", "events[3].actor.id", "events[3].actor.type", "events[3].occurred_at",
+                ])
         }
         #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
     }

@@ -1,9 +1,10 @@
 import AuditLogCore
-@testable import AuditLogServer
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import Foundation
 import Testing
+
+@testable import AuditLogServer
 
 /// The HTML routes: who sees which page, with which status. What the page does in a browser is
 /// tested by Tests/e2e.

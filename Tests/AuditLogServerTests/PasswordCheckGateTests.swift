@@ -1,7 +1,8 @@
 import AuditLogCore
-@testable import AuditLogServer
 import Synchronization
 import Testing
+
+@testable import AuditLogServer
 
 @Suite struct PasswordCheckGateTests {
     /// Two run, two wait, the fifth is refused at once with 503 and Retry-After; all waiting
@@ -52,7 +53,10 @@ private final class Counts: Sendable {
     private let state = Mutex((running: 0, most: 0))
 
     func enter() {
-        state.withLock { $0.running += 1; $0.most = max($0.most, $0.running) }
+        state.withLock {
+            $0.running += 1
+            $0.most = max($0.most, $0.running)
+        }
     }
 
     func leave() {

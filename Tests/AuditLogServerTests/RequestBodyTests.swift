@@ -1,9 +1,10 @@
 import AuditLogCore
-@testable import AuditLogServer
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import Testing
+
+@testable import AuditLogServer
 
 /// A body that arrives too slowly is cut off as a whole, not byte by byte.
 @Suite struct RequestBodyTests {

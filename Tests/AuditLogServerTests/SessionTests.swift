@@ -1,6 +1,6 @@
 import AuditLogCore
-import HTTPTypes
 import AuditLogServer
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Testing

@@ -1,6 +1,7 @@
 import AuditLogCore
-@testable import AuditLogServer
 import Testing
+
+@testable import AuditLogServer
 
 @Suite struct SignInThrottleTests {
     let start = Timestamp(milliseconds: 1_795_000_000_000)

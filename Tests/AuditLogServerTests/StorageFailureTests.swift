@@ -1,9 +1,10 @@
 import AuditLogCore
-@testable import AuditLogSQLite
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
+@testable import AuditLogSQLite
 
 /// A full disk is the storage's fault, not the request's: 503 with the JSON error shape and
 /// `Retry-After`, never a 2xx for anything not stored, and the service takes writes again by

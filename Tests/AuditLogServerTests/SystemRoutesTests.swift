@@ -78,13 +78,14 @@ import Yams
     @Test func theOpenAPIDocumentListsExactlyTheRoutesServed() async throws {
         let world = try await TestWorld.make()
         let router = try buildRouter(configuration: world.configuration, dependencies: ServerDependencies(store: world.store))
-        let served = Set(router.routes.map { route in
-            let path = route.path.components.map { component -> String in
-                let text = "\(component)"
-                return text.hasPrefix(":") ? "{\(text.dropFirst())}" : text
-            }.joined(separator: "/")
-            return "\(route.method.rawValue.lowercased()) /\(path)"
-        })
+        let served = Set(
+            router.routes.map { route in
+                let path = route.path.components.map { component -> String in
+                    let text = "\(component)"
+                    return text.hasPrefix(":") ? "{\(text.dropFirst())}" : text
+                }.joined(separator: "/")
+                return "\(route.method.rawValue.lowercased()) /\(path)"
+            })
         let document = try await world.withClient { client in
             let response = try await client.get("/openapi.yaml", token: nil)
             #expect(response.status == .ok)

@@ -26,7 +26,8 @@ import Testing
         let holder = try await store.member(tokenHash: Secret.hash(tokenSecret), now: .now)?.member
         #expect(holder?.email == "ada@acme.test")
         #expect(try await store.role(memberID: try #require(holder).id, organizationID: "acme") == .admin)
-        let file = try String(contentsOfFile: database, encoding: .isoLatin1)
+        let file =
+            try String(contentsOfFile: database, encoding: .isoLatin1)
             + ((try? String(contentsOfFile: database + "-wal", encoding: .isoLatin1)) ?? "")
         #expect(file.contains(keySecret) == false)
         #expect(file.contains(tokenSecret) == false)
@@ -38,8 +39,10 @@ import Testing
             ["org", "create", "--database", database, "--id", "Not Valid", "--name", "X"],
             ["key", "create", "--database", database, "--org", "missing"],
             ["token", "create", "--database", database, "--email", "nobody@acme.test"],
-            ["member", "add", "--database", database, "--org", "missing", "--email", "a@b.test", "--name", "A",
-             "--role", "owner", "--password", "long enough password"],
+            [
+                "member", "add", "--database", database, "--org", "missing", "--email", "a@b.test", "--name", "A",
+                "--role", "owner", "--password", "long enough password",
+            ],
             ["export", "--database", database, "--org", "missing"],
             ["serve", "--database", "postgres://localhost/auditlogs"],
         ]

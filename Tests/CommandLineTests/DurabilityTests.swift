@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// "A 2xx means the events are durable": what the server acknowledged is there after it is
@@ -28,7 +28,8 @@ import FoundationNetworking
                     var request = URLRequest(url: base.appendingPathComponent("api/v1/events"))
                     request.httpMethod = "POST"
                     request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-                    request.httpBody = Data("""
+                    request.httpBody = Data(
+                        """
                         {"id": "\(id)", "action": "UserLogin", "occurred_at": "\(Timestamp.now.rfc3339)",
                          "actor": {"id": "user_\(index)", "type": "user"}}
                         """.utf8)

@@ -39,7 +39,9 @@ import Testing
         let store = try await kind.makeStore()
         let ada = try await store.createMember(email: "ada@acme.test", name: "Ada", passwordHash: "hash-1", createdAt: .testStart)
         let bob = try await store.createMember(email: "bob@acme.test", name: "Bob", passwordHash: "hash-b", createdAt: .testStart)
-        for (id, member, kind) in [("ses_1", ada, MemberTokenKind.session), ("ses_2", ada, .session), ("tok_1", ada, .personal), ("ses_b", bob, .session)] {
+        for (id, member, kind) in [
+            ("ses_1", ada, MemberTokenKind.session), ("ses_2", ada, .session), ("tok_1", ada, .personal), ("ses_b", bob, .session),
+        ] {
             try await store.createMemberToken(
                 id: id, memberID: member.id, kind: kind, secretHash: "hash-\(id)", createdAt: .testStart,
                 expiresAt: kind == .session ? .testStart.adding(hours: 8) : nil)
@@ -73,10 +75,11 @@ import Testing
         #expect(try await store.revokeIngestKey(id: "key_1", organizationID: "acme", at: revokedAt.adding(hours: 1)) == false)
         #expect(try await store.ingestKey(secretHash: "hash-1") == nil)
         #expect(try await store.ingestKey(secretHash: "hash-2")?.keyID == "key_2")
-        #expect(try await store.ingestKeys(organizationID: "acme") == [
-            CredentialRecord(id: "key_1", kind: .ingestKey, owner: "acme", createdAt: .testStart, lastUsedAt: used, revokedAt: revokedAt),
-            CredentialRecord(id: "key_2", kind: .ingestKey, owner: "acme", createdAt: .testReceived),
-        ])
+        #expect(
+            try await store.ingestKeys(organizationID: "acme") == [
+                CredentialRecord(id: "key_1", kind: .ingestKey, owner: "acme", createdAt: .testStart, lastUsedAt: used, revokedAt: revokedAt),
+                CredentialRecord(id: "key_2", kind: .ingestKey, owner: "acme", createdAt: .testReceived),
+            ])
     }
 
     @Test(arguments: StoreKind.enabled)
@@ -97,11 +100,13 @@ import Testing
         #expect(try await store.revokeMemberToken(id: "tok_1", memberID: ada.id, at: .testReceived))
         #expect(try await store.member(tokenHash: "hash-tok", now: .testStart) == nil)
         #expect(try await store.member(tokenHash: "hash-ses", now: .testStart)?.member == ada)
-        #expect(try await store.memberTokens(memberID: ada.id, now: .testStart) == [
-            CredentialRecord(id: "ses_1", kind: .session, owner: "ada@acme.test", createdAt: .testStart, expiresAt: expiry),
-            CredentialRecord(
-                id: "tok_1", kind: .personal, owner: "ada@acme.test", createdAt: .testStart, lastUsedAt: used, revokedAt: .testReceived),
-        ].sorted { $0.id < $1.id })
+        #expect(
+            try await store.memberTokens(memberID: ada.id, now: .testStart)
+                == [
+                    CredentialRecord(id: "ses_1", kind: .session, owner: "ada@acme.test", createdAt: .testStart, expiresAt: expiry),
+                    CredentialRecord(
+                        id: "tok_1", kind: .personal, owner: "ada@acme.test", createdAt: .testStart, lastUsedAt: used, revokedAt: .testReceived),
+                ].sorted { $0.id < $1.id })
         // An expired session is no longer listed.
         #expect(try await store.memberTokens(memberID: ada.id, now: expiry).map(\.id) == ["tok_1"])
     }
@@ -132,10 +137,11 @@ import Testing
         #expect(try await store.role(memberID: ada.id, organizationID: "zeta") == .member)
         #expect(try await store.role(memberID: ada.id, organizationID: "globex") == nil)
         #expect(try await store.role(memberID: bob.id, organizationID: "acme") == nil)
-        #expect(try await store.memberships(memberID: ada.id) == [
-            Membership(organization: Organization(id: "acme", name: "Acme Studios"), role: .admin),
-            Membership(organization: Organization(id: "zeta", name: "Zeta Corp"), role: .member),
-        ])
+        #expect(
+            try await store.memberships(memberID: ada.id) == [
+                Membership(organization: Organization(id: "acme", name: "Acme Studios"), role: .admin),
+                Membership(organization: Organization(id: "zeta", name: "Zeta Corp"), role: .member),
+            ])
         #expect(try await store.memberships(memberID: bob.id) == [])
     }
 

@@ -13,9 +13,10 @@ import Testing
         let second = try await store.append(
             [newEvent(id: "c", at: .testStart.adding(hours: 3))], organizationID: "acme", receivedAt: .testReceived)
 
-        #expect(first == [
-            AppendedEvent(id: "a", created: true, sequence: 1), AppendedEvent(id: "b", created: true, sequence: 2),
-        ])
+        #expect(
+            first == [
+                AppendedEvent(id: "a", created: true, sequence: 1), AppendedEvent(id: "b", created: true, sequence: 2),
+            ])
         #expect(second == [AppendedEvent(id: "c", created: true, sequence: 3)])
         #expect(try await store.latestSequence(organizationID: "acme") == 3)
     }
@@ -63,10 +64,11 @@ import Testing
         let answer = try await store.append(
             [retry, newEvent(id: "evt_new")], organizationID: "acme", receivedAt: .testReceived.adding(hours: 1))
 
-        #expect(answer == [
-            AppendedEvent(id: "evt_retry", created: false, sequence: 2),
-            AppendedEvent(id: "evt_new", created: true, sequence: 4),
-        ])
+        #expect(
+            answer == [
+                AppendedEvent(id: "evt_retry", created: false, sequence: 2),
+                AppendedEvent(id: "evt_new", created: true, sequence: 4),
+            ])
         let stored = try await store.allEvents(organizationID: "acme")
         #expect(stored.map(\.id).sorted() == ["evt_after", "evt_before", "evt_new", "evt_retry"])
         let kept = try #require(stored.first { $0.id == "evt_retry" })
@@ -83,10 +85,11 @@ import Testing
             [newEvent(id: "twice", action: "MemberInvited"), newEvent(id: "twice", action: "AssetDeleted")],
             organizationID: "acme", receivedAt: .testReceived)
 
-        #expect(answer == [
-            AppendedEvent(id: "twice", created: true, sequence: 1),
-            AppendedEvent(id: "twice", created: false, sequence: 1),
-        ])
+        #expect(
+            answer == [
+                AppendedEvent(id: "twice", created: true, sequence: 1),
+                AppendedEvent(id: "twice", created: false, sequence: 1),
+            ])
         #expect(try await store.allEvents(organizationID: "acme").map(\.action) == ["MemberInvited"])
     }
 

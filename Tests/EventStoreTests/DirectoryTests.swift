@@ -21,20 +21,23 @@ import Testing
     func actorsAndWorkspacesAreRecordedWithTheirLatestSighting(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")
         let marketing = WorkspaceReference(id: "ws_marketing", name: "Marketing")
-        try await store.append([
-            newEvent(at: .testStart.adding(hours: 2), actor: Self.ada, workspace: marketing),
-            newEvent(at: .testStart.adding(hours: 5), actor: Self.ada),
-            newEvent(at: .testStart.adding(hours: 1), actor: Self.bot, workspace: WorkspaceReference(id: "ws_unnamed")),
-        ], to: "acme")
+        try await store.append(
+            [
+                newEvent(at: .testStart.adding(hours: 2), actor: Self.ada, workspace: marketing),
+                newEvent(at: .testStart.adding(hours: 5), actor: Self.ada),
+                newEvent(at: .testStart.adding(hours: 1), actor: Self.bot, workspace: WorkspaceReference(id: "ws_unnamed")),
+            ], to: "acme")
 
-        #expect(try await store.actors(matching: "", limit: 50, organizationID: "acme") == [
-            ActorEntry(actor: Self.ada, lastSeenAt: .testStart.adding(hours: 5)),
-            ActorEntry(actor: Self.bot, lastSeenAt: .testStart.adding(hours: 1)),
-        ])
-        #expect(try await store.workspaces(organizationID: "acme") == [
-            WorkspaceEntry(workspace: marketing, lastSeenAt: .testStart.adding(hours: 2)),
-            WorkspaceEntry(workspace: WorkspaceReference(id: "ws_unnamed"), lastSeenAt: .testStart.adding(hours: 1)),
-        ])
+        #expect(
+            try await store.actors(matching: "", limit: 50, organizationID: "acme") == [
+                ActorEntry(actor: Self.ada, lastSeenAt: .testStart.adding(hours: 5)),
+                ActorEntry(actor: Self.bot, lastSeenAt: .testStart.adding(hours: 1)),
+            ])
+        #expect(
+            try await store.workspaces(organizationID: "acme") == [
+                WorkspaceEntry(workspace: marketing, lastSeenAt: .testStart.adding(hours: 2)),
+                WorkspaceEntry(workspace: WorkspaceReference(id: "ws_unnamed"), lastSeenAt: .testStart.adding(hours: 1)),
+            ])
     }
 
     @Test(arguments: StoreKind.enabled)
@@ -63,15 +66,18 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func aLaterEventWithoutANameNeverErasesOneEvenInTheSameBatch(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")
-        try await store.append([
-            newEvent(at: .testStart, actor: Actor(id: "u", type: .user, name: "Named Early", email: "early@acme.test"),
-                     workspace: WorkspaceReference(id: "ws_b", name: "WS Named")),
-            newEvent(at: .testStart.adding(hours: 1), actor: Actor(id: "u", type: .user), workspace: WorkspaceReference(id: "ws_b")),
-        ], to: "acme")
+        try await store.append(
+            [
+                newEvent(
+                    at: .testStart, actor: Actor(id: "u", type: .user, name: "Named Early", email: "early@acme.test"),
+                    workspace: WorkspaceReference(id: "ws_b", name: "WS Named")),
+                newEvent(at: .testStart.adding(hours: 1), actor: Actor(id: "u", type: .user), workspace: WorkspaceReference(id: "ws_b")),
+            ], to: "acme")
 
-        #expect(try await store.actors(matching: "", limit: 50, organizationID: "acme") == [
-            ActorEntry(actor: Actor(id: "u", type: .user, name: "Named Early", email: "early@acme.test"), lastSeenAt: .testStart.adding(hours: 1)),
-        ])
+        #expect(
+            try await store.actors(matching: "", limit: 50, organizationID: "acme") == [
+                ActorEntry(actor: Actor(id: "u", type: .user, name: "Named Early", email: "early@acme.test"), lastSeenAt: .testStart.adding(hours: 1))
+            ])
         #expect(try await store.workspaces(organizationID: "acme").map(\.workspace.name) == ["WS Named"])
     }
 
@@ -88,10 +94,11 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func theLatestEventOfOneBatchWinsWhateverItsPositionInTheBatch(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")
-        try await store.append([
-            newEvent(at: .testStart.adding(hours: 2), actor: Actor(id: "u", type: .user, name: "Newer")),
-            newEvent(at: .testStart.adding(hours: 1), actor: Actor(id: "u", type: .user, name: "Older")),
-        ], to: "acme")
+        try await store.append(
+            [
+                newEvent(at: .testStart.adding(hours: 2), actor: Actor(id: "u", type: .user, name: "Newer")),
+                newEvent(at: .testStart.adding(hours: 1), actor: Actor(id: "u", type: .user, name: "Older")),
+            ], to: "acme")
 
         let entries = try await store.actors(matching: "", limit: 50, organizationID: "acme")
         #expect(entries == [ActorEntry(actor: Actor(id: "u", type: .user, name: "Newer"), lastSeenAt: .testStart.adding(hours: 2))])
@@ -106,12 +113,14 @@ import Testing
             [newEvent(at: .testStart.adding(hours: 1), actor: Actor(id: "user_ada", type: .user), workspace: WorkspaceReference(id: "ws_1"))],
             to: "acme")
 
-        #expect(try await store.actors(matching: "", limit: 50, organizationID: "acme") == [
-            ActorEntry(actor: Self.ada, lastSeenAt: .testStart.adding(hours: 1))
-        ])
-        #expect(try await store.workspaces(organizationID: "acme") == [
-            WorkspaceEntry(workspace: WorkspaceReference(id: "ws_1", name: "Design"), lastSeenAt: .testStart.adding(hours: 1))
-        ])
+        #expect(
+            try await store.actors(matching: "", limit: 50, organizationID: "acme") == [
+                ActorEntry(actor: Self.ada, lastSeenAt: .testStart.adding(hours: 1))
+            ])
+        #expect(
+            try await store.workspaces(organizationID: "acme") == [
+                WorkspaceEntry(workspace: WorkspaceReference(id: "ws_1", name: "Design"), lastSeenAt: .testStart.adding(hours: 1))
+            ])
         #expect(try await store.actors(matching: "lovelace", limit: 50, organizationID: "acme").map(\.actor.id) == ["user_ada"])
     }
 

@@ -16,11 +16,12 @@ import Testing
         try await store.append((0..<10).map { newEvent(id: "before_\($0)", at: .testStart.adding(hours: Int64($0))) }, to: "acme")
         let snapshot = try await store.latestSequence(organizationID: "acme")
         // Both newer and older in time than what the snapshot holds.
-        try await store.append([
-            newEvent(id: "after_newer", at: .testStart.adding(days: 2)),
-            newEvent(id: "after_older", at: .testStart.adding(hours: -1)),
-            newEvent(id: "after_tied", at: .testStart.adding(hours: 5)),
-        ], to: "acme")
+        try await store.append(
+            [
+                newEvent(id: "after_newer", at: .testStart.adding(days: 2)),
+                newEvent(id: "after_older", at: .testStart.adding(hours: -1)),
+                newEvent(id: "after_tied", at: .testStart.adding(hours: 5)),
+            ], to: "acme")
         let filter = EventFilter(from: .earliest)
 
         let events = try await store.allEvents(matching: filter, pageSize: 4, throughSequence: snapshot, organizationID: "acme")

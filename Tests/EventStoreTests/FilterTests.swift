@@ -49,8 +49,9 @@ import Testing
             EventFilter(actions: ["AssetCreated", "UserLogin"], actorIDs: Array(manyActors), from: .earliest),
             EventFilter(workspaceIDs: Array(manyWorkspaces), from: .testStart.adding(days: 2)),
             EventFilter(actions: Array(sixtyFourActions), from: .earliest, to: .testStart.adding(days: 8)),
-            EventFilter(actions: Array(sixtyFourActions), actorIDs: ["user_0", "user_1"], workspaceIDs: Array(manyWorkspaces),
-                        from: .earliest),
+            EventFilter(
+                actions: Array(sixtyFourActions), actorIDs: ["user_0", "user_1"], workspaceIDs: Array(manyWorkspaces),
+                from: .earliest),
         ]
         for filter in filters {
             let expected = events.filter(filter.matches).newestFirst()
@@ -95,10 +96,11 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func aValueGivenTwiceMatchesEachEventOnce(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")
-        try await store.append([
-            newEvent(id: "a", action: "AssetShared", at: .testStart),
-            newEvent(id: "b", action: "UserLogin", at: .testStart.adding(hours: 1)),
-        ], to: "acme")
+        try await store.append(
+            [
+                newEvent(id: "a", action: "AssetShared", at: .testStart),
+                newEvent(id: "b", action: "UserLogin", at: .testStart.adding(hours: 1)),
+            ], to: "acme")
 
         let actions = EventFilter(actions: ["AssetShared", "AssetShared"], from: .earliest)
         #expect(try await store.allEvents(matching: actions, organizationID: "acme").map(\.id) == ["a"])
@@ -110,11 +112,12 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func filteringByAWorkspaceNeverMatchesEventsWithoutOne(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")
-        try await store.append([
-            newEvent(id: "no_workspace", at: .testStart),
-            newEvent(id: "in_ws_1", at: .testStart, workspace: WorkspaceReference(id: "ws_1")),
-            newEvent(id: "in_ws_2", at: .testStart, workspace: WorkspaceReference(id: "ws_2")),
-        ], to: "acme")
+        try await store.append(
+            [
+                newEvent(id: "no_workspace", at: .testStart),
+                newEvent(id: "in_ws_1", at: .testStart, workspace: WorkspaceReference(id: "ws_1")),
+                newEvent(id: "in_ws_2", at: .testStart, workspace: WorkspaceReference(id: "ws_2")),
+            ], to: "acme")
 
         let one = try await store.allEvents(matching: EventFilter(workspaceIDs: ["ws_1"], from: .earliest), organizationID: "acme")
         let two = try await store.allEvents(

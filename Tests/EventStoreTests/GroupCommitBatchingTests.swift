@@ -104,7 +104,7 @@ private func submitConcurrently(_ jobs: [Int], to commit: GroupCommit<Int, Strin
     }
 
     @Test func jobWithoutAResultFailsInsteadOfHanging() async {
-        let commit = GroupCommit<Int, String>(maximumWeight: 10, weight: { _ in 1 }) { _ in [] }
+        let commit = GroupCommit<Int, String>(maximumWeight: 10, weight: { _ in 1 }, commit: { _ in [] })
         await #expect(throws: MissingResult.self) { try await commit.submit(1) }
     }
 }

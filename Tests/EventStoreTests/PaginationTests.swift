@@ -7,13 +7,14 @@ import Testing
     func eventsComeNewestFirstThenByDescendingSequence(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")
         let noon = Timestamp.testStart.adding(hours: 12)
-        try await store.append([
-            newEvent(id: "s1_noon", at: noon),
-            newEvent(id: "s2_morning", at: .testStart.adding(hours: 8)),
-            newEvent(id: "s3_evening", at: .testStart.adding(hours: 20)),
-            newEvent(id: "s4_noon", at: noon),
-            newEvent(id: "s5_noon_plus_1ms", at: noon.adding(milliseconds: 1)),
-        ], to: "acme")
+        try await store.append(
+            [
+                newEvent(id: "s1_noon", at: noon),
+                newEvent(id: "s2_morning", at: .testStart.adding(hours: 8)),
+                newEvent(id: "s3_evening", at: .testStart.adding(hours: 20)),
+                newEvent(id: "s4_noon", at: noon),
+                newEvent(id: "s5_noon_plus_1ms", at: noon.adding(milliseconds: 1)),
+            ], to: "acme")
 
         let page = try await store.page(PageRequest(filter: EventFilter(from: .earliest), limit: 10), organizationID: "acme")
         #expect(page.events.map(\.id) == ["s3_evening", "s5_noon_plus_1ms", "s4_noon", "s1_noon", "s2_morning"])

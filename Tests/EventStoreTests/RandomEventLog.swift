@@ -33,10 +33,12 @@ struct RandomEventLog {
 
     /// A filter with 0, 1 or several values per dimension and a random range.
     mutating func filter() -> EventFilter {
-        let from = Bool.random(using: &generator)
+        let from =
+            Bool.random(using: &generator)
             ? Timestamp.earliest
             : Timestamp.testStart.adding(hours: Int64.random(in: 0..<(Self.days * 24), using: &generator))
-        let to = Bool.random(using: &generator)
+        let to =
+            Bool.random(using: &generator)
             ? nil
             : from.adding(hours: Int64.random(in: 1...(Self.days * 24), using: &generator))
         // "user_ghost" and "ws_ghost" are on no event: asking for them must not widen anything.

@@ -1,8 +1,9 @@
 import AuditLogCore
-@testable import AuditLogSQLite
 import Foundation
 import GRDB
 import Testing
+
+@testable import AuditLogSQLite
 
 /// SQLite only: what a 2xx promises — the commit is flushed before the answer — and what a
 /// storage failure becomes: `unavailable`, nothing acknowledged, and recovery by itself.

@@ -1,8 +1,9 @@
 import AuditLogCore
 import AuditLogRelational
-@testable import AuditLogSQLite
 import GRDB
 import Testing
+
+@testable import AuditLogSQLite
 
 /// SQLite only: a page is a bounded scan of the index of the filter that drives it, read in the
 /// index's order, never a sort of every match in the range.
@@ -33,8 +34,9 @@ import Testing
         Case(name: "actor", filter: EventFilter(actorIDs: ["user_ada"], from: .testStart), index: "events_actor"),
         Case(name: "workspace", filter: EventFilter(workspaceIDs: ["ws_1"], from: .testStart), index: "events_workspace"),
         // The actor drives: EventSelect puts the most selective filter first.
-        Case(name: "action and actor", filter: EventFilter(actions: ["MemberInvited"], actorIDs: ["user_ada"], from: .testStart),
-             index: "events_actor"),
+        Case(
+            name: "action and actor", filter: EventFilter(actions: ["MemberInvited"], actorIDs: ["user_ada"], from: .testStart),
+            index: "events_actor"),
     ]
 
     /// A fresh, empty store: the plans below are the same with 5,000 events and ANALYZE run.

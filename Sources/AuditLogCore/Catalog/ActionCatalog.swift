@@ -19,136 +19,191 @@ public enum ActionCatalog {
 
     public static let all: [ActionDefinition] = [
         // Account and permission events
-        entry("AccountLinkCreated", .accountAndPermission, "A linked account connection was created",
-              "Linked {provider} account {target}", "Linked account {target}", "Linked a {provider} account"),
-        entry("AccountLinkDeleted", .accountAndPermission, "A linked account connection was removed",
-              "Unlinked {provider} account {target}", "Unlinked account {target}", "Unlinked a {provider} account"),
-        entry("EmailChangeRequested", .accountAndPermission,
-              "A request to change the account email address was submitted",
-              "Requested an email change from {old_email} to {new_email}", "Requested an email change to {new_email}"),
-        entry("EmailChanged", .accountAndPermission, "The account email address was updated",
-              "Changed email from {old_email} to {new_email}", "Changed email to {new_email}"),
-        entry("PasswordChanged", .accountAndPermission, "The account password was changed",
-              "Changed the password of {target}", "Changed their password"),
-        entry("PermissionAccepted", .accountAndPermission, "A requested permission was accepted",
-              "Accepted {permission} permission on {target}", "Accepted permission on {target}"),
-        entry("PermissionGranted", .accountAndPermission, "A permission was granted",
-              "Granted {permission} on {target2} to {target}", "Granted {permission} to {target}",
-              "Granted a permission to {target}"),
-        entry("PermissionRevoked", .accountAndPermission, "A permission was revoked",
-              "Revoked {permission} on {target2} from {target}", "Revoked {permission} from {target}",
-              "Revoked a permission from {target}"),
-        entry("PermissionUpdated", .accountAndPermission, "An existing permission was updated",
-              "Changed {target}'s permission from {old_permission} to {permission}",
-              "Changed {target}'s permission to {permission}", "Updated a permission of {target}"),
-        entry("SSOConfigCreated", .accountAndPermission, "An SSO configuration was created",
-              "Created {provider} SSO configuration for {domain}", "Created {provider} SSO configuration",
-              "Created SSO configuration {target}"),
-        entry("SSODomainRegistrationCloned", .accountAndPermission, "An SSO domain registration was cloned",
-              "Cloned the SSO registration of {domain}", "Cloned SSO domain registration {target}"),
-        entry("SSOLogin", .accountAndPermission, "A user logged in via SSO",
-              "Signed in via {provider} SSO", "Signed in via SSO"),
-        entry("SSOUserAutoAddedToTeam", .accountAndPermission,
-              "A user was automatically added to a team via SSO provisioning",
-              "Added {target} to {workspace} via SSO", "Added {target} to the team via SSO"),
-        entry("SSOUserProvisioned", .accountAndPermission, "A user account was provisioned via SSO",
-              "Provisioned {target} via {provider} SSO", "Provisioned {target} via SSO"),
-        entry("UserAccountDeleted", .accountAndPermission, "A user account was deleted",
-              "Deleted the user account of {target}"),
-        entry("UserLogin", .accountAndPermission, "A user logged in",
-              "Signed in with {method}", "Signed in"),
-        entry("UserRegistered", .accountAndPermission, "A new user registered an account",
-              "Registered the account {target}", "Registered an account"),
-        entry("InviteAccepted", .accountAndPermission, "A workspace invite was accepted",
-              "Accepted the invite to {workspace} as {role}", "Accepted the invite to {workspace}",
-              "Accepted an invite"),
-        entry("InviteLinkToggled", .accountAndPermission, "An invite link was enabled or disabled",
-              "Turned the invite link of {workspace} {state}", "Turned the invite link {state}"),
-        entry("MemberInvited", .accountAndPermission, "A member was invited to join the team",
-              "Invited {target} as {role}", "Invited {target}"),
-        entry("MemberRemoved", .accountAndPermission, "A member was removed from the team",
-              "Removed {target} from {workspace}", "Removed {target}"),
-        entry("MemberRoleChanged", .accountAndPermission, "A member's role or permission level was changed",
-              "Changed {target}'s role from {old_role} to {role}", "Changed {target}'s role to {role}",
-              "Changed {target}'s role"),
-        entry("UserGroupCreated", .accountAndPermission, "A project was created",
-              "Created project {target}"),
-        entry("UserGroupDeleted", .accountAndPermission, "A project was deleted",
-              "Deleted project {target}"),
-        entry("UserGroupMemberAdded", .accountAndPermission, "A member was added to a project",
-              "Added {target} to project {target2}", "Added {target} to a project"),
-        entry("UserGroupMemberRemoved", .accountAndPermission, "A member was removed from a project",
-              "Removed {target} from project {target2}", "Removed {target} from a project"),
+        entry(
+            "AccountLinkCreated", .accountAndPermission, "A linked account connection was created",
+            "Linked {provider} account {target}", "Linked account {target}", "Linked a {provider} account"),
+        entry(
+            "AccountLinkDeleted", .accountAndPermission, "A linked account connection was removed",
+            "Unlinked {provider} account {target}", "Unlinked account {target}", "Unlinked a {provider} account"),
+        entry(
+            "EmailChangeRequested", .accountAndPermission,
+            "A request to change the account email address was submitted",
+            "Requested an email change from {old_email} to {new_email}", "Requested an email change to {new_email}"),
+        entry(
+            "EmailChanged", .accountAndPermission, "The account email address was updated",
+            "Changed email from {old_email} to {new_email}", "Changed email to {new_email}"),
+        entry(
+            "PasswordChanged", .accountAndPermission, "The account password was changed",
+            "Changed the password of {target}", "Changed their password"),
+        entry(
+            "PermissionAccepted", .accountAndPermission, "A requested permission was accepted",
+            "Accepted {permission} permission on {target}", "Accepted permission on {target}"),
+        entry(
+            "PermissionGranted", .accountAndPermission, "A permission was granted",
+            "Granted {permission} on {target2} to {target}", "Granted {permission} to {target}",
+            "Granted a permission to {target}"),
+        entry(
+            "PermissionRevoked", .accountAndPermission, "A permission was revoked",
+            "Revoked {permission} on {target2} from {target}", "Revoked {permission} from {target}",
+            "Revoked a permission from {target}"),
+        entry(
+            "PermissionUpdated", .accountAndPermission, "An existing permission was updated",
+            "Changed {target}'s permission from {old_permission} to {permission}",
+            "Changed {target}'s permission to {permission}", "Updated a permission of {target}"),
+        entry(
+            "SSOConfigCreated", .accountAndPermission, "An SSO configuration was created",
+            "Created {provider} SSO configuration for {domain}", "Created {provider} SSO configuration",
+            "Created SSO configuration {target}"),
+        entry(
+            "SSODomainRegistrationCloned", .accountAndPermission, "An SSO domain registration was cloned",
+            "Cloned the SSO registration of {domain}", "Cloned SSO domain registration {target}"),
+        entry(
+            "SSOLogin", .accountAndPermission, "A user logged in via SSO",
+            "Signed in via {provider} SSO", "Signed in via SSO"),
+        entry(
+            "SSOUserAutoAddedToTeam", .accountAndPermission,
+            "A user was automatically added to a team via SSO provisioning",
+            "Added {target} to {workspace} via SSO", "Added {target} to the team via SSO"),
+        entry(
+            "SSOUserProvisioned", .accountAndPermission, "A user account was provisioned via SSO",
+            "Provisioned {target} via {provider} SSO", "Provisioned {target} via SSO"),
+        entry(
+            "UserAccountDeleted", .accountAndPermission, "A user account was deleted",
+            "Deleted the user account of {target}"),
+        entry(
+            "UserLogin", .accountAndPermission, "A user logged in",
+            "Signed in with {method}", "Signed in"),
+        entry(
+            "UserRegistered", .accountAndPermission, "A new user registered an account",
+            "Registered the account {target}", "Registered an account"),
+        entry(
+            "InviteAccepted", .accountAndPermission, "A workspace invite was accepted",
+            "Accepted the invite to {workspace} as {role}", "Accepted the invite to {workspace}",
+            "Accepted an invite"),
+        entry(
+            "InviteLinkToggled", .accountAndPermission, "An invite link was enabled or disabled",
+            "Turned the invite link of {workspace} {state}", "Turned the invite link {state}"),
+        entry(
+            "MemberInvited", .accountAndPermission, "A member was invited to join the team",
+            "Invited {target} as {role}", "Invited {target}"),
+        entry(
+            "MemberRemoved", .accountAndPermission, "A member was removed from the team",
+            "Removed {target} from {workspace}", "Removed {target}"),
+        entry(
+            "MemberRoleChanged", .accountAndPermission, "A member's role or permission level was changed",
+            "Changed {target}'s role from {old_role} to {role}", "Changed {target}'s role to {role}",
+            "Changed {target}'s role"),
+        entry(
+            "UserGroupCreated", .accountAndPermission, "A project was created",
+            "Created project {target}"),
+        entry(
+            "UserGroupDeleted", .accountAndPermission, "A project was deleted",
+            "Deleted project {target}"),
+        entry(
+            "UserGroupMemberAdded", .accountAndPermission, "A member was added to a project",
+            "Added {target} to project {target2}", "Added {target} to a project"),
+        entry(
+            "UserGroupMemberRemoved", .accountAndPermission, "A member was removed from a project",
+            "Removed {target} from project {target2}", "Removed {target} from a project"),
         // Asset events
-        entry("AssetCreated", .asset, "An asset was created",
-              "Created {asset_type} {target}", "Created asset {target}"),
-        entry("AssetDeleted", .asset, "An asset was deleted",
-              "Deleted {asset_type} {target}", "Deleted asset {target}"),
-        entry("AssetDownloaded", .asset, "An asset was downloaded",
-              "Downloaded {asset_type} {target}", "Downloaded asset {target}"),
-        entry("AssetShared", .asset, "An asset was shared with another user or team",
-              "Shared {target} with {target2}", "Shared asset {target}"),
-        entry("AssetUnshared", .asset, "Sharing access to an asset was revoked",
-              "Stopped sharing {target} with {target2}", "Stopped sharing asset {target}"),
-        entry("AssetUpdated", .asset, "An asset's details or content were updated",
-              "Updated {asset_type} {target}", "Updated asset {target}"),
-        entry("SessionShared", .asset, "A session was shared with another user",
-              "Shared session {target} with {target2}", "Shared session {target}"),
-        entry("SessionUnshared", .asset, "Sharing access to a session was revoked",
-              "Stopped sharing session {target} with {target2}", "Stopped sharing session {target}"),
-        entry("VideoProjectShared", .asset, "A video project was shared with another user",
-              "Shared video project {target} with {target2}", "Shared video project {target}"),
-        entry("VideoProjectUnshared", .asset, "Sharing access to a video project was revoked",
-              "Stopped sharing video project {target} with {target2}", "Stopped sharing video project {target}"),
+        entry(
+            "AssetCreated", .asset, "An asset was created",
+            "Created {asset_type} {target}", "Created asset {target}"),
+        entry(
+            "AssetDeleted", .asset, "An asset was deleted",
+            "Deleted {asset_type} {target}", "Deleted asset {target}"),
+        entry(
+            "AssetDownloaded", .asset, "An asset was downloaded",
+            "Downloaded {asset_type} {target}", "Downloaded asset {target}"),
+        entry(
+            "AssetShared", .asset, "An asset was shared with another user or team",
+            "Shared {target} with {target2}", "Shared asset {target}"),
+        entry(
+            "AssetUnshared", .asset, "Sharing access to an asset was revoked",
+            "Stopped sharing {target} with {target2}", "Stopped sharing asset {target}"),
+        entry(
+            "AssetUpdated", .asset, "An asset's details or content were updated",
+            "Updated {asset_type} {target}", "Updated asset {target}"),
+        entry(
+            "SessionShared", .asset, "A session was shared with another user",
+            "Shared session {target} with {target2}", "Shared session {target}"),
+        entry(
+            "SessionUnshared", .asset, "Sharing access to a session was revoked",
+            "Stopped sharing session {target} with {target2}", "Stopped sharing session {target}"),
+        entry(
+            "VideoProjectShared", .asset, "A video project was shared with another user",
+            "Shared video project {target} with {target2}", "Shared video project {target}"),
+        entry(
+            "VideoProjectUnshared", .asset, "Sharing access to a video project was revoked",
+            "Stopped sharing video project {target} with {target2}", "Stopped sharing video project {target}"),
         // Generation events. The guide names the action but gives it no description line.
-        entry("GenerationCreated", .generation, "A generation was created",
-              "Generated {generation_type} with {model} for {credits} credits",
-              "Generated {generation_type} with {model}", "Generated {target} with {model}", "Generated {target}"),
+        entry(
+            "GenerationCreated", .generation, "A generation was created",
+            "Generated {generation_type} with {model} for {credits} credits",
+            "Generated {generation_type} with {model}", "Generated {target} with {model}", "Generated {target}"),
         // Billing events
-        entry("CreditsTransferred", .billing, "Credits were transferred between accounts or workspaces",
-              "Transferred {credits} credits from {target} to {target2}", "Transferred {credits} credits to {target}",
-              "Transferred {credits} credits"),
-        entry("MeteredBillingConfigUpdated", .billing, "Auto refill configuration settings were updated",
-              "Set auto refill to add {refill_amount} credits below {threshold}", "Updated the auto refill settings"),
-        entry("MeteredBillingRefillTriggered", .billing, "Auto refill was triggered",
-              "Auto refill added {refill_amount} credits", "Triggered an auto refill"),
-        entry("MeteredBillingRetryTriggered", .billing, "Auto refill retry was triggered",
-              "Retried the auto refill (attempt {attempt})", "Retried the auto refill"),
-        entry("SeatsTransferred", .billing, "Seats were transferred between workspaces",
-              "Transferred {seats} seats from {target} to {target2}", "Transferred {seats} seats to {target}",
-              "Transferred {seats} seats"),
-        entry("SubscriptionCancelled", .billing, "A subscription was cancelled",
-              "Cancelled the {plan} subscription", "Cancelled the subscription"),
+        entry(
+            "CreditsTransferred", .billing, "Credits were transferred between accounts or workspaces",
+            "Transferred {credits} credits from {target} to {target2}", "Transferred {credits} credits to {target}",
+            "Transferred {credits} credits"),
+        entry(
+            "MeteredBillingConfigUpdated", .billing, "Auto refill configuration settings were updated",
+            "Set auto refill to add {refill_amount} credits below {threshold}", "Updated the auto refill settings"),
+        entry(
+            "MeteredBillingRefillTriggered", .billing, "Auto refill was triggered",
+            "Auto refill added {refill_amount} credits", "Triggered an auto refill"),
+        entry(
+            "MeteredBillingRetryTriggered", .billing, "Auto refill retry was triggered",
+            "Retried the auto refill (attempt {attempt})", "Retried the auto refill"),
+        entry(
+            "SeatsTransferred", .billing, "Seats were transferred between workspaces",
+            "Transferred {seats} seats from {target} to {target2}", "Transferred {seats} seats to {target}",
+            "Transferred {seats} seats"),
+        entry(
+            "SubscriptionCancelled", .billing, "A subscription was cancelled",
+            "Cancelled the {plan} subscription", "Cancelled the subscription"),
         // Organization-level events
-        entry("OrganizationDisabledModelsUpdated", .organization,
-              "The list of disabled models for the organization was updated",
-              "Set the disabled models to {disabled_models}", "Updated the disabled models"),
-        entry("OrganizationSettingsUpdated", .organization, "Organization-level settings were updated",
-              "Changed {setting} from {old_value} to {value}", "Changed {setting} to {value}",
-              "Updated the organization settings"),
-        entry("TeamSettingsUpdated", .organization, "Team-level settings were updated",
-              "Changed {setting} of {workspace} to {value}", "Changed team setting {setting} to {value}",
-              "Updated the team settings of {workspace}", "Updated the team settings"),
-        entry("WorkspaceCountryLockUpdated", .organization, "A workspace's country lock setting was updated",
-              "Limited {workspace} to {countries}", "Updated the country lock of {workspace}"),
-        entry("WorkspaceCreated", .organization, "A workspace was created",
-              "Created workspace {workspace}", "Created workspace {target}"),
-        entry("WorkspaceDeleted", .organization, "A workspace was deleted",
-              "Deleted workspace {workspace}", "Deleted workspace {target}"),
-        entry("WorkspaceTagAssigned", .organization, "A tag was assigned to a workspace",
-              "Tagged {workspace} with {tag}", "Assigned tag {target} to {workspace}"),
-        entry("WorkspaceTagCreated", .organization, "A workspace tag was created",
-              "Created workspace tag {tag}", "Created workspace tag {target}"),
-        entry("WorkspaceTagDeleted", .organization, "A workspace tag was deleted",
-              "Deleted workspace tag {tag}", "Deleted workspace tag {target}"),
-        entry("WorkspaceTagUnassigned", .organization, "A tag was unassigned from a workspace",
-              "Removed tag {tag} from {workspace}", "Removed tag {target} from {workspace}"),
-        entry("WorkspaceTagUpdated", .organization, "A workspace tag was updated",
-              "Renamed workspace tag {old_tag} to {tag}", "Updated workspace tag {tag}",
-              "Updated workspace tag {target}"),
+        entry(
+            "OrganizationDisabledModelsUpdated", .organization,
+            "The list of disabled models for the organization was updated",
+            "Set the disabled models to {disabled_models}", "Updated the disabled models"),
+        entry(
+            "OrganizationSettingsUpdated", .organization, "Organization-level settings were updated",
+            "Changed {setting} from {old_value} to {value}", "Changed {setting} to {value}",
+            "Updated the organization settings"),
+        entry(
+            "TeamSettingsUpdated", .organization, "Team-level settings were updated",
+            "Changed {setting} of {workspace} to {value}", "Changed team setting {setting} to {value}",
+            "Updated the team settings of {workspace}", "Updated the team settings"),
+        entry(
+            "WorkspaceCountryLockUpdated", .organization, "A workspace's country lock setting was updated",
+            "Limited {workspace} to {countries}", "Updated the country lock of {workspace}"),
+        entry(
+            "WorkspaceCreated", .organization, "A workspace was created",
+            "Created workspace {workspace}", "Created workspace {target}"),
+        entry(
+            "WorkspaceDeleted", .organization, "A workspace was deleted",
+            "Deleted workspace {workspace}", "Deleted workspace {target}"),
+        entry(
+            "WorkspaceTagAssigned", .organization, "A tag was assigned to a workspace",
+            "Tagged {workspace} with {tag}", "Assigned tag {target} to {workspace}"),
+        entry(
+            "WorkspaceTagCreated", .organization, "A workspace tag was created",
+            "Created workspace tag {tag}", "Created workspace tag {target}"),
+        entry(
+            "WorkspaceTagDeleted", .organization, "A workspace tag was deleted",
+            "Deleted workspace tag {tag}", "Deleted workspace tag {target}"),
+        entry(
+            "WorkspaceTagUnassigned", .organization, "A tag was unassigned from a workspace",
+            "Removed tag {tag} from {workspace}", "Removed tag {target} from {workspace}"),
+        entry(
+            "WorkspaceTagUpdated", .organization, "A workspace tag was updated",
+            "Renamed workspace tag {old_tag} to {tag}", "Updated workspace tag {tag}",
+            "Updated workspace tag {target}"),
         // The service's own action.
-        entry(auditLogExported, .organization, "Audit logs were exported to CSV",
-              "Exported {row_count} audit log events to CSV", "Exported audit logs to CSV"),
+        entry(
+            auditLogExported, .organization, "Audit logs were exported to CSV",
+            "Exported {row_count} audit log events to CSV", "Exported audit logs to CSV"),
     ]
 
     private static let byName: [String: ActionDefinition] = Dictionary(

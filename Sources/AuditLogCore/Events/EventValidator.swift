@@ -22,9 +22,11 @@ public struct EventValidator: Sendable {
         }
         if members.count > 1 {
             let extra = members.keys.filter { $0 != "events" }.sorted()
-            throw .invalid("A batch body holds only \"events\".", details: extra.map {
-                FieldError(field: $0, message: "is not a field of a batch; put fields inside each event")
-            })
+            throw .invalid(
+                "A batch body holds only \"events\".",
+                details: extra.map {
+                    FieldError(field: $0, message: "is not a field of a batch; put fields inside each event")
+                })
         }
         guard case .array(let items) = batch else { throw .invalidField("events", "must be an array of events") }
         guard (1...EventLimits.maximumBatchSize).contains(items.count) else {
@@ -51,8 +53,9 @@ public struct EventValidator: Sendable {
     }
 
     private static func rejected(_ errors: [FieldError]) -> AuditLogError {
-        .invalid("The events were not stored: fix the fields listed in details and send them again.",
-                 code: "invalid_event", details: errors)
+        .invalid(
+            "The events were not stored: fix the fields listed in details and send them again.",
+            code: "invalid_event", details: errors)
     }
 
     // MARK: - One event
@@ -69,23 +72,30 @@ public struct EventValidator: Sendable {
         var size = [UInt8]()
         value.write(into: &size)
         if size.count > EventLimits.maximumEventBytes {
-            errors.append(FieldError(
-                field: path.isEmpty ? "(event)" : path,
-                message: "is \(size.count) bytes; an event may be at most \(EventLimits.maximumEventBytes) bytes"
-            ))
+            errors.append(
+                FieldError(
+                    field: path.isEmpty ? "(event)" : path,
+                    message: "is \(size.count) bytes; an event may be at most \(EventLimits.maximumEventBytes) bytes"
+                ))
         }
 
-        let id = optionalString(object["id"], path: join(path, "id"), max: EventLimits.maximumIDLength,
-                                rule: .identifier, errors: &errors)
-        let action = requiredString(object["action"], path: join(path, "action"), max: 128, rule: .identifier,
-                                    errors: &errors)
+        let id = optionalString(
+            object["id"], path: join(path, "id"), max: EventLimits.maximumIDLength,
+            rule: .identifier, errors: &errors)
+        let action = requiredString(
+            object["action"], path: join(path, "action"), max: 128, rule: .identifier,
+            errors: &errors)
         if let action {
             if !ActionCatalog.contains(action) {
-                errors.append(FieldError(field: join(path, "action"),
-                                         message: "\"\(action)\" is not an action of the catalog (GET /api/v1/organizations/{org}/actions lists them)"))
+                errors.append(
+                    FieldError(
+                        field: join(path, "action"),
+                        message: "\"\(action)\" is not an action of the catalog (GET /api/v1/organizations/{org}/actions lists them)"))
             } else if action == ActionCatalog.auditLogExported {
-                errors.append(FieldError(field: join(path, "action"),
-                                         message: "\(action) is recorded by the service itself and cannot be sent"))
+                errors.append(
+                    FieldError(
+                        field: join(path, "action"),
+                        message: "\(action) is recorded by the service itself and cannot be sent"))
             }
         }
         let occurredAt = timestamp(object["occurred_at"], path: join(path, "occurred_at"), errors: &errors)
@@ -94,12 +104,14 @@ public struct EventValidator: Sendable {
         let targets = validateTargets(object["targets"], path: join(path, "targets"), errors: &errors)
         let context = validateContext(object["context"], path: join(path, "context"), errors: &errors)
         let metadata = validateMetadata(object["metadata"], path: join(path, "metadata"), errors: &errors)
-        let details = optionalString(object["details"], path: join(path, "details"),
-                                     max: EventLimits.maximumDetailsLength, rule: .text, errors: &errors)
+        let details = optionalString(
+            object["details"], path: join(path, "details"),
+            max: EventLimits.maximumDetailsLength, rule: .text, errors: &errors)
 
         guard errors.count == startCount, let action, let occurredAt, let actor else { return nil }
-        return NewEvent(id: id, action: action, occurredAt: occurredAt, actor: actor, workspace: workspace,
-                        targets: targets, context: context, metadata: metadata, details: details)
+        return NewEvent(
+            id: id, action: action, occurredAt: occurredAt, actor: actor, workspace: workspace,
+            targets: targets, context: context, metadata: metadata, details: details)
     }
 
     private func timestamp(_ value: JSONValue?, path: String, errors: inout [FieldError]) -> Timestamp? {
@@ -125,8 +137,9 @@ public struct EventValidator: Sendable {
             return nil
         }
         guard let object = fields(of: value, allowed: Self.actorFields, path: path, errors: &errors) else { return nil }
-        let id = requiredString(object["id"], path: path + ".id", max: EventLimits.maximumIDLength, rule: .identifier,
-                                errors: &errors)
+        let id = requiredString(
+            object["id"], path: path + ".id", max: EventLimits.maximumIDLength, rule: .identifier,
+            errors: &errors)
         var kind: Actor.Kind?
         if let type = requiredString(object["type"], path: path + ".type", max: 32, rule: .identifier, errors: &errors) {
             kind = Actor.Kind(rawValue: type)
@@ -134,8 +147,9 @@ public struct EventValidator: Sendable {
                 errors.append(FieldError(field: path + ".type", message: "must be one of user, api_key, system"))
             }
         }
-        let name = optionalString(object["name"], path: path + ".name", max: EventLimits.maximumNameLength,
-                                  rule: .name, errors: &errors)
+        let name = optionalString(
+            object["name"], path: path + ".name", max: EventLimits.maximumNameLength,
+            rule: .name, errors: &errors)
         let email = optionalEmail(object["email"], path: path + ".email", errors: &errors)
         guard let id, let kind else { return nil }
         return Actor(id: id, type: kind, name: name, email: email)
@@ -148,10 +162,12 @@ public struct EventValidator: Sendable {
         guard let object = fields(of: value, allowed: Self.workspaceFields, path: path, errors: &errors) else {
             return nil
         }
-        let id = requiredString(object["id"], path: path + ".id", max: EventLimits.maximumIDLength, rule: .identifier,
-                                errors: &errors)
-        let name = optionalString(object["name"], path: path + ".name", max: EventLimits.maximumNameLength,
-                                  rule: .name, errors: &errors)
+        let id = requiredString(
+            object["id"], path: path + ".id", max: EventLimits.maximumIDLength, rule: .identifier,
+            errors: &errors)
+        let name = optionalString(
+            object["name"], path: path + ".name", max: EventLimits.maximumNameLength,
+            rule: .name, errors: &errors)
         return id.map { WorkspaceReference(id: $0, name: name) }
     }
 
@@ -173,12 +189,15 @@ public struct EventValidator: Sendable {
             guard let object = fields(of: item, allowed: Self.targetFields, path: itemPath, errors: &errors) else {
                 continue
             }
-            let type = requiredString(object["type"], path: itemPath + ".type", max: EventLimits.maximumTypeLength,
-                                      rule: .identifier, errors: &errors)
-            let id = requiredString(object["id"], path: itemPath + ".id", max: EventLimits.maximumIDLength,
-                                    rule: .identifier, errors: &errors)
-            let name = optionalString(object["name"], path: itemPath + ".name", max: EventLimits.maximumNameLength,
-                                      rule: .name, errors: &errors)
+            let type = requiredString(
+                object["type"], path: itemPath + ".type", max: EventLimits.maximumTypeLength,
+                rule: .identifier, errors: &errors)
+            let id = requiredString(
+                object["id"], path: itemPath + ".id", max: EventLimits.maximumIDLength,
+                rule: .identifier, errors: &errors)
+            let name = optionalString(
+                object["name"], path: itemPath + ".name", max: EventLimits.maximumNameLength,
+                rule: .name, errors: &errors)
             if let type, let id { targets.append(EventTarget(type: type, id: id, name: name)) }
         }
         return targets
@@ -191,8 +210,9 @@ public struct EventValidator: Sendable {
         guard let object = fields(of: value, allowed: Self.contextFields, path: path, errors: &errors) else {
             return EventContext()
         }
-        var ipAddress = optionalString(object["ip_address"], path: path + ".ip_address", max: 64, rule: .identifier,
-                                       errors: &errors)
+        var ipAddress = optionalString(
+            object["ip_address"], path: path + ".ip_address", max: 64, rule: .identifier,
+            errors: &errors)
         if let address = ipAddress {
             if let normalized = IPAddress.normalized(address) {
                 ipAddress = normalized
@@ -201,8 +221,9 @@ public struct EventValidator: Sendable {
                 ipAddress = nil
             }
         }
-        let userAgent = optionalString(object["user_agent"], path: path + ".user_agent",
-                                       max: EventLimits.maximumUserAgentLength, rule: .text, errors: &errors)
+        let userAgent = optionalString(
+            object["user_agent"], path: path + ".user_agent",
+            max: EventLimits.maximumUserAgentLength, rule: .text, errors: &errors)
         return EventContext(ipAddress: ipAddress, userAgent: userAgent)
     }
 
@@ -219,7 +240,10 @@ public struct EventValidator: Sendable {
         for key in members.keys.sorted() {
             let keyPath = "\(path).\(key)"
             if key.isEmpty || key.unicodeScalars.count > EventLimits.maximumMetadataKeyLength || !TextRule.identifier.accepts(key) {
-                errors.append(FieldError(field: keyPath, message: "keys must be 1 to \(EventLimits.maximumMetadataKeyLength) characters without spaces or control characters"))
+                errors.append(
+                    FieldError(
+                        field: keyPath,
+                        message: "keys must be 1 to \(EventLimits.maximumMetadataKeyLength) characters without spaces or control characters"))
                 continue
             }
             switch members[key]! {
@@ -332,8 +356,10 @@ public struct EventValidator: Sendable {
     }
 
     private func optionalEmail(_ value: JSONValue?, path: String, errors: inout [FieldError]) -> String? {
-        guard let email = optionalString(value, path: path, max: EventLimits.maximumEmailLength, rule: .identifier,
-                                         errors: &errors)
+        guard
+            let email = optionalString(
+                value, path: path, max: EventLimits.maximumEmailLength, rule: .identifier,
+                errors: &errors)
         else { return nil }
         guard EmailAddress.isPlausible(email) else {
             errors.append(FieldError(field: path, message: "must be an email address"))

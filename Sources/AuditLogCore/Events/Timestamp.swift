@@ -130,9 +130,20 @@ extension Timestamp {
             }
             out.append(contentsOf: digits)
         }
-        put(year, 4); out.append(0x2D); put(month, 2); out.append(0x2D); put(day, 2); out.append(0x54)
-        put(totalSeconds / 3600, 2); out.append(0x3A); put(totalSeconds / 60 % 60, 2); out.append(0x3A)
-        put(totalSeconds % 60, 2); out.append(0x2E); put(Int(millisOfDay % 1000), 3); out.append(0x5A)
+        put(year, 4)
+        out.append(0x2D)
+        put(month, 2)
+        out.append(0x2D)
+        put(day, 2)
+        out.append(0x54)
+        put(totalSeconds / 3600, 2)
+        out.append(0x3A)
+        put(totalSeconds / 60 % 60, 2)
+        out.append(0x3A)
+        put(totalSeconds % 60, 2)
+        out.append(0x2E)
+        put(Int(millisOfDay % 1000), 3)
+        out.append(0x5A)
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -55,9 +55,15 @@ public struct JSONParser {
         case 0x7B: return try parseObject(depth: depth + 1)
         case 0x5B: return try parseArray(depth: depth + 1)
         case 0x22: return .string(try parseString())
-        case 0x74: try literal("true"); return .bool(true)
-        case 0x66: try literal("false"); return .bool(false)
-        case 0x6E: try literal("null"); return .null
+        case 0x74:
+            try literal("true")
+            return .bool(true)
+        case 0x66:
+            try literal("false")
+            return .bool(false)
+        case 0x6E:
+            try literal("null")
+            return .null
         case 0x2D, 0x30...0x39: return try parseNumber()
         default: throw error("unexpected character")
         }

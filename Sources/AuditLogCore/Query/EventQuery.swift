@@ -35,12 +35,14 @@ public struct EventQuery: Sendable, Hashable {
         var seen: Set<String> = []
         var valuesGiven: [String: Int] = [:]
 
-        let known: Set = paging
+        let known: Set =
+            paging
             ? ["action", "actor", "workspace", "from", "to", "limit", "cursor"]
             : ["action", "actor", "workspace", "from", "to"]
         for (name, value) in parameters {
             guard known.contains(name) else {
-                errors.append(FieldError(field: name, message: "is not a parameter of this request (allowed: \(known.sorted().joined(separator: ", ")))"))
+                errors.append(
+                    FieldError(field: name, message: "is not a parameter of this request (allowed: \(known.sorted().joined(separator: ", ")))"))
                 continue
             }
             let repeatable = ["action", "actor", "workspace"].contains(name)
@@ -68,8 +70,9 @@ public struct EventQuery: Sendable, Hashable {
                 // A "+01:00" offset typed into a URL unencoded arrives as " 01:00".
                 // Any year is accepted and brought into 1970–9999: a bound before 1970 means
                 // from the beginning.
-                guard let time = Timestamp(rfc3339Clamped: value)
-                    ?? Timestamp(rfc3339Clamped: value.replacingOccurrences(of: " ", with: "+"))
+                guard
+                    let time = Timestamp(rfc3339Clamped: value)
+                        ?? Timestamp(rfc3339Clamped: value.replacingOccurrences(of: " ", with: "+"))
                 else {
                     errors.append(FieldError(field: name, message: "must be an RFC 3339 time such as 2026-11-27T00:00:00Z"))
                     continue

@@ -67,7 +67,6 @@ public protocol EventStore: Sendable {
     /// The directory's entries for these actor ids (unknown ids are left out), sorted by name.
     func actors(withIDs ids: [String], organizationID: String) async throws -> [ActorEntry]
 
-
     /// Every workspace the organization's events named, sorted by name.
     func workspaces(organizationID: String) async throws -> [WorkspaceEntry]
 

@@ -17,8 +17,9 @@ struct Authenticator: Sendable {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].utf8.count <= 128 else {
-                throw AuditLogError(.unauthenticated, code: "unauthenticated",
-                                    message: "The Authorization header must be 'Bearer <secret>'.")
+                throw AuditLogError(
+                    .unauthenticated, code: "unauthenticated",
+                    message: "The Authorization header must be 'Bearer <secret>'.")
             }
             return String(parts[1]).trimmingCharacters(in: .whitespaces)
         }
@@ -52,8 +53,9 @@ struct Authenticator: Sendable {
     func principal(of request: Request) async throws -> Principal {
         guard let secret = try secret(of: request) else { throw AuditLogError.unauthenticated }
         guard let principal = try await administration.principal(secret: secret) else {
-            throw AuditLogError(.unauthenticated, code: "unauthenticated",
-                                message: "The credentials are unknown, revoked or expired.")
+            throw AuditLogError(
+                .unauthenticated, code: "unauthenticated",
+                message: "The credentials are unknown, revoked or expired.")
         }
         return principal
     }

@@ -48,7 +48,8 @@ actor SignInThrottle {
         let emailKey = Array(email.utf8)
         let addressKey = Array((address ?? "").utf8)
         let isTrusted = trusted[pair].map { now.milliseconds - $0.milliseconds < trustMilliseconds } ?? false
-        let wait = fromOneAddress.wait(for: pair, now: now)
+        let wait =
+            fromOneAddress.wait(for: pair, now: now)
             ?? perAddress.wait(for: addressKey, now: now)
             ?? (isTrusted ? nil : fromEverywhere.wait(for: emailKey, now: now))
         if let wait { return wait }

@@ -20,7 +20,10 @@ struct AuditLogsController: Sendable {
         var data: [EventResource]
         var nextCursor: String?
 
-        enum Key: String, CodingKey { case data, nextCursor = "next_cursor" }
+        enum Key: String, CodingKey {
+            case data
+            case nextCursor = "next_cursor"
+        }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Key.self)
@@ -68,14 +71,18 @@ struct AuditLogsController: Sendable {
             HTTPField.Name("X-Export-Truncated")!: export.truncated ? "true" : "false",
             HTTPField.Name("X-Export-Rows")!: String(export.rowCount),
         ]
-        context.logger.info("audit log exported", metadata: [
-            "audit.org": "\(organizationID)", "audit.rows": "\(export.rowCount)", "audit.truncated": "\(export.truncated)",
-        ])
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await service.stream(export) { chunk in
-                try await writer.write(ByteBuffer(bytes: chunk))
-            }
-            try await writer.finish(nil)
-        })
+        context.logger.info(
+            "audit log exported",
+            metadata: [
+                "audit.org": "\(organizationID)", "audit.rows": "\(export.rowCount)", "audit.truncated": "\(export.truncated)",
+            ])
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await service.stream(export) { chunk in
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
     }
 }

@@ -50,7 +50,9 @@ struct DirectoryController: Sendable {
             errors.append(FieldError(field: "q", message: "may be at most \(DirectorySearch.maximumQueryLength) characters"))
         }
         if ids.count > EventQuery.maximumValuesPerFilter || ids.contains(where: { $0.isEmpty || $0.count > EventLimits.maximumIDLength }) {
-            errors.append(FieldError(field: "id", message: "takes at most \(EventQuery.maximumValuesPerFilter) ids of 1 to \(EventLimits.maximumIDLength) characters"))
+            errors.append(
+                FieldError(
+                    field: "id", message: "takes at most \(EventQuery.maximumValuesPerFilter) ids of 1 to \(EventLimits.maximumIDLength) characters"))
         }
         guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
         let entries = try await service.actors(matching: text.first ?? "", ids: ids, organizationID: organizationID)
@@ -68,9 +70,11 @@ struct DirectoryController: Sendable {
     private func rejectParameters(_ request: Request, allowed: Set<String>) throws(AuditLogError) {
         let unknown = request.queryPairs.map(\.name).filter { !allowed.contains($0) }
         guard unknown.isEmpty else {
-            throw .invalid("The query has unknown parameters.", code: "invalid_query", details: unknown.map {
-                FieldError(field: $0, message: "is not a parameter of this request")
-            })
+            throw .invalid(
+                "The query has unknown parameters.", code: "invalid_query",
+                details: unknown.map {
+                    FieldError(field: $0, message: "is not a parameter of this request")
+                })
         }
     }
 }

@@ -31,10 +31,12 @@ struct EventsController: Sendable {
         let created = appended.count { $0.created }
         ingested.increment(by: created)
         duplicates.increment(by: appended.count - created)
-        context.logger.debug("events ingested", metadata: [
-            "audit.org": "\(organizationID)", "audit.created": "\(created)",
-            "audit.duplicates": "\(appended.count - created)",
-        ])
+        context.logger.debug(
+            "events ingested",
+            metadata: [
+                "audit.org": "\(organizationID)", "audit.created": "\(created)",
+                "audit.duplicates": "\(appended.count - created)",
+            ])
         return JSONResponse(
             status: .created,
             body: Created(ids: appended.map(\.id), created: created, duplicates: appended.count - created))

@@ -27,11 +27,13 @@ struct PagesController: Sendable {
             if let landing = try await administration.access(of: member).landing {
                 return .redirect(to: "/organizations/\(landing.id)/audit-logs", type: .found)
             }
-            return try html(.ok, "message", [
-                "title": "No organization yet",
-                "message": "\(member.email) is not a member of any organization. Ask an organization admin to add you.",
-                "signedIn": true,
-            ])
+            return try html(
+                .ok, "message",
+                [
+                    "title": "No organization yet",
+                    "message": "\(member.email) is not a member of any organization. Ask an organization admin to add you.",
+                    "signedIn": true,
+                ])
         }
         return try html(.ok, "sign-in", ["next": next ?? ""])
     }
@@ -50,20 +52,24 @@ struct PagesController: Sendable {
         case .admin(let admin):
             organization = admin
         case .notMember:
-            return try html(.notFound, "message", [
-                "title": "Organization not found",
-                "message": "There is no organization \(organizationID) that \(member.email) belongs to.",
-                "signedIn": true, "organizations": switcher(memberships, current: nil), "hasOrganizations": !memberships.isEmpty,
-                "switcherLabel": "Your organizations",
-            ])
+            return try html(
+                .notFound, "message",
+                [
+                    "title": "Organization not found",
+                    "message": "There is no organization \(organizationID) that \(member.email) belongs to.",
+                    "signedIn": true, "organizations": switcher(memberships, current: nil), "hasOrganizations": !memberships.isEmpty,
+                    "switcherLabel": "Your organizations",
+                ])
         case .notAdmin(let other):
             let name = other.name
-            return try html(.forbidden, "message", [
-                "title": "Only organization admins can view audit logs",
-                "message": "\(member.email) is a member of \(name), not an admin. Ask an admin of the organization if you need its audit logs.",
-                "signedIn": true, "organizations": switcher(memberships, current: organizationID), "hasOrganizations": true,
-                "switcherLabel": name,
-            ])
+            return try html(
+                .forbidden, "message",
+                [
+                    "title": "Only organization admins can view audit logs",
+                    "message": "\(member.email) is a member of \(name), not an admin. Ask an admin of the organization if you need its audit logs.",
+                    "signedIn": true, "organizations": switcher(memberships, current: organizationID), "hasOrganizations": true,
+                    "switcherLabel": name,
+                ])
         }
         var page: [String: Any] = [
             "organization": ["id": organization.id, "name": organization.name],

@@ -38,7 +38,11 @@ struct SessionsController: Sendable {
         var member: MemberResource
         var organizations: [OrganizationResource]
 
-        enum CodingKeys: String, CodingKey { case token, expiresAt = "expires_at", member, organizations }
+        enum CodingKeys: String, CodingKey {
+            case token
+            case expiresAt = "expires_at"
+            case member, organizations
+        }
     }
 
     struct Current: Encodable {
@@ -75,9 +79,10 @@ struct SessionsController: Sendable {
             token: token, expiresAt: expiresAt.rfc3339, member: Self.resource(member),
             organizations: try await organizations(of: member))
         var response = try JSONResponse(status: .created, body: created).response(from: request, context: context)
-        response.setCookie(Cookie(
-            name: Authenticator.sessionCookie, value: token, maxAge: Int(configuration.sessionLifetimeSeconds),
-            path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: Authenticator.sessionCookie, value: token, maxAge: Int(configuration.sessionLifetimeSeconds),
+                path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -92,9 +97,10 @@ struct SessionsController: Sendable {
             try await administration.signOut(secret: secret)
         }
         var response = Response(status: .noContent)
-        response.setCookie(Cookie(
-            name: Authenticator.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies,
-            httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: Authenticator.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies,
+                httpOnly: true, sameSite: .strict))
         return response
     }
 

@@ -8,7 +8,10 @@ struct EventResource: Encodable {
     let event: AuditEvent
 
     enum Key: String, CodingKey {
-        case id, action, occurredAt = "occurred_at", receivedAt = "received_at", actor, workspace, targets, context
+        case id, action
+        case occurredAt = "occurred_at"
+        case receivedAt = "received_at"
+        case actor, workspace, targets, context
         case metadata, details
     }
 
@@ -31,7 +34,10 @@ struct ActorResource: Encodable {
     let actor: Actor
     var lastSeenAt: Timestamp?
 
-    enum Key: String, CodingKey { case id, type, name, email, lastSeenAt = "last_seen_at" }
+    enum Key: String, CodingKey {
+        case id, type, name, email
+        case lastSeenAt = "last_seen_at"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
@@ -52,7 +58,10 @@ struct WorkspaceResource: Encodable {
         self.lastSeenAt = lastSeenAt
     }
 
-    enum Key: String, CodingKey { case id, name, lastSeenAt = "last_seen_at" }
+    enum Key: String, CodingKey {
+        case id, name
+        case lastSeenAt = "last_seen_at"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
@@ -78,7 +87,10 @@ struct TargetResource: Encodable {
 struct ContextResource: Encodable {
     let context: EventContext
 
-    enum Key: String, CodingKey { case ipAddress = "ip_address", userAgent = "user_agent" }
+    enum Key: String, CodingKey {
+        case ipAddress = "ip_address"
+        case userAgent = "user_agent"
+    }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)

@@ -15,9 +15,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as AuditLogError {
             if error.kind == .unavailable {
-                context.logger.warning("request refused: service unavailable", metadata: [
-                    "audit.path": "\(request.uri.path)", "audit.error": "\(error.message)",
-                ])
+                context.logger.warning(
+                    "request refused: service unavailable",
+                    metadata: [
+                        "audit.path": "\(request.uri.path)", "audit.error": "\(error.message)",
+                    ])
             }
             var headers: HTTPFields = [:]
             if let wait = error.retryAfterSeconds { headers[.retryAfter] = String(wait) }
@@ -32,9 +34,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError where error.status.code < 500 {
             return ErrorBody(httpError: HTTPError(error.status), path: request.uri.path).response(status: error.status)
         } catch {
-            context.logger.error("request failed", metadata: [
-                "audit.path": "\(request.uri.path)", "audit.error": "\(String(reflecting: error))",
-            ])
+            context.logger.error(
+                "request failed",
+                metadata: [
+                    "audit.path": "\(request.uri.path)", "audit.error": "\(String(reflecting: error))",
+                ])
             let body = ErrorBody(code: "internal_error", message: "The server failed to answer; the failure was logged.")
             return body.response(status: .internalServerError)
         }
@@ -87,8 +91,9 @@ struct ErrorBody: Encodable {
         case .badRequest:
             self.init(code: "malformed", message: httpError.body ?? "The request could not be read.")
         default:
-            self.init(code: httpError.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
-                      message: httpError.body ?? httpError.status.reasonPhrase)
+            self.init(
+                code: httpError.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
+                message: httpError.body ?? httpError.status.reasonPhrase)
         }
     }
 
