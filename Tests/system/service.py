@@ -180,11 +180,14 @@ def rss_kib(pid: int) -> int:
 class Server:
     """One database and, when started, one `auditlogs serve` on it."""
 
-    def __init__(self, binary: Path, directory: Path, database: Path | None = None):
+    def __init__(self, binary: Path, directory: Path, database: Path | str | None = None):
         self.binary = Path(binary)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.database = Path(database) if database else self.directory / "audit.sqlite"
+        if isinstance(database, str) and database.startswith("postgres"):
+            self.database = database  # a PostgreSQL URL
+        else:
+            self.database = Path(database) if database else self.directory / "audit.sqlite"
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.log_path = self.directory / "server.log"
@@ -353,3 +356,44 @@ def error_shape_problems(answer: Answer, code: str) -> list[str]:
 def retry_after_seconds(answer: Answer) -> int | None:
     value = answer.header("retry-after")
     return int(value) if value is not None and re.fullmatch(r"\d+", value.strip()) else None
+
+
+# ---- PostgreSQL ----
+
+POSTGRES_URL_VARIABLE = "AUDITLOGS_TEST_POSTGRES_URL"
+STANDBY_URL_VARIABLE = "AUDITLOGS_TEST_POSTGRES_STANDBY_URL"
+
+
+def postgres_server_url(variable: str = POSTGRES_URL_VARIABLE) -> str:
+    """The test PostgreSQL server (scripts/with-postgres starts one); fails under CI when absent."""
+    url = os.environ.get(variable, "")
+    if not url:
+        missing(f"{variable} is not set: run through scripts/with-postgres (scripts/test does)")
+    require_tool("psql", "apt-get install postgresql-client")
+    return url
+
+
+def with_database(url: str, database: str) -> str:
+    """`url` with its path set to `database`, the query kept."""
+    head, _, query = url.partition("?")
+    scheme, _, rest = head.partition("://")
+    authority = rest.split("/", 1)[0]
+    return f"{scheme}://{authority}/{database}" + (f"?{query}" if query else "")
+
+
+def psql(url: str, sql: str) -> list[list[str]]:
+    """Runs `sql` with psql on `url`; rows of text fields."""
+    plain = url.split("?", 1)[0]
+    finished = subprocess.run(["psql", plain, "-v", "ON_ERROR_STOP=1", "-AtF", "\t", "-c", sql],
+                              capture_output=True, text=True, timeout=60)
+    if finished.returncode != 0:
+        raise AssertionError(f"psql {sql!r} failed: {finished.stderr}")
+    return [line.split("\t") for line in finished.stdout.splitlines() if line]
+
+
+def create_postgres_database(prefix: str = "system") -> str:
+    """A new empty database on the test server; its URL."""
+    server = postgres_server_url()
+    name = f"{prefix}_{os.getpid()}_{time.monotonic_ns()}"
+    psql(server, f"CREATE DATABASE {name}")
+    return with_database(server, name)
