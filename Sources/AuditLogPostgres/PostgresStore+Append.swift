@@ -23,8 +23,8 @@ extension PostgresStore {
     /// Runs a group of jobs in one transaction: one commit, one WAL flush for all of them.
     ///
     /// The organizations' rows are locked first, in id order (so that replicas committing at
-    /// once cannot deadlock), and held to the commit: the ids already stored are looked up and
-    /// skipped *before* sequence numbers are taken, so a retry leaves no gap, and no other
+    /// once cannot deadlock), and held to the commit: ids already stored are found and skipped
+    /// before sequence numbers are kept (`claimKeys`), so a retry leaves no gap, and no other
     /// writer can take the same numbers. A job for an unknown organization fails alone; any
     /// other failure fails the group, because nothing of it was committed.
     static func commit(_ jobs: [AppendJob], on client: PostgresClient, logger: Logger) async -> [Result<[AppendedEvent], any Error>] {
@@ -68,13 +68,7 @@ extension PostgresStore {
     ) async throws -> ([AppendedEvent], Int64) {
         let organizationID = job.organizationID
         let ids = job.events.map { $0.id ?? Secret.eventID() }
-        var known: [String: Int64] = [:]
-        let stored = try await connection.query(
-            """
-            SELECT event_id, sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(ids))
-            """, logger: logger
-        ).decode((String, Int64).self)
-        for try await (id, sequence) in stored { known[id] = sequence }
+        let (numbered, stored) = try await claimKeys(ids, after: last, organizationID, connection, logger: logger)
 
         var sequence = last
         var appended: [AppendedEvent] = []
@@ -82,15 +76,16 @@ extension PostgresStore {
         var rows: [JSONValue] = []
         var actors: [String: (actor: Actor, seen: Timestamp)] = [:]
         var workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)] = [:]
+        var seen: Set<String> = []
         for (event, id) in zip(job.events, ids) {
-            if let existing = known[id] {
-                appended.append(AppendedEvent(id: id, created: false, sequence: existing))
+            guard let new = numbered[id], seen.insert(id).inserted else {
+                // Stored before, or earlier in this batch: the retry stores nothing.
+                appended.append(AppendedEvent(id: id, created: false, sequence: stored[id] ?? numbered[id] ?? 0))
                 continue
             }
-            sequence += 1
-            known[id] = sequence
-            appended.append(AppendedEvent(id: id, created: true, sequence: sequence))
-            rows.append(row(event, id: id, sequence: sequence, receivedAt: job.receivedAt))
+            sequence = new
+            appended.append(AppendedEvent(id: id, created: true, sequence: new))
+            rows.append(row(event, id: id, sequence: new, receivedAt: job.receivedAt))
             actors[event.actor.id] = DirectoryMerge.actor(actors[event.actor.id], event.actor, seen: event.occurredAt)
             if let workspace = event.workspace {
                 workspaces[workspace.id] = DirectoryMerge.workspace(workspaces[workspace.id], workspace, seen: event.occurredAt)
@@ -98,12 +93,6 @@ extension PostgresStore {
         }
         guard sequence > last else { return (appended, last) }
 
-        let created = appended.filter(\.created)
-        try await connection.query(
-            """
-            INSERT INTO event_keys (organization_id, event_id, sequence)
-            SELECT \(organizationID), id, sequence FROM unnest(\(created.map(\.id)), \(created.map(\.sequence))) AS k (id, sequence)
-            """, logger: logger)
         // The batch is one statement: PostgresNIO's arrays cannot hold NULL, so the rows go as
         // one JSON array that the server unpacks.
         try await connection.query(
@@ -121,6 +110,58 @@ extension PostgresStore {
             "UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)", logger: logger)
         try await upsertDirectory(actors: actors, workspaces: workspaces, organizationID, connection, logger: logger)
         return (appended, sequence)
+    }
+
+    /// Numbers the batch's new ids from `last + 1`, in order, and records them in `event_keys`;
+    /// returns their numbers, and the numbers of the ids that were stored before.
+    ///
+    /// The usual batch holds only new ids, so the keys are first claimed all at once, numbered
+    /// as if all were new: one statement, no lookup. Should some be stored already (a retry),
+    /// that claim is undone and the new ids alone are numbered, so a retry leaves no gap. The
+    /// organization's row is locked, so no other writer claims or numbers meanwhile.
+    private static func claimKeys(
+        _ ids: [String],
+        after last: Int64,
+        _ organizationID: String,
+        _ connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> (numbered: [String: Int64], stored: [String: Int64]) {
+        var distinct: [String] = []
+        var unique: Set<String> = []
+        for id in ids where unique.insert(id).inserted { distinct.append(id) }
+        let numbers = distinct.indices.map { last + Int64($0) + 1 }
+        var claimed: [String] = []
+        let inserted = try await connection.query(
+            """
+            INSERT INTO event_keys (organization_id, event_id, sequence)
+            SELECT \(organizationID), id, sequence FROM unnest(\(distinct), \(numbers)) AS k (id, sequence)
+            ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING event_id
+            """, logger: logger
+        ).decode(String.self)
+        for try await id in inserted { claimed.append(id) }
+        if claimed.count == distinct.count {
+            return (Dictionary(uniqueKeysWithValues: zip(distinct, numbers)), [:])
+        }
+
+        try await connection.query(
+            "DELETE FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(claimed))", logger: logger)
+        var stored: [String: Int64] = [:]
+        let found = try await connection.query(
+            """
+            SELECT event_id, sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(distinct))
+            """, logger: logger
+        ).decode((String, Int64).self)
+        for try await (id, sequence) in found { stored[id] = sequence }
+        let new = distinct.filter { stored[$0] == nil }
+        let newNumbers = new.indices.map { last + Int64($0) + 1 }
+        if !new.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO event_keys (organization_id, event_id, sequence)
+                SELECT \(organizationID), id, sequence FROM unnest(\(new), \(newNumbers)) AS k (id, sequence)
+                """, logger: logger)
+        }
+        return (Dictionary(uniqueKeysWithValues: zip(new, newNumbers)), stored)
     }
 
     /// One event as a row of the JSON the insert unpacks.
