@@ -37,14 +37,13 @@ extension PostgresStore {
     }
 
     public func setPassword(memberID: String, passwordHash: String) async throws -> Int {
-        try await transaction { connection in
-            try await connection.query(
-                "UPDATE members SET password_hash = \(passwordHash) WHERE id = \(memberID)", logger: logger)
-            let ended = try await connection.query(
+        try await transaction { session in
+            try await session.rows(
+                "UPDATE members SET password_hash = \(passwordHash) WHERE id = \(memberID)")
+            let ended = try await session.rows(
                 """
                 DELETE FROM member_tokens WHERE member_id = \(memberID) AND kind = 'session' RETURNING id
-                """, logger: logger
-            ).collect()
+                """)
             return ended.count
         }
     }
@@ -138,17 +137,17 @@ extension PostgresStore {
         createdAt: Timestamp,
         expiresAt: Timestamp?
     ) async throws {
-        try await transaction { connection in
+        try await transaction { session in
             // Sign-ins are when expired sessions are swept, so the table stays small.
-            try await connection.query(
+            try await session.rows(
                 """
                 DELETE FROM member_tokens WHERE expires_at IS NOT NULL AND expires_at <= \(createdAt.milliseconds)
-                """, logger: logger)
-            try await connection.query(
+                """)
+            try await session.rows(
                 """
                 INSERT INTO member_tokens (id, member_id, kind, secret_hash, created_at, expires_at)
                 VALUES (\(id), \(memberID), \(kind.rawValue), \(secretHash), \(createdAt.milliseconds), \(expiresAt?.milliseconds))
-                """, logger: logger)
+                """)
         }
     }
 

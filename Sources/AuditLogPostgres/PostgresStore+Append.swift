@@ -27,31 +27,15 @@ extension PostgresStore {
     /// before sequence numbers are kept (`claimKeys`), so a retry leaves no gap, and no other
     /// writer can take the same numbers. A job for an unknown organization fails alone; any
     /// other failure fails the group, because nothing of it was committed.
-    static func commit(_ jobs: [AppendJob], on client: PostgresClient, logger: Logger) async -> [Result<[AppendedEvent], any Error>] {
+    static func commit(
+        _ jobs: [AppendJob],
+        on client: PostgresClient,
+        deadline: Duration,
+        logger: Logger
+    ) async -> [Result<[AppendedEvent], any Error>] {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                // Acknowledged means flushed to disk, whatever the server's default.
-                try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
-                let organizationIDs = Array(Set(jobs.map(\.organizationID))).sorted()
-                var sequences: [String: Int64] = [:]
-                let locked = try await connection.query(
-                    """
-                    SELECT id, last_sequence FROM organizations WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
-                    """, logger: logger
-                ).decode((String, Int64).self)
-                for try await (id, sequence) in locked { sequences[id] = sequence }
-
-                var results: [Result<[AppendedEvent], any Error>] = []
-                for job in jobs {
-                    guard let last = sequences[job.organizationID] else {
-                        results.append(.failure(AuditLogError.notFound("Organization \(job.organizationID)")))
-                        continue
-                    }
-                    let (appended, next) = try await insert(job, after: last, connection, logger: logger)
-                    sequences[job.organizationID] = next
-                    results.append(.success(appended))
-                }
-                return results
+            return try await client.withSession(logger: logger, deadline: deadline) { session in
+                try await session.transaction { session in try await commit(jobs, session) }
             }
         } catch {
             let failure = translated(error)
@@ -59,16 +43,42 @@ extension PostgresStore {
         }
     }
 
+    private static func commit(_ jobs: [AppendJob], _ session: PostgresSession) async throws -> [Result<[AppendedEvent], any Error>] {
+        // Acknowledged means flushed to disk, whatever the server's default.
+        try await session.rows("SET LOCAL synchronous_commit = on")
+        let organizationIDs = Array(Set(jobs.map(\.organizationID))).sorted()
+        var sequences: [String: Int64] = [:]
+        let locked = try await session.rows(
+            """
+            SELECT id, last_sequence FROM organizations WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
+            """)
+        for row in locked {
+            let (id, sequence) = try row.decode((String, Int64).self)
+            sequences[id] = sequence
+        }
+
+        var results: [Result<[AppendedEvent], any Error>] = []
+        for job in jobs {
+            guard let last = sequences[job.organizationID] else {
+                results.append(.failure(AuditLogError.notFound("Organization \(job.organizationID)")))
+                continue
+            }
+            let (appended, next) = try await insert(job, after: last, session)
+            sequences[job.organizationID] = next
+            results.append(.success(appended))
+        }
+        return results
+    }
+
     /// Stores one job's new events after sequence `last`; returns the outcome and the new last.
     private static func insert(
         _ job: AppendJob,
         after last: Int64,
-        _ connection: PostgresConnection,
-        logger: Logger
+        _ session: PostgresSession
     ) async throws -> ([AppendedEvent], Int64) {
         let organizationID = job.organizationID
         let ids = job.events.map { $0.id ?? Secret.eventID() }
-        let (numbered, stored) = try await claimKeys(ids, after: last, organizationID, connection, logger: logger)
+        let (numbered, stored) = try await claimKeys(ids, after: last, organizationID, session)
 
         var sequence = last
         var appended: [AppendedEvent] = []
@@ -95,7 +105,7 @@ extension PostgresStore {
 
         // The batch is one statement: PostgresNIO's arrays cannot hold NULL, so the rows go as
         // one JSON array that the server unpacks.
-        try await connection.query(
+        try await session.rows(
             """
             INSERT INTO events (\(unescaped: EventSelect.eventColumns))
             SELECT \(organizationID), e.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
@@ -105,10 +115,10 @@ extension PostgresStore {
                 sequence bigint, event_id text, action text, occurred_at bigint, received_at bigint, actor_id text,
                 actor_type text, actor_name text, actor_email text, workspace_id text, workspace_name text, targets text,
                 ip_address text, user_agent text, metadata text, details text)
-            """, logger: logger)
-        try await connection.query(
-            "UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)", logger: logger)
-        try await upsertDirectory(actors: actors, workspaces: workspaces, organizationID, connection, logger: logger)
+            """)
+        try await session.rows(
+            "UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)")
+        try await upsertDirectory(actors: actors, workspaces: workspaces, organizationID, session)
         return (appended, sequence)
     }
 
@@ -123,43 +133,43 @@ extension PostgresStore {
         _ ids: [String],
         after last: Int64,
         _ organizationID: String,
-        _ connection: PostgresConnection,
-        logger: Logger
+        _ session: PostgresSession
     ) async throws -> (numbered: [String: Int64], stored: [String: Int64]) {
         var distinct: [String] = []
         var unique: Set<String> = []
         for id in ids where unique.insert(id).inserted { distinct.append(id) }
         let numbers = distinct.indices.map { last + Int64($0) + 1 }
         var claimed: [String] = []
-        let inserted = try await connection.query(
+        let inserted = try await session.rows(
             """
             INSERT INTO event_keys (organization_id, event_id, sequence)
             SELECT \(organizationID), id, sequence FROM unnest(\(distinct), \(numbers)) AS k (id, sequence)
             ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING event_id
-            """, logger: logger
-        ).decode(String.self)
-        for try await id in inserted { claimed.append(id) }
+            """)
+        for row in inserted { claimed.append(try row.decode(String.self)) }
         if claimed.count == distinct.count {
             return (Dictionary(uniqueKeysWithValues: zip(distinct, numbers)), [:])
         }
 
-        try await connection.query(
-            "DELETE FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(claimed))", logger: logger)
+        try await session.rows(
+            "DELETE FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(claimed))")
         var stored: [String: Int64] = [:]
-        let found = try await connection.query(
+        let found = try await session.rows(
             """
             SELECT event_id, sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = ANY(\(distinct))
-            """, logger: logger
-        ).decode((String, Int64).self)
-        for try await (id, sequence) in found { stored[id] = sequence }
+            """)
+        for row in found {
+            let (id, sequence) = try row.decode((String, Int64).self)
+            stored[id] = sequence
+        }
         let new = distinct.filter { stored[$0] == nil }
         let newNumbers = new.indices.map { last + Int64($0) + 1 }
         if !new.isEmpty {
-            try await connection.query(
+            try await session.rows(
                 """
                 INSERT INTO event_keys (organization_id, event_id, sequence)
                 SELECT \(organizationID), id, sequence FROM unnest(\(new), \(newNumbers)) AS k (id, sequence)
-                """, logger: logger)
+                """)
         }
         return (Dictionary(uniqueKeysWithValues: zip(new, newNumbers)), stored)
     }
@@ -188,17 +198,16 @@ extension PostgresStore {
         actors: [String: (actor: Actor, seen: Timestamp)],
         workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)],
         _ organizationID: String,
-        _ connection: PostgresConnection,
-        logger: Logger
+        _ session: PostgresSession
     ) async throws {
         var mergedActors = actors
-        let storedActors = try await connection.query(
+        let storedActors = try await session.rows(
             """
             SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
             WHERE organization_id = \(organizationID) AND actor_id = ANY(\(Array(actors.keys)))
-            """, logger: logger
-        ).decode((String, String, String?, String?, Int64).self)
-        for try await (id, type, name, email, seen) in storedActors {
+            """)
+        for row in storedActors {
+            let (id, type, name, email, seen) = try row.decode((String, String, String?, String?, Int64).self)
             guard let batch = mergedActors[id] else { continue }
             let stored = Actor(id: id, type: Actor.Kind(rawValue: type) ?? .user, name: name, email: email)
             mergedActors[id] = DirectoryMerge.actor((stored, Timestamp(milliseconds: seen)), batch.actor, seen: batch.seen)
@@ -211,7 +220,7 @@ extension PostgresStore {
                 "last_seen_at": .integer(seen.milliseconds),
             ])
         }
-        try await connection.query(
+        try await session.rows(
             """
             INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
             SELECT \(organizationID), a.actor_id, a.actor_type, a.name, a.email, a.search_text, a.last_seen_at
@@ -220,17 +229,17 @@ extension PostgresStore {
             ON CONFLICT (organization_id, actor_id) DO UPDATE SET
                 actor_type = excluded.actor_type, name = excluded.name, email = excluded.email,
                 search_text = excluded.search_text, last_seen_at = excluded.last_seen_at
-            """, logger: logger)
+            """)
 
         guard !workspaces.isEmpty else { return }
         var mergedWorkspaces = workspaces
-        let storedWorkspaces = try await connection.query(
+        let storedWorkspaces = try await session.rows(
             """
             SELECT workspace_id, name, last_seen_at FROM workspaces
             WHERE organization_id = \(organizationID) AND workspace_id = ANY(\(Array(workspaces.keys)))
-            """, logger: logger
-        ).decode((String, String?, Int64).self)
-        for try await (id, name, seen) in storedWorkspaces {
+            """)
+        for row in storedWorkspaces {
+            let (id, name, seen) = try row.decode((String, String?, Int64).self)
             guard let batch = mergedWorkspaces[id] else { continue }
             mergedWorkspaces[id] = DirectoryMerge.workspace(
                 (WorkspaceReference(id: id, name: name), Timestamp(milliseconds: seen)), batch.workspace, seen: batch.seen)
@@ -241,7 +250,7 @@ extension PostgresStore {
                 "last_seen_at": .integer(seen.milliseconds),
             ])
         }
-        try await connection.query(
+        try await session.rows(
             """
             INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
             SELECT \(organizationID), w.workspace_id, w.name, w.last_seen_at
@@ -249,6 +258,6 @@ extension PostgresStore {
                 workspace_id text, name text, last_seen_at bigint)
             ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
                 name = excluded.name, last_seen_at = excluded.last_seen_at
-            """, logger: logger)
+            """)
     }
 }

@@ -18,29 +18,26 @@ extension PostgresStore {
     public func migrate() async throws {
         try await requireReachable()
         let logger = self.logger
-        try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            try await connection.query(
+        try await transaction(deadline: Self.maintenanceTimeout) { session in
+            try await session.rows("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try await session.rows(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY,
                     name text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                """, logger: logger)
+                """)
             var applied: Set<Int> = []
-            for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger)
-                .decode(Int.self)
-            {
-                applied.insert(version)
+            for row in try await session.rows("SELECT version FROM schema_migrations") {
+                applied.insert(try row.decode(Int.self))
             }
             for migration in Self.migrations where !applied.contains(migration.version) {
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await session.rows(PostgresQuery(unsafeSQL: statement))
                 }
-                try await connection.query(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
-                    logger: logger)
+                try await session.rows(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
                 logger.info("migrated", metadata: ["audit.migration": "\(migration.version) \(migration.name)"])
             }
         }

@@ -14,33 +14,32 @@ extension PostgresStore {
     /// replicas doing it at once do not collide.
     func ensurePartitions(now: Date = Date()) async throws {
         let logger = self.logger
-        try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+        try await transaction(deadline: Self.maintenanceTimeout) { session in
+            try await session.rows("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
             var months = Set(Self.months(around: now))
-            let stray = try await connection.query(
+            let stray = try await session.rows(
                 """
                 SELECT DISTINCT (occurred_at / 86400000) FROM events_default
-                """, logger: logger
-            ).decode(Int64.self)
-            for try await day in stray {
+                """)
+            for row in stray {
+                let day = try row.decode(Int64.self)
                 months.insert(Month(containing: day * 86_400_000))
             }
             var existing: Set<String> = []
-            let tables = try await connection.query(
+            let tables = try await session.rows(
                 """
                 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                 WHERE i.inhparent = 'events'::regclass
-                """, logger: logger
-            ).decode(String.self)
-            for try await name in tables { existing.insert(name) }
+                """)
+            for row in tables { existing.insert(try row.decode(String.self)) }
             for month in months.sorted() where !existing.contains(month.tableName) {
-                try await Self.createPartition(month, connection, logger: logger)
+                try await createPartition(month, session)
             }
         }
     }
 
     /// Creates a month's partition, moving in the events that landed in the default one.
-    private static func createPartition(_ month: Month, _ connection: PostgresConnection, logger: Logger) async throws {
+    private func createPartition(_ month: Month, _ session: PostgresSession) async throws {
         let table = month.tableName
         for statement in [
             "CREATE TABLE \(table) (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
@@ -48,7 +47,7 @@ extension PostgresStore {
             "DELETE FROM events_default WHERE occurred_at >= \(month.start) AND occurred_at < \(month.end)",
             "ALTER TABLE events ATTACH PARTITION \(table) FOR VALUES FROM (\(month.start)) TO (\(month.end))",
         ] {
-            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            try await session.rows(PostgresQuery(unsafeSQL: statement))
         }
         logger.info("created a partition", metadata: ["audit.partition": "\(table)"])
     }

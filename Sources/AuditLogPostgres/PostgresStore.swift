@@ -49,6 +49,9 @@ public final class PostgresStore: Sendable {
     let hasStandby: Bool
     let logger: Logger
     let appends: GroupCommit<AppendJob, [AppendedEvent]>
+    /// How long one statement may take before its connection is given up and the request gets
+    /// a 503; see `PostgresSession`.
+    let statementTimeout: Duration
     public let displayLocation: String
     let primaryDisplay: String
     let standbyDisplay: String
@@ -60,6 +63,7 @@ public final class PostgresStore: Sendable {
         standby: Endpoint? = nil,
         maximumConnections: Int = 20,
         idleTimeout: Duration = .seconds(60),
+        statementTimeout: Duration = .seconds(30),
         logger: Logger
     ) {
         func client(_ endpoint: Endpoint) -> PostgresClient {
@@ -77,13 +81,14 @@ public final class PostgresStore: Sendable {
         self.primary = primaryClient
         self.reader = standby.map(client) ?? primaryClient
         self.hasStandby = standby != nil
+        self.statementTimeout = statementTimeout
         self.logger = logger
         self.primaryDisplay = primary.display
         self.standbyDisplay = standby?.display ?? primary.display
         self.displayLocation = primary.display + (standby.map { " (reads from \($0.display))" } ?? "")
         self.appends = GroupCommit(
             maximumWeight: 5_000, weight: { $0.events.count },
-            commit: { jobs in await Self.commit(jobs, on: primaryClient, logger: logger) })
+            commit: { jobs in await Self.commit(jobs, on: primaryClient, deadline: statementTimeout, logger: logger) })
     }
 
     /// Runs the connection pools, and keeps the months ahead partitioned, until cancelled.
@@ -114,24 +119,14 @@ public final class PostgresStore: Sendable {
     func requireReachable(within timeout: Duration = .seconds(10)) async throws {
         let clients = [(primaryDisplay, primary)] + (hasStandby ? [(standbyDisplay, reader)] : [])
         for (name, client) in clients {
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    _ = try await client.query("SELECT 1").collect()
-                    return true
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return false
-                }
-                let answered = try await group.next() ?? false
-                group.cancelAll()
-                guard answered else {
-                    throw AuditLogError(
-                        .unavailable, code: "storage_unreachable",
-                        message:
-                            "PostgreSQL at \(name) did not answer within \(timeout.components.seconds) seconds; check that it runs and that the URL (user, password, database) is right."
-                    )
-                }
+            do {
+                _ = try await withDeadline(timeout) { try await client.query("SELECT 1").collect() }
+            } catch is DeadlinePassed {
+                throw AuditLogError(
+                    .unavailable, code: "storage_unreachable",
+                    message:
+                        "PostgreSQL at \(name) did not answer within \(timeout.components.seconds) seconds; check that it runs and that the URL (user, password, database) is right."
+                )
             }
         }
     }
@@ -145,32 +140,37 @@ public final class PostgresStore: Sendable {
 
     /// Runs `query` on the primary and returns its rows.
     func primaryRows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await translatingErrors { try await primary.query(query, logger: logger).collect() }
+        try await translatingErrors {
+            try await primary.withSession(logger: logger, deadline: statementTimeout) { try await $0.rows(query) }
+        }
     }
 
     /// Runs `query` where event reads go (the standby, if any) and returns its rows.
     func readerRows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await translatingErrors { try await reader.query(query, logger: logger).collect() }
+        try await translatingErrors {
+            try await reader.withSession(logger: logger, deadline: statementTimeout) { try await $0.rows(query) }
+        }
     }
 
     /// Runs statements without parameters on the primary, one after the other.
-    func execute(_ statements: [String]) async throws {
-        let logger = self.logger
+    func execute(_ statements: [String], deadline: Duration? = nil) async throws {
         try await translatingErrors {
-            try await primary.withConnection { connection in
-                for statement in statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
+            try await primary.withSession(logger: logger, deadline: deadline ?? statementTimeout) { try await $0.execute(statements) }
+        }
+    }
+
+    /// One transaction on the primary; its statements have `deadline` each (default: the
+    /// store's statement timeout).
+    func transaction<Result>(deadline: Duration? = nil, _ body: (PostgresSession) async throws -> Result) async throws -> Result {
+        try await translatingErrors {
+            try await primary.withSession(logger: logger, deadline: deadline ?? statementTimeout) { session in
+                try await session.transaction(body)
             }
         }
     }
 
-    /// One transaction on the primary.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await translatingErrors {
-            try await primary.withTransaction(logger: logger) { connection in try await body(connection) }
-        }
-    }
+    /// How long maintenance statements (migrations, moving a month into its partition) may take.
+    static let maintenanceTimeout: Duration = .seconds(3_600)
 
     func translatingErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
@@ -185,6 +185,11 @@ public final class PostgresStore: Sendable {
     /// deadlock. Such a failure is `unavailable` (503, retry), never a 4xx, never a success.
     static func translated(_ error: any Error) -> any Error {
         if error is AuditLogError || error is CorruptRow || error is CancellationError { return error }
+        if let transaction = error as? PostgresTransactionError,
+            let cause = transaction.closureError ?? transaction.commitError ?? transaction.beginError
+        {
+            return translated(cause)
+        }
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else {
             // No server's answer: no connection, a closed pool, a broken socket.
             return AuditLogError.storageUnavailable(reason: "PostgreSQL cannot be reached")

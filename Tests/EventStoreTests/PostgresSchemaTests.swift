@@ -157,12 +157,10 @@ struct PostgresSchemaTests {
                 let request = PageRequest(filter: shape.filter, after: after, limit: 50)
                 let select = EventSelect(
                     request, organizationID: "acme", columns: EventSelect.eventColumns, limit: 51, dialect: .postgres)
-                let text = try await store.transaction { connection in
-                    try await connection.query("SET LOCAL enable_seqscan = off", logger: store.logger)
-                    try await connection.query("SET LOCAL enable_sort = off", logger: store.logger)
-                    let rows = try await connection.query(
-                        PostgresQuery("EXPLAIN (FORMAT JSON) " + select.sql, select.arguments), logger: store.logger
-                    ).collect()
+                let text = try await store.transaction { session in
+                    try await session.rows("SET LOCAL enable_seqscan = off")
+                    try await session.rows("SET LOCAL enable_sort = off")
+                    let rows = try await session.rows(PostgresQuery("EXPLAIN (FORMAT JSON) " + select.sql, select.arguments))
                     return try rows.map { try $0.decode(String.self) }.joined()
                 }
                 let plan = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])

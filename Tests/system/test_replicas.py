@@ -26,6 +26,9 @@ import pytest
 from service import (ADMIN_EMAIL, STANDBY_URL_VARIABLE, create_postgres_database, event, postgres_server_url, psql,
                      with_database)
 
+# A sender thread that dies (an exception nobody caught) fails the test, not just warns.
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+
 SEED = 20261202
 THREADS = 12
 BATCHES = 180
@@ -116,7 +119,10 @@ def test_three_replicas_share_one_database_and_lose_nothing_when_one_dies(make_s
             if local.random() < 1 / 3:
                 # The same ids again, to another replica: stored once, answered as duplicates.
                 other = next(i for i in range(index + 1, index + 4) if replicas[i % 3] in alive()) % 3
-                answer = replicas[other].ingest(keys[batch.organization], batch.events, timeout=20)
+                try:
+                    answer = replicas[other].ingest(keys[batch.organization], batch.events, timeout=20)
+                except OSError:
+                    continue  # the replica chosen was killed meanwhile
                 assert answer.status == 201 and answer.json()["created"] == 0, answer
                 with lock:
                     sent["resent"] += 1
@@ -215,3 +221,64 @@ def test_a_replica_reads_from_the_standby_and_writes_to_the_primary(make_server)
     # The standby refuses writes, so every 201 above was the primary's.
     with pytest.raises(AssertionError, match="read-only"):
         psql(standby, "INSERT INTO organizations (id, name, created_at) VALUES ('x', 'x', 0)")
+
+
+def test_lost_database_connections_answer_503_never_500_and_heal(make_server, figures):
+    """PostgreSQL ends the service's connections (a failover, a restart, an operator) under load:
+    every answer is a 201 or a 503 with Retry-After, every 201 is stored, and the pool heals."""
+    database = create_postgres_database("terminated")
+    name = database.split("?", 1)[0].rsplit("/", 1)[1]
+    server = make_server("terminated", database=database)
+    credentials = server.set_up_acme()
+    server.start()
+    key = credentials["key"]
+    answers: list[tuple[int, str | None]] = []
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def sender(number: int):
+        index = 0
+        while not stop.is_set():
+            event_id = f"t{number}_{index}"
+            index += 1
+            try:
+                # Seconds, not the statement timeout: a dropped query must not hold a request.
+                answer = server.ingest(key, [event(event_id)], timeout=5)
+            except OSError as error:
+                with lock:
+                    answers.append((f"no answer: {error!r}", None))
+                continue
+            with lock:
+                answers.append((answer.status, answer.header("retry-after")))
+                if answer.status == 201:
+                    acknowledged.append(event_id)
+
+    threads = [threading.Thread(target=sender, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    terminated = 0
+    try:
+        for _ in range(5):
+            time.sleep(0.4)
+            rows = psql(postgres_server_url(), f"""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = '{name}' AND pid <> pg_backend_pid()""")
+            terminated += len(rows)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+
+    statuses = {status for status, _ in answers}
+    assert terminated > 0, "no connection of the service was ended"
+    assert statuses <= {201, 503}, f"answers other than 201 and 503: {statuses}"
+    assert all(retry is not None for status, retry in answers if status == 503), "a 503 without Retry-After"
+    stored = set(stored_ids(database, "acme"))
+    assert set(acknowledged) <= stored, f"{len(set(acknowledged) - stored)} acknowledged events are missing"
+    # Healed: the next request is served on a new connection.
+    assert server.ingest(key, [event("after_the_storm")]).status == 201
+    refused = sum(1 for status, _ in answers if status == 503)
+    figures(f"{terminated} connections ended under load: {len(acknowledged)} events acknowledged and stored, "
+            f"{refused} requests answered 503")

@@ -1,0 +1,42 @@
+import AuditLogCore
+import Testing
+
+@testable import AuditLogPostgres
+
+/// `withDeadline`: a statement PostgresNIO dropped must not hold a request, or a group commit,
+/// forever.
+@Suite struct DeadlineTests {
+    @Test func anAnswerInTimeIsReturned() async throws {
+        #expect(try await withDeadline(.seconds(5)) { 42 } == 42)
+        await #expect(throws: AuditLogError.self) {
+            try await withDeadline(.seconds(5)) { () async throws -> Int in throw AuditLogError.notFound("x") }
+        }
+    }
+
+    @Test func anOperationThatNeverAnswersIsGivenUpAtTheDeadline() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: DeadlinePassed.self) {
+            // Never answers within the test: sleeps far past the deadline, ignoring nothing.
+            try await withDeadline(.milliseconds(200)) { () async throws -> Int in
+                try await Task.sleep(for: .seconds(3_600))
+                return 0
+            }
+        }
+        #expect(clock.now - started < .seconds(5))
+    }
+
+    @Test func anOperationWhoseConnectionClosedIsGivenUpAtOnce() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: Abandoned.self) {
+            try await withDeadline(
+                .seconds(3_600), abandonWhen: { true },
+                { () async throws -> Int in
+                    try await Task.sleep(for: .seconds(3_600))
+                    return 0
+                })
+        }
+        #expect(clock.now - started < .seconds(5))
+    }
+}
