@@ -23,7 +23,9 @@ import Testing
                 return 0
             }
         }
-        #expect(clock.now - started < .seconds(5))
+        // Not a speed test: a minute is far from the hour the operation would take, and far
+        // from what a busy machine adds to a 200 ms timer.
+        #expect(clock.now - started < .seconds(60))
     }
 
     @Test func anOperationWhoseConnectionClosedIsGivenUpAtOnce() async throws {
@@ -37,6 +39,8 @@ import Testing
                     return 0
                 })
         }
-        #expect(clock.now - started < .seconds(5))
+        // Not a speed test: a minute is far from the hour the operation would take, and far
+        // from what a busy machine adds to a 200 ms timer.
+        #expect(clock.now - started < .seconds(60))
     }
 }
