@@ -70,6 +70,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `auditlogs bench`: a deterministic dataset, a Swift HTTP load generator, the engines'
+        // own baselines, the report.
+        .target(
+            name: "AuditLogBench",
+            dependencies: [
+                "AuditLogCore",
+                "AuditLogRelational",
+                "AuditLogSQLite",
+                "AuditLogStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `openStore(location:)`: the one place a backend is chosen, from a path or a URL.
         .target(
             name: "AuditLogStorage",
@@ -110,6 +127,7 @@ let package = Package(
             dependencies: [
                 "AuditLogCore",
                 "AuditLogStorage",
+                "AuditLogBench",
                 "AuditLogDemo",
                 "AuditLogServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,0 +1,138 @@
+import AuditLogCore
+import AuditLogRelational
+import AuditLogSQLite
+import AuditLogStorage
+import Foundation
+import GRDB
+import Logging
+
+/// What the same work costs without the service: the storage engine alone, the CSV without
+/// HTTP, the disk's flush. Measured in the same run, on the same machine, as the workloads.
+enum Baselines {
+    /// The same rows inserted straight into a new SQLite file with the same schema, indexes and
+    /// pragmas (`synchronous = FULL`, WAL), 500 a transaction: the engine's limit for ingestion.
+    /// Nil on PostgreSQL (not measured yet).
+    static func rawInsert(
+        _ batches: [BenchDataset.Batch],
+        location: String,
+        directory: URL
+    ) async throws -> (name: String, eventsPerSecond: Double)? {
+        guard case .sqlite = StoreLocation(location) else { return nil }
+        let path = directory.appendingPathComponent("baseline.sqlite").path
+        do {
+            // The service's own schema and pragmas; closed again before the raw inserts.
+            _ = try SQLiteStore(path: path)
+        }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16000")
+            try db.execute(sql: "PRAGMA cache_size = -8000")
+        }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try await queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            for organization in BenchDataset.organizations {
+                try db.execute(
+                    sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, 0)", arguments: [organization, organization])
+            }
+        }
+        let received = Timestamp.now.milliseconds
+        let (_, elapsed) = try await measure {
+            var sequences: [String: Int64] = [:]
+            for batch in batches {
+                let start = sequences[batch.organizationID, default: 0]
+                sequences[batch.organizationID] = start + Int64(batch.events.count)
+                try await queue.write { db in
+                    let insert = try db.cachedStatement(
+                        sql: """
+                            INSERT INTO events (\(EventSelect.eventColumns))
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """)
+                    var sequence = start
+                    for event in batch.events {
+                        sequence += 1
+                        try insert.execute(arguments: [
+                            batch.organizationID, sequence, event.id, event.action, event.occurredAt.milliseconds, received,
+                            event.actor.id, event.actor.type.rawValue, event.actor.name, event.actor.email, event.workspace?.id,
+                            event.workspace?.name, EventJSON.targetsJSON(event.targets), event.context.ipAddress,
+                            event.context.userAgent, EventJSON.metadataJSON(event.metadata), event.details,
+                        ])
+                    }
+                }
+            }
+        }
+        let count = batches.reduce(0) { $0 + $1.events.count }
+        return ("the same rows inserted straight into SQLite, 500 a transaction", Double(count) / elapsed.seconds)
+    }
+
+    /// The p50, in ms, of the first page's SQL run straight on the server's SQLite file
+    /// (reading every column of the 51 rows), for the page's `query`. Nil on PostgreSQL.
+    static func rawPage(query: String, location: String, organizationID: String) async throws -> Double? {
+        guard case .sqlite(let path) = StoreLocation(location) else { return nil }
+        let parameters = query.split(separator: "&").compactMap { pair -> (name: String, value: String)? in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+        }
+        let parsed = try EventQuery.parse(parameters, now: .now, paging: true)
+        let select = EventSelect(
+            PageRequest(filter: parsed.filter, limit: 50), organizationID: organizationID, columns: EventSelect.eventColumns,
+            limit: 51, dialect: .sqlite)
+        let arguments = StatementArguments(
+            select.arguments.map { value -> DatabaseValue in
+                switch value {
+                case .text(let text): text.databaseValue
+                case .integer(let integer): integer.databaseValue
+                }
+            })
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        var latencies = Latencies()
+        for attempt in 0..<105 {
+            let (_, time) = try await measure { try await queue.read { db in try Row.fetchAll(db, sql: select.sql, arguments: arguments) } }
+            if attempt >= 5 { latencies.add(time) }
+        }
+        return latencies.percentile(0.5)
+    }
+
+    /// The p50, in ms, of the default export (2,500 rows) made and CSV-encoded in this process,
+    /// without HTTP; nothing is recorded.
+    static func csvWithoutHTTP(location: String, organizationID: String, days: Int64) async throws -> Double? {
+        var logger = Logger(label: "auditlogs.bench")
+        logger.logLevel = .warning
+        return try await withStore(location: location, logger: logger) { backend in
+            let service = AuditLogService(store: backend)
+            let query = try service.query([("from", Timestamp.now.adding(days: -days).rfc3339)], paging: false)
+            var latencies = Latencies()
+            for attempt in 0..<35 {
+                let (_, time) = try await measure {
+                    let export = try await service.previewExport(query, organizationID: organizationID)
+                    var bytes = 0
+                    try await service.stream(export) { bytes += $0.count }
+                    return bytes
+                }
+                if attempt >= 5 { latencies.add(time) }
+            }
+            return latencies.percentile(0.5)
+        }
+    }
+
+    /// 50 flushes of 4 KiB written to a file beside the database.
+    static func flushTime(directory: URL) -> Latencies? {
+        let path = directory.appendingPathComponent("flush.bin").path
+        let descriptor = open(path, O_CREAT | O_WRONLY, 0o600)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let block = [UInt8](repeating: 7, count: 4_096)
+        var latencies = Latencies()
+        let clock = ContinuousClock()
+        for index in 0..<50 {
+            let start = clock.now
+            _ = block.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, 4_096, off_t(index * 4_096)) }
+            fsync(descriptor)
+            latencies.add(clock.now - start)
+        }
+        return latencies
+    }
+}
