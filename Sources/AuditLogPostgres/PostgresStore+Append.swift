@@ -57,27 +57,37 @@ extension PostgresStore {
             sequences[id] = sequence
         }
 
-        var results: [Result<[AppendedEvent], any Error>] = []
-        for job in jobs {
-            guard let last = sequences[job.organizationID] else {
-                results.append(.failure(AuditLogError.notFound("Organization \(job.organizationID)")))
+        // The jobs of one organization are stored together, in the order they came: a handful
+        // of statements for the group, not for each job (64 clients sending one event each
+        // are one insert). An id sent by two jobs is stored by the first; the second is told it
+        // was stored already, as if it had come after.
+        var results = [Result<[AppendedEvent], any Error>?](repeating: nil, count: jobs.count)
+        let byOrganization = Dictionary(grouping: jobs.indices, by: { jobs[$0].organizationID })
+        for organizationID in byOrganization.keys.sorted() {
+            let indices = byOrganization[organizationID]!
+            guard let last = sequences[organizationID] else {
+                for index in indices { results[index] = .failure(AuditLogError.notFound("Organization \(organizationID)")) }
                 continue
             }
-            let (appended, next) = try await insert(job, after: last, session)
-            sequences[job.organizationID] = next
-            results.append(.success(appended))
+            let entries = indices.flatMap { index in jobs[index].events.map { (event: $0, receivedAt: jobs[index].receivedAt) } }
+            var appended = try await insert(entries, organizationID: organizationID, after: last, session)[...]
+            for index in indices {
+                results[index] = .success(Array(appended.prefix(jobs[index].events.count)))
+                appended = appended.dropFirst(jobs[index].events.count)
+            }
         }
-        return results
+        return results.map { $0 ?? .failure(AuditLogError.notFound("Organization")) }
     }
 
-    /// Stores one job's new events after sequence `last`; returns the outcome and the new last.
+    /// Stores an organization's new events after sequence `last`, in order; returns what
+    /// happened to each.
     private static func insert(
-        _ job: AppendJob,
+        _ entries: [(event: NewEvent, receivedAt: Timestamp)],
+        organizationID: String,
         after last: Int64,
         _ session: PostgresSession
-    ) async throws -> ([AppendedEvent], Int64) {
-        let organizationID = job.organizationID
-        let ids = job.events.map { $0.id ?? Secret.eventID() }
+    ) async throws -> [AppendedEvent] {
+        let ids = entries.map { $0.event.id ?? Secret.eventID() }
         let (numbered, stored) = try await claimKeys(ids, after: last, organizationID, session)
 
         var sequence = last
@@ -87,7 +97,7 @@ extension PostgresStore {
         var actors: [String: (actor: Actor, seen: Timestamp)] = [:]
         var workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)] = [:]
         var seen: Set<String> = []
-        for (event, id) in zip(job.events, ids) {
+        for ((event, receivedAt), id) in zip(entries, ids) {
             guard let new = numbered[id], seen.insert(id).inserted else {
                 // Stored before, or earlier in this batch: the retry stores nothing.
                 appended.append(AppendedEvent(id: id, created: false, sequence: stored[id] ?? numbered[id] ?? 0))
@@ -95,13 +105,13 @@ extension PostgresStore {
             }
             sequence = new
             appended.append(AppendedEvent(id: id, created: true, sequence: new))
-            rows.append(row(event, id: id, sequence: new, receivedAt: job.receivedAt))
+            rows.append(row(event, id: id, sequence: new, receivedAt: receivedAt))
             actors[event.actor.id] = DirectoryMerge.actor(actors[event.actor.id], event.actor, seen: event.occurredAt)
             if let workspace = event.workspace {
                 workspaces[workspace.id] = DirectoryMerge.workspace(workspaces[workspace.id], workspace, seen: event.occurredAt)
             }
         }
-        guard sequence > last else { return (appended, last) }
+        guard sequence > last else { return appended }
 
         // The batch is one statement: PostgresNIO's arrays cannot hold NULL, so the rows go as
         // one JSON array that the server unpacks.
@@ -119,7 +129,7 @@ extension PostgresStore {
         try await session.rows(
             "UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)")
         try await upsertDirectory(actors: actors, workspaces: workspaces, organizationID, session)
-        return (appended, sequence)
+        return appended
     }
 
     /// Numbers the batch's new ids from `last + 1`, in order, and records them in `event_keys`;
