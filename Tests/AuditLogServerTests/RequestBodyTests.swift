@@ -37,9 +37,10 @@ import Testing
         }
         #expect(error?.kind == .timedOut)
         #expect(error?.code == "request_timeout")
-        // The body never ends: without the deadline this would wait for ever. The bound is loose,
-        // so that a busy machine does not fail it; it takes 0.3 s when the machine is idle.
-        #expect(clock.now - started < .seconds(20))
+        // The body never ends: without the deadline this would wait for ever (the size limit is
+        // hours away at this pace). The bound is loose, so that a busy machine does not fail it:
+        // 0.3 s when the machine is idle, 25 s seen under a concurrent benchmark.
+        #expect(clock.now - started < .seconds(120))
     }
 
     @Test func aBodyThatArrivesInTimeIsWhole() async throws {
