@@ -9,15 +9,17 @@ import Logging
 /// What the same work costs without the service: the storage engine alone, the CSV without
 /// HTTP, the disk's flush. Measured in the same run, on the same machine, as the workloads.
 enum Baselines {
-    /// The same rows inserted straight into a new SQLite file with the same schema, indexes and
-    /// pragmas (`synchronous = FULL`, WAL), 500 a transaction: the engine's limit for ingestion.
-    /// Nil on PostgreSQL (not measured yet).
+    /// The same rows inserted straight into a new database with the same schema, indexes and
+    /// settings, 500 a transaction: the engine's limit for ingestion. On SQLite, a new file
+    /// (`synchronous = FULL`, WAL); on PostgreSQL, `COPY` into a new database of the same server.
     static func rawInsert(
         _ batches: [BenchDataset.Batch],
         location: String,
         directory: URL
     ) async throws -> (name: String, eventsPerSecond: Double)? {
-        guard case .sqlite = StoreLocation(location) else { return nil }
+        if case .postgres(let url) = StoreLocation(location) {
+            return try await PostgresBaselines.rawInsert(batches, url: url)
+        }
         let path = directory.appendingPathComponent("baseline.sqlite").path
         do {
             // The service's own schema and pragmas; closed again before the raw inserts.
@@ -66,18 +68,26 @@ enum Baselines {
         return ("the same rows inserted straight into SQLite, 500 a transaction", Double(count) / elapsed.seconds)
     }
 
-    /// The p50, in ms, of the first page's SQL run straight on the server's SQLite file
-    /// (reading every column of the 51 rows), for the page's `query`. Nil on PostgreSQL.
+    /// The p50, in ms, of the first page's SQL run straight on the server's database (reading
+    /// every column of the 51 rows), for the page's `query`.
     static func rawPage(query: String, location: String, organizationID: String) async throws -> Double? {
-        guard case .sqlite(let path) = StoreLocation(location) else { return nil }
         let parameters = query.split(separator: "&").compactMap { pair -> (name: String, value: String)? in
             let parts = pair.split(separator: "=", maxSplits: 1)
             return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
         }
         let parsed = try EventQuery.parse(parameters, now: .now, paging: true)
+        let request = PageRequest(filter: parsed.filter, limit: 50)
+        let path: String
+        switch StoreLocation(location) {
+        case .postgres(let url):
+            let select = EventSelect(
+                request, organizationID: organizationID, columns: EventSelect.eventColumns, limit: 51, dialect: .postgres)
+            return try await PostgresBaselines.rawPage(select, url: url)
+        case .sqlite(let file):
+            path = file
+        }
         let select = EventSelect(
-            PageRequest(filter: parsed.filter, limit: 50), organizationID: organizationID, columns: EventSelect.eventColumns,
-            limit: 51, dialect: .sqlite)
+            request, organizationID: organizationID, columns: EventSelect.eventColumns, limit: 51, dialect: .sqlite)
         let arguments = StatementArguments(
             select.arguments.map { value -> DatabaseValue in
                 switch value {
