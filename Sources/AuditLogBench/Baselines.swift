@@ -39,7 +39,7 @@ enum Baselines {
                     sql: "INSERT INTO organizations (id, name, created_at) VALUES (?, ?, 0)", arguments: [organization, organization])
             }
         }
-        let received = Timestamp.now.milliseconds
+        let received = Timestamp.now
         let (_, elapsed) = try await measure {
             var sequences: [String: Int64] = [:]
             for batch in batches {
@@ -47,19 +47,10 @@ enum Baselines {
                 sequences[batch.organizationID] = start + Int64(batch.events.count)
                 try await queue.write { db in
                     let insert = try db.cachedStatement(
-                        sql: """
-                            INSERT INTO events (\(EventSelect.eventColumns))
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """)
-                    var sequence = start
-                    for event in batch.events {
-                        sequence += 1
-                        try insert.execute(arguments: [
-                            batch.organizationID, sequence, event.id, event.action, event.occurredAt.milliseconds, received,
-                            event.actor.id, event.actor.type.rawValue, event.actor.name, event.actor.email, event.workspace?.id,
-                            event.workspace?.name, EventJSON.targetsJSON(event.targets), event.context.ipAddress,
-                            event.context.userAgent, EventJSON.metadataJSON(event.metadata), event.details,
-                        ])
+                        sql: "INSERT INTO events (\(EventSelect.eventColumns)) VALUES (\(EventRow.columns.map { _ in "?" }.joined(separator: ", ")))")
+                    for (offset, event) in batch.events.enumerated() {
+                        try insert.execute(
+                            arguments: StatementArguments(batch.values(of: event, sequence: start + Int64(offset) + 1, receivedAt: received)))
                     }
                 }
             }
@@ -88,13 +79,7 @@ enum Baselines {
         }
         let select = EventSelect(
             request, organizationID: organizationID, columns: EventSelect.eventColumns, limit: 51, dialect: .sqlite)
-        let arguments = StatementArguments(
-            select.arguments.map { value -> DatabaseValue in
-                switch value {
-                case .text(let text): text.databaseValue
-                case .integer(let integer): integer.databaseValue
-                }
-            })
+        let arguments = select.statementArguments
         var configuration = Configuration()
         configuration.readonly = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)

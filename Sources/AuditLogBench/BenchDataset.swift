@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import Foundation
 
 /// The benchmark's events: deterministic (a fixed seed), shaped like a real deployment's.
@@ -112,6 +113,11 @@ struct Zipf: Sendable {
 }
 
 extension BenchDataset.Batch {
+    /// The `events` row of one of the batch's events, as the baselines insert it.
+    func values(of event: NewEvent, sequence: Int64, receivedAt: Timestamp) -> [SQLValue?] {
+        EventRow.values(of: event, id: event.id ?? "", organizationID: organizationID, sequence: sequence, receivedAt: receivedAt)
+    }
+
     /// The body `POST /api/v1/events` takes for this batch.
     public func body() -> [UInt8] {
         Array(JSONValue.object(["events": .array(events.map(Self.json))]).serialized().utf8)

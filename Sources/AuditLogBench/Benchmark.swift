@@ -233,7 +233,8 @@ enum Load {
         }
     }
 
-    /// `connections` clients, each sending one request after another for `duration`.
+    /// `connections` clients, each sending one request after another for `duration`; an
+    /// unexpected answer is counted as a failure.
     static func closedLoop(
         port: Int,
         connections: Int,
@@ -243,35 +244,13 @@ enum Load {
     ) async throws -> Latencies {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: duration)
-        let (latencies, elapsed) = try await measure {
-            try await withThrowingTaskGroup(of: Latencies.self) { group in
-                for connection in 0..<connections {
-                    group.addTask {
-                        try await HTTPLoadConnection.with(host: "127.0.0.1", port: port) { client in
-                            var latencies = Latencies()
-                            var index = 0
-                            while clock.now < end {
-                                let next = request(connection, index)
-                                index += 1
-                                let (answer, time) = try await measure {
-                                    try await client.send(next.method, next.path, token: next.token, body: next.body)
-                                }
-                                latencies.add(time)
-                                if answer.status != expect { latencies.failures += 1 }
-                            }
-                            return latencies
-                        }
-                    }
-                }
-                return try await group.reduce(into: Latencies()) { $0.merge($1) }
-            }
+        return try await drive(port: port, connections: connections, expect: expect, stopAtUnexpected: false) { connection, index in
+            clock.now < end ? request(connection, index) : nil
         }
-        var result = latencies
-        result.elapsed = elapsed
-        return result
     }
 
-    /// `count` requests, shared among `connections` clients, as fast as they go.
+    /// `count` requests, shared among `connections` clients, as fast as they go; an unexpected
+    /// answer stops the run.
     static func drain(
         port: Int,
         connections: Int,
@@ -279,26 +258,44 @@ enum Load {
         expect: Int,
         _ request: @escaping @Sendable (Int) -> Request
     ) async throws -> Latencies {
-        let next = Counter()
+        let counter = Counter()
+        return try await drive(port: port, connections: connections, expect: expect, stopAtUnexpected: true) { _, _ in
+            let index = counter.take()
+            return index < count ? request(index) : nil
+        }
+    }
+
+    /// `connections` clients, each on a connection of its own, sending what `next` gives it
+    /// until it gives nil; their latencies together, and the wall time they took.
+    private static func drive(
+        port: Int,
+        connections: Int,
+        expect: Int,
+        stopAtUnexpected: Bool,
+        _ next: @escaping @Sendable (_ connection: Int, _ index: Int) -> Request?
+    ) async throws -> Latencies {
         let (latencies, elapsed) = try await measure {
             try await withThrowingTaskGroup(of: Latencies.self) { group in
-                for _ in 0..<connections {
+                for connection in 0..<connections {
                     group.addTask {
                         try await HTTPLoadConnection.with(host: "127.0.0.1", port: port) { client in
                             var latencies = Latencies()
-                            while true {
-                                let index = next.take()
-                                guard index < count else { return latencies }
-                                let item = request(index)
+                            var index = 0
+                            while let item = next(connection, index) {
+                                index += 1
                                 let (answer, time) = try await measure {
                                     try await client.send(item.method, item.path, token: item.token, body: item.body)
                                 }
                                 latencies.add(time)
-                                if answer.status != expect {
+                                guard answer.status == expect else {
                                     latencies.failures += 1
-                                    throw UnexpectedAnswer(path: item.path, status: answer.status, body: String(buffer: answer.body))
+                                    if stopAtUnexpected {
+                                        throw UnexpectedAnswer(path: item.path, status: answer.status, body: String(buffer: answer.body))
+                                    }
+                                    continue
                                 }
                             }
+                            return latencies
                         }
                     }
                 }

@@ -27,7 +27,7 @@ enum PostgresBaselines {
         do {
             // The service's own schema and partitions.
             try await withStore(location: replacingDatabase(of: url, with: name), logger: logger) { _ in }
-            let received = Timestamp.now.milliseconds
+            let received = Timestamp.now
             let (_, elapsed) = try await withClient(raw.configuration) { client in
                 try await measure {
                     try await client.withConnection { connection in
@@ -37,14 +37,7 @@ enum PostgresBaselines {
                             var sequence = sequences[batch.organizationID, default: 0]
                             for event in batch.events {
                                 sequence += 1
-                                copyRow(
-                                    [
-                                        batch.organizationID, String(sequence), event.id, event.action, String(event.occurredAt.milliseconds),
-                                        String(received), event.actor.id, event.actor.type.rawValue, event.actor.name, event.actor.email,
-                                        event.workspace?.id, event.workspace?.name, EventJSON.targetsJSON(event.targets),
-                                        event.context.ipAddress, event.context.userAgent, EventJSON.metadataJSON(event.metadata),
-                                        event.details,
-                                    ], into: &buffer)
+                                copyRow(batch.values(of: event, sequence: sequence, receivedAt: received), into: &buffer)
                             }
                             sequences[batch.organizationID] = sequence
                             try await connection.copyFrom(table: "events", columns: columns, logger: logger) { writer in
@@ -68,14 +61,7 @@ enum PostgresBaselines {
         let endpoint = try PostgresStore.Endpoint(url: url)
         return try await withClient(endpoint.configuration) { client in
             try await client.withConnection { connection in
-                var binds = PostgresBindings()
-                for value in select.arguments {
-                    switch value {
-                    case .text(let text): binds.append(text)
-                    case .integer(let integer): binds.append(integer)
-                    }
-                }
-                let query = PostgresQuery(unsafeSQL: select.sql, binds: binds)
+                let query = PostgresQuery(select.sql, select.arguments)
                 var latencies = Latencies()
                 for attempt in 0..<105 {
                     let (_, time) = try await measure { try await connection.query(query, logger: logger).collect() }
@@ -86,17 +72,21 @@ enum PostgresBaselines {
         }
     }
 
-    static let columns = EventSelect.eventColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    static let columns = EventRow.columns
 
     /// One row of COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
-    static func copyRow(_ values: [String?], into buffer: inout ByteBuffer) {
+    static func copyRow(_ values: [SQLValue?], into buffer: inout ByteBuffer) {
         for (index, value) in values.enumerated() {
             if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-            guard let value else {
+            let text: String
+            switch value {
+            case nil:
                 buffer.writeString("\\N")
                 continue
+            case .integer(let integer): text = String(integer)
+            case .text(let string): text = string
             }
-            for byte in value.utf8 {
+            for byte in text.utf8 {
                 switch byte {
                 case UInt8(ascii: "\\"): buffer.writeString("\\\\")
                 case UInt8(ascii: "\t"): buffer.writeString("\\t")

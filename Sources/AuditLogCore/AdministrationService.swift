@@ -30,7 +30,7 @@ public struct AdministrationService: Sendable {
             throw AuditLogError.invalidField(
                 "id", "must be 1 to 64 lowercase letters, digits, - or _, starting with a letter or digit")
         }
-        guard (1...256).contains(name.count) else { throw AuditLogError.invalidField("name", "must be 1 to 256 characters") }
+        guard Organization.isValidName(name) else { throw AuditLogError.invalidField("name", "must be 1 to 256 characters") }
         let organization = Organization(id: id, name: name)
         try await store.createOrganization(organization, createdAt: now())
         return organization
@@ -56,7 +56,7 @@ public struct AdministrationService: Sendable {
         organizationID: String
     ) async throws -> Member {
         try Self.requirePlausible(email: email)
-        guard (1...256).contains(name.unicodeScalars.count) else {
+        guard Member.isValidName(name) else {
             throw AuditLogError.invalidField("name", "must be 1 to 256 characters")
         }
         if let problem = PasswordHasher.problem(with: password) { throw AuditLogError.invalidField("password", problem) }

@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import PostgresNIO
 
 /// Accounts and credentials, always on the primary: a new session or a revocation counts at
@@ -102,7 +103,7 @@ extension PostgresStore {
             """
         ).first.map { row in
             let (id, organizationID, lastUsed) = try row.decode((String, String, Int64?).self)
-            return IngestKeyMatch(keyID: id, organizationID: organizationID, lastUsedAt: Self.timestamp(lastUsed))
+            return IngestKeyMatch(keyID: id, organizationID: organizationID, lastUsedAt: Timestamp.from(milliseconds: lastUsed))
         }
     }
 
@@ -116,7 +117,7 @@ extension PostgresStore {
             let (id, owner, created, lastUsed, revoked) = try row.decode((String, String, Int64, Int64?, Int64?).self)
             return CredentialRecord(
                 id: id, kind: .ingestKey, owner: owner, createdAt: Timestamp(milliseconds: created),
-                lastUsedAt: Self.timestamp(lastUsed), revokedAt: Self.timestamp(revoked))
+                lastUsedAt: Timestamp.from(milliseconds: lastUsed), revokedAt: Timestamp.from(milliseconds: revoked))
         }
     }
 
@@ -161,7 +162,7 @@ extension PostgresStore {
         ).first.map { row in
             let (id, email, name, tokenID, lastUsed) = try row.decode((String, String, String, String, Int64?).self)
             return MemberTokenMatch(
-                member: Member(id: id, email: email, name: name), tokenID: tokenID, lastUsedAt: Self.timestamp(lastUsed))
+                member: Member(id: id, email: email, name: name), tokenID: tokenID, lastUsedAt: Timestamp.from(milliseconds: lastUsed))
         }
     }
 
@@ -178,8 +179,8 @@ extension PostgresStore {
                 try row.decode((String, String, String, Int64, Int64?, Int64?, Int64?).self)
             return CredentialRecord(
                 id: id, kind: kind == "session" ? .session : .personal, owner: email,
-                createdAt: Timestamp(milliseconds: created), lastUsedAt: Self.timestamp(lastUsed),
-                expiresAt: Self.timestamp(expires), revokedAt: Self.timestamp(revoked))
+                createdAt: Timestamp(milliseconds: created), lastUsedAt: Timestamp.from(milliseconds: lastUsed),
+                expiresAt: Timestamp.from(milliseconds: expires), revokedAt: Timestamp.from(milliseconds: revoked))
         }
     }
 
@@ -206,7 +207,4 @@ extension PostgresStore {
 
     static let uniqueViolation = "23505"
 
-    private static func timestamp(_ milliseconds: Int64?) -> Timestamp? {
-        milliseconds.map(Timestamp.init(milliseconds:))
-    }
 }

@@ -3,13 +3,6 @@ import AuditLogRelational
 import Logging
 import PostgresNIO
 
-/// One request's events, waiting for a group commit.
-struct AppendJob: Sendable {
-    var organizationID: String
-    var events: [NewEvent]
-    var receivedAt: Timestamp
-}
-
 extension PostgresStore {
     public func append(
         _ events: [NewEvent],
@@ -61,7 +54,8 @@ extension PostgresStore {
         // of statements for the group, not for each job (64 clients sending one event each
         // are one insert). An id sent by two jobs is stored by the first; the second is told it
         // was stored already, as if it had come after.
-        var results = [Result<[AppendedEvent], any Error>?](repeating: nil, count: jobs.count)
+        // Every job belongs to one of the organizations below, so every result is set there.
+        var results = [Result<[AppendedEvent], any Error>](repeating: .success([]), count: jobs.count)
         let byOrganization = Dictionary(grouping: jobs.indices, by: { jobs[$0].organizationID })
         for organizationID in byOrganization.keys.sorted() {
             let indices = byOrganization[organizationID]!
@@ -76,7 +70,7 @@ extension PostgresStore {
                 appended = appended.dropFirst(jobs[index].events.count)
             }
         }
-        return results.map { $0 ?? .failure(AuditLogError.notFound("Organization")) }
+        return results
     }
 
     /// Stores an organization's new events after sequence `last`, in order; returns what
@@ -105,7 +99,7 @@ extension PostgresStore {
             }
             sequence = new
             appended.append(AppendedEvent(id: id, created: true, sequence: new))
-            rows.append(row(event, id: id, sequence: new, receivedAt: receivedAt))
+            rows.append(row(event, id: id, organizationID: organizationID, sequence: new, receivedAt: receivedAt))
             actors[event.actor.id] = DirectoryMerge.actor(actors[event.actor.id], event.actor, seen: event.occurredAt)
             if let workspace = event.workspace {
                 workspaces[workspace.id] = DirectoryMerge.workspace(workspaces[workspace.id], workspace, seen: event.occurredAt)
@@ -184,19 +178,24 @@ extension PostgresStore {
         return (Dictionary(uniqueKeysWithValues: zip(new, newNumbers)), stored)
     }
 
-    /// One event as a row of the JSON the insert unpacks.
-    private static func row(_ event: NewEvent, id: String, sequence: Int64, receivedAt: Timestamp) -> JSONValue {
-        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        return .object([
-            "sequence": .integer(sequence), "event_id": .string(id), "action": .string(event.action),
-            "occurred_at": .integer(event.occurredAt.milliseconds), "received_at": .integer(receivedAt.milliseconds),
-            "actor_id": .string(event.actor.id), "actor_type": .string(event.actor.type.rawValue),
-            "actor_name": text(event.actor.name), "actor_email": text(event.actor.email),
-            "workspace_id": text(event.workspace?.id), "workspace_name": text(event.workspace?.name),
-            "targets": text(EventJSON.targetsJSON(event.targets)), "ip_address": text(event.context.ipAddress),
-            "user_agent": text(event.context.userAgent), "metadata": text(EventJSON.metadataJSON(event.metadata)),
-            "details": text(event.details),
-        ])
+    /// One event as a row of the JSON the insert unpacks: its `EventRow`, keyed by column.
+    private static func row(
+        _ event: NewEvent,
+        id: String,
+        organizationID: String,
+        sequence: Int64,
+        receivedAt: Timestamp
+    ) -> JSONValue {
+        let values = EventRow.values(of: event, id: id, organizationID: organizationID, sequence: sequence, receivedAt: receivedAt)
+        var object: [String: JSONValue] = [:]
+        for (column, value) in zip(EventRow.columns, values) {
+            switch value {
+            case .text(let text): object[column] = .string(text)
+            case .integer(let integer): object[column] = .integer(integer)
+            case nil: object[column] = .null
+            }
+        }
+        return .object(object)
     }
 
     /// Merges the batch's actors and workspaces into the directory with the rule of

@@ -4,14 +4,9 @@ import PostgresNIO
 
 extension PostgresStore {
     public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
-        // One row more than asked tells whether there is a next page.
-        let select = EventSelect(
-            request, organizationID: organizationID, columns: EventSelect.eventColumns, limit: request.limit + 1,
-            dialect: .postgres)
+        let select = EventSelect.page(request, organizationID: organizationID, dialect: .postgres)
         let events = try await readerRows(PostgresQuery(select.sql, select.arguments)).map(Self.event(from:))
-        let page = Array(events.prefix(request.limit))
-        let next = events.count > request.limit ? page.last?.position : nil
-        return EventPage(events: page, next: next)
+        return EventPage(fetched: events, limit: request.limit)
     }
 
     public func countMatches(
@@ -20,10 +15,9 @@ extension PostgresStore {
         throughSequence: Int64?,
         organizationID: String
     ) async throws -> Int {
-        let request = PageRequest(filter: filter, limit: limit, throughSequence: throughSequence)
-        let select = EventSelect(
-            request, organizationID: organizationID, columns: "occurred_at, sequence", limit: limit, dialect: .postgres)
-        let rows = try await readerRows(PostgresQuery("SELECT count(*) FROM (\(select.sql)) AS matches", select.arguments))
+        let select = EventSelect.count(
+            filter, upTo: limit, throughSequence: throughSequence, organizationID: organizationID, dialect: .postgres)
+        let rows = try await readerRows(PostgresQuery(select.sql, select.arguments))
         return try rows.first.map { try $0.decode(Int.self) } ?? 0
     }
 
@@ -74,12 +68,8 @@ extension PostgresStore {
             let (id, name, seen) = try row.decode((String, String?, Int64).self)
             return WorkspaceEntry(workspace: WorkspaceReference(id: id, name: name), lastSeenAt: Timestamp(milliseconds: seen))
         }
-        // Sorted here, as SQLite's store does, so that both order names alike.
-        return
-            entries
-            .map { (key: DirectorySearch.fold($0.workspace.displayName), entry: $0) }
-            .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
-            .map(\.entry)
+        // Sorted in Swift: the database's collation may not fold beyond ASCII.
+        return DirectorySearch.sorted(entries)
     }
 
     /// Reads a row selected with `EventSelect.eventColumns`, by position.

@@ -1,5 +1,5 @@
 public import AuditLogCore
-import AuditLogRelational
+public import AuditLogRelational
 import Foundation
 public import Logging
 import NIOCore
@@ -37,9 +37,14 @@ public final class PostgresStore: Sendable {
             configuration = PostgresClient.Configuration(
                 host: host, port: url.port ?? 5432, username: user, password: url.password,
                 database: database.isEmpty ? user : database, tls: tls)
-            var shown = url
-            if shown.password != nil { shown.password = "***" }
-            display = shown.string ?? "postgres://\(host)"
+            display = Self.redacted(text)
+        }
+
+        /// `url` with its password, if any, replaced by `***`, for messages and logs.
+        public static func redacted(_ url: String) -> String {
+            guard var components = URLComponents(string: url), components.password != nil else { return url }
+            components.password = "***"
+            return components.string ?? "postgres://…"
         }
     }
 
@@ -218,7 +223,7 @@ extension PostgresStore: AuditLogBackend {}
 
 extension PostgresQuery {
     /// A query built from our own SQL text and a list of values, `$1`… in order.
-    init(_ sql: String, _ values: [SQLValue]) {
+    public init(_ sql: String, _ values: [SQLValue]) {
         var binds = PostgresBindings(capacity: values.count)
         for value in values {
             switch value {

@@ -24,10 +24,7 @@ public struct EventSelect: Sendable {
     public private(set) var arguments: [SQLValue]
 
     /// Every column of an event, in the order the backends read them by position.
-    public static let eventColumns = """
-        organization_id, sequence, event_id, action, occurred_at, received_at, actor_id, actor_type, actor_name, \
-        actor_email, workspace_id, workspace_name, targets, ip_address, user_agent, metadata, details
-        """
+    public static let eventColumns = EventRow.columns.joined(separator: ", ")
 
     /// Above this many values the merge costs more than it saves; a plain IN is used.
     static let maximumBranches = 64
@@ -100,6 +97,27 @@ public struct EventSelect: Sendable {
                 "SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
         }
         arguments = parameters.values
+    }
+
+    /// The select of a page: every column, one row more than asked, which only tells whether
+    /// there is a next page (`EventPage(fetched:limit:)`).
+    public static func page(_ request: PageRequest, organizationID: String, dialect: SQLDialect) -> EventSelect {
+        EventSelect(request, organizationID: organizationID, columns: eventColumns, limit: request.limit + 1, dialect: dialect)
+    }
+
+    /// `SELECT count(*)` of the events a page request would walk through, up to `limit`.
+    public static func count(
+        _ filter: EventFilter,
+        upTo limit: Int,
+        throughSequence: Int64?,
+        organizationID: String,
+        dialect: SQLDialect
+    ) -> EventSelect {
+        var select = EventSelect(
+            PageRequest(filter: filter, limit: limit, throughSequence: throughSequence), organizationID: organizationID,
+            columns: "occurred_at, sequence", limit: limit, dialect: dialect)
+        select.sql = "SELECT count(*) FROM (\(select.sql)) AS matches"
+        return select
     }
 
     /// The values without repeats, in their order: a repeated value must not repeat rows.

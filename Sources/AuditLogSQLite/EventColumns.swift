@@ -1,12 +1,10 @@
 import AuditLogCore
-import AuditLogRelational
-import GRDB
+public import AuditLogRelational
+public import GRDB
 
-/// The columns of the `events` table and how an `AuditEvent` is read from them.
+/// How an `AuditEvent` is read from, and written to, the `events` table through GRDB.
 enum EventColumns {
-    static let list = EventSelect.eventColumns
-
-    /// Reads a row selected with `list`, by position.
+    /// Reads a row selected with `EventSelect.eventColumns`, by position.
     static func event(from row: Row) throws -> AuditEvent {
         let actorType: String = row[7]
         guard let kind = Actor.Kind(rawValue: actorType) else { throw CorruptRow(column: "actor_type") }
@@ -27,15 +25,27 @@ enum EventColumns {
     }
 }
 
-extension EventSelect {
-    /// The select's values as GRDB binds them.
-    var statementArguments: StatementArguments {
-        StatementArguments(
-            arguments.map { value -> any DatabaseValueConvertible in
+extension EventColumns {
+    /// `INSERT INTO events (…every column…) VALUES (?, …)`.
+    static let insert =
+        "INSERT INTO events (\(EventSelect.eventColumns)) VALUES (\(EventRow.columns.map { _ in "?" }.joined(separator: ", ")))"
+}
+
+extension StatementArguments {
+    /// Values of the SQL backends' neutral form as GRDB binds them; nil is NULL.
+    public init(_ values: [SQLValue?]) {
+        self.init(
+            values.map { value -> DatabaseValue in
                 switch value {
-                case .text(let text): text
-                case .integer(let integer): integer
+                case .text(let text): text.databaseValue
+                case .integer(let integer): integer.databaseValue
+                case nil: .null
                 }
             })
     }
+}
+
+extension EventSelect {
+    /// The select's values as GRDB binds them.
+    public var statementArguments: StatementArguments { StatementArguments(arguments.map { Optional($0) }) }
 }

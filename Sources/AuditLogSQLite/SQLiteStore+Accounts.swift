@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import GRDB
 
 extension SQLiteStore {
@@ -98,7 +99,7 @@ extension SQLiteStore {
             try Row.fetchOne(
                 db, sql: "SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = ? AND revoked_at IS NULL",
                 arguments: [secretHash]
-            ).map { IngestKeyMatch(keyID: $0[0], organizationID: $0[1], lastUsedAt: ($0[2] as Int64?).map(Timestamp.init(milliseconds:))) }
+            ).map { IngestKeyMatch(keyID: $0[0], organizationID: $0[1], lastUsedAt: Timestamp.from(milliseconds: $0[2])) }
         }
     }
 
@@ -113,7 +114,7 @@ extension SQLiteStore {
             ).map { row in
                 CredentialRecord(
                     id: row[0], kind: .ingestKey, owner: row[1], createdAt: Timestamp(milliseconds: row[2]),
-                    lastUsedAt: Self.timestamp(row[3]), revokedAt: Self.timestamp(row[4]))
+                    lastUsedAt: Timestamp.from(milliseconds: row[3]), revokedAt: Timestamp.from(milliseconds: row[4]))
             }
         }
     }
@@ -156,7 +157,10 @@ extension SQLiteStore {
                     SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
                     WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
                     """, arguments: [tokenHash, now.milliseconds]
-            ).map { MemberTokenMatch(member: Member(id: $0[0], email: $0[1], name: $0[2]), tokenID: $0[3], lastUsedAt: Self.timestamp($0[4])) }
+            ).map {
+                MemberTokenMatch(
+                    member: Member(id: $0[0], email: $0[1], name: $0[2]), tokenID: $0[3], lastUsedAt: Timestamp.from(milliseconds: $0[4]))
+            }
         }
     }
 
@@ -173,8 +177,8 @@ extension SQLiteStore {
             ).map { row in
                 CredentialRecord(
                     id: row[0], kind: row[1] == "session" ? .session : .personal, owner: row[2],
-                    createdAt: Timestamp(milliseconds: row[3]), lastUsedAt: Self.timestamp(row[4]),
-                    expiresAt: Self.timestamp(row[5]), revokedAt: Self.timestamp(row[6]))
+                    createdAt: Timestamp(milliseconds: row[3]), lastUsedAt: Timestamp.from(milliseconds: row[4]),
+                    expiresAt: Timestamp.from(milliseconds: row[5]), revokedAt: Timestamp.from(milliseconds: row[6]))
             }
         }
     }
@@ -206,7 +210,4 @@ extension SQLiteStore {
         }
     }
 
-    private static func timestamp(_ milliseconds: Int64?) -> Timestamp? {
-        milliseconds.map(Timestamp.init(milliseconds:))
-    }
 }

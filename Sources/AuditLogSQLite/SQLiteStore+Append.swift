@@ -2,13 +2,6 @@ public import AuditLogCore
 import AuditLogRelational
 import GRDB
 
-/// One request's events, waiting for a group commit.
-struct AppendJob: Sendable {
-    var organizationID: String
-    var events: [NewEvent]
-    var receivedAt: Timestamp
-}
-
 extension SQLiteStore {
     public func append(
         _ events: [NewEvent],
@@ -61,14 +54,7 @@ extension SQLiteStore {
             var sequence = try Int64.fetchOne(
                 db, sql: "SELECT last_sequence FROM organizations WHERE id = ?", arguments: [job.organizationID])
         else { throw AuditLogError.notFound("Organization \(job.organizationID)") }
-        let insertEvent = try db.cachedStatement(
-            sql: """
-                INSERT INTO events (organization_id, sequence, event_id, action, occurred_at, received_at,
-                    actor_id, actor_type, actor_name, actor_email, workspace_id, workspace_name,
-                    targets, ip_address, user_agent, metadata, details)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (organization_id, event_id) DO NOTHING
-                """)
+        let insertEvent = try db.cachedStatement(sql: EventColumns.insert + " ON CONFLICT (organization_id, event_id) DO NOTHING")
         let existingSequence = try db.cachedStatement(
             sql: "SELECT sequence FROM events WHERE organization_id = ? AND event_id = ?")
         var appended: [AppendedEvent] = []
@@ -77,13 +63,10 @@ extension SQLiteStore {
         var workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)] = [:]
         for event in job.events {
             let id = event.id ?? Secret.eventID()
-            try insertEvent.execute(arguments: [
-                job.organizationID, sequence + 1, id, event.action, event.occurredAt.milliseconds,
-                job.receivedAt.milliseconds, event.actor.id, event.actor.type.rawValue, event.actor.name,
-                event.actor.email, event.workspace?.id, event.workspace?.name, EventJSON.targetsJSON(event.targets),
-                event.context.ipAddress, event.context.userAgent, EventJSON.metadataJSON(event.metadata),
-                event.details,
-            ])
+            try insertEvent.execute(
+                arguments: StatementArguments(
+                    EventRow.values(
+                        of: event, id: id, organizationID: job.organizationID, sequence: sequence + 1, receivedAt: job.receivedAt)))
             guard db.changesCount > 0 else {
                 let stored = try Int64.fetchOne(existingSequence, arguments: [job.organizationID, id]) ?? 0
                 appended.append(AppendedEvent(id: id, created: false, sequence: stored))

@@ -4,16 +4,11 @@ import GRDB
 
 extension SQLiteStore {
     public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
-        // One row more than asked tells whether there is a next page.
-        let select = EventSelect(
-            request, organizationID: organizationID, columns: EventColumns.list, limit: request.limit + 1,
-            dialect: .sqlite)
+        let select = EventSelect.page(request, organizationID: organizationID, dialect: .sqlite)
         let events = try await read { db in
             try Row.fetchAll(db, sql: select.sql, arguments: select.statementArguments).map(EventColumns.event(from:))
         }
-        let page = Array(events.prefix(request.limit))
-        let next = events.count > request.limit ? page.last?.position : nil
-        return EventPage(events: page, next: next)
+        return EventPage(fetched: events, limit: request.limit)
     }
 
     public func countMatches(
@@ -22,11 +17,9 @@ extension SQLiteStore {
         throughSequence: Int64?,
         organizationID: String
     ) async throws -> Int {
-        let request = PageRequest(filter: filter, limit: limit, throughSequence: throughSequence)
-        let select = EventSelect(request, organizationID: organizationID, columns: "occurred_at, sequence", limit: limit, dialect: .sqlite)
-        return try await read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(select.sql)) AS matches", arguments: select.statementArguments) ?? 0
-        }
+        let select = EventSelect.count(
+            filter, upTo: limit, throughSequence: throughSequence, organizationID: organizationID, dialect: .sqlite)
+        return try await read { db in try Int.fetchOne(db, sql: select.sql, arguments: select.statementArguments) ?? 0 }
     }
 
     public func latestSequence(organizationID: String) async throws -> Int64 {
@@ -89,11 +82,7 @@ extension SQLiteStore {
                     lastSeenAt: Timestamp(milliseconds: row[2]))
             }
         }
-        // Sorted here, because SQLite's NOCASE folds only ASCII.
-        return
-            entries
-            .map { (key: DirectorySearch.fold($0.workspace.displayName), entry: $0) }
-            .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
-            .map(\.entry)
+        // Sorted in Swift: the database's collation may not fold beyond ASCII.
+        return DirectorySearch.sorted(entries)
     }
 }

@@ -16,9 +16,7 @@ public enum StoreLocation: Sendable, Hashable {
 
     /// The location without its password, for messages and logs.
     public static func redacted(_ text: String) -> String {
-        guard isPostgresURL(text), var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? "postgres://…"
+        isPostgresURL(text) ? PostgresStore.Endpoint.redacted(text) : text
     }
 
     static func isPostgresURL(_ text: String) -> Bool {

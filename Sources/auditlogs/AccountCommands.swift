@@ -17,7 +17,7 @@ struct OrgCommand: AsyncParsableCommand {
             guard Organization.isValidID(id) else {
                 throw ValidationError("--id must be 1 to 64 lowercase letters, digits, - or _, starting with a letter or digit.")
             }
-            guard (1...256).contains(name.count) else { throw ValidationError("--name must be 1 to 256 characters.") }
+            guard Organization.isValidName(name) else { throw ValidationError("--name must be 1 to 256 characters.") }
         }
 
         func run() async throws {
@@ -46,7 +46,7 @@ struct MemberCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard EmailAddress.isPlausible(email) else { throw ValidationError("--email must be an email address of at most 320 bytes.") }
-            guard (1...256).contains(name.unicodeScalars.count) else { throw ValidationError("--name must be 1 to 256 characters.") }
+            guard Member.isValidName(name) else { throw ValidationError("--name must be 1 to 256 characters.") }
             if let problem = PasswordHasher.problem(with: password) { throw ValidationError("--password \(problem).") }
         }
 

@@ -45,7 +45,7 @@ import Testing
     }
 
     static func select(_ page: Page, _ filter: EventFilter) -> EventSelect {
-        EventSelect(page.request(filter), organizationID: "acme", columns: EventColumns.list, limit: 51, dialect: .sqlite)
+        EventSelect.page(page.request(filter), organizationID: "acme", dialect: .sqlite)
     }
 
     @Test(arguments: singleValueCases, Page.allCases)

@@ -8,6 +8,11 @@ public struct Organization: Sendable, Hashable, Codable {
         self.name = name
     }
 
+    /// A display name: 1 to 256 characters.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...256).contains(name.count)
+    }
+
     /// Organization ids are short slugs, because they appear in URLs and file names.
     public static func isValidID(_ id: String) -> Bool {
         guard let first = id.unicodeScalars.first, (1...64).contains(id.unicodeScalars.count) else { return false }
@@ -35,6 +40,11 @@ public struct Member: Sendable, Hashable {
         self.id = id
         self.email = email
         self.name = name
+    }
+
+    /// A member's name: 1 to 256 Unicode scalars.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...256).contains(name.unicodeScalars.count)
     }
 
     /// How the member appears as the actor of events the service records for them.

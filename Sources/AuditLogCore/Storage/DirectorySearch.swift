@@ -20,6 +20,15 @@ public enum DirectorySearch {
         text(name: name, email: email).utf8Contains(fold(query))
     }
 
+    /// Workspaces in name order, case- and accent-insensitively as search folds them, then by
+    /// id: the order of the Workspace filter, the same whatever the backend's collation.
+    public static func sorted(_ workspaces: [WorkspaceEntry]) -> [WorkspaceEntry] {
+        workspaces
+            .map { (key: fold($0.workspace.displayName), entry: $0) }
+            .sorted { ($0.key, $0.entry.workspace.id) < ($1.key, $1.entry.workspace.id) }
+            .map(\.entry)
+    }
+
     /// The longest search text accepted.
     public static let maximumQueryLength = 256
     /// The most actors one search returns.
