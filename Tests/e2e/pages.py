@@ -139,11 +139,20 @@ def all_events(server, driver, organization, params):
             return events
 
 
-def wait_for_download(directory, started, timeout=TIMEOUT):
-    """The CSV that appeared in `directory` after `started`, once it is complete."""
+def downloaded(directory):
+    """The CSVs in the download folder now, to tell the next download from earlier ones."""
+    return set(directory.glob("*.csv"))
+
+
+def wait_for_download(directory, before, timeout=TIMEOUT):
+    """The CSV that appeared in `directory` and is not one of `before`, once it is complete.
+
+    By name, not by time: the folder is the session's, and a download of the test before may be
+    less than a second old (one was taken for this one, with 243 rows instead of 2,500).
+    """
     deadline = time.time() + timeout
     while time.time() < deadline:
-        done = [path for path in directory.glob("*.csv") if path.stat().st_mtime >= started]
+        done = [path for path in directory.glob("*.csv") if path not in before]
         if done and not list(directory.glob("*.crdownload")):
             return done[0]
         time.sleep(0.1)

@@ -2,7 +2,6 @@
 
 Every check reads what is on screen and compares it with the JSON API's answer for the same
 view, so the page cannot drift from the API it is built on."""
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -12,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from conftest import ADMIN, MEMBER
 from pages import (all_events, api, choose_range, filter_count, now, open_filter, parse_time, read_csv, rows,
-                   search_options, session_cookie, sign_in, tick, tick_by_label, wait, wait_for_download, wait_for_new_table,
+                   search_options, session_cookie, sign_in, tick, tick_by_label, wait, downloaded, wait_for_download, wait_for_new_table,
                    wait_for_table, table_generation)
 
 ORG = "/api/v1/organizations/acme"
@@ -144,9 +143,9 @@ def test_export_downloads_exactly_the_views_events(page, server, downloads):
     view = f"?action=AssetDeleted&action=MemberInvited&range=custom&from={start.isoformat()}&to={end.isoformat()}"
     page.get(server + "/organizations/acme/audit-logs" + view.replace("+00:00", "Z"))
     wait_for_table(page)
-    started = time.time() - 1
+    before = downloaded(downloads)
     page.find_element(By.ID, "export-csv").click()
-    table = read_csv(wait_for_download(downloads, started))
+    table = read_csv(wait_for_download(downloads, before))
     assert table[0][:5] == ["Timestamp", "Action", "Actor", "Workspace", "Details"]
     expected = all_events(server, page, "acme", [
         ("action", "AssetDeleted"), ("action", "MemberInvited"),
@@ -167,9 +166,9 @@ def test_a_view_of_more_than_2500_events_says_the_export_is_cut(page, server, do
     notice = page.find_element(By.ID, "export-notice")
     wait(page, lambda d: notice.is_displayed(), message="no notice before the export")
     assert "newest 2,500" in notice.text and "narrow the filters or the date range" in notice.text
-    started = time.time() - 1
+    before = downloaded(downloads)
     page.find_element(By.ID, "export-csv").click()
-    table = read_csv(wait_for_download(downloads, started))
+    table = read_csv(wait_for_download(downloads, before))
     assert len(table) == 2501
     wait(page, lambda d: "The export holds the newest 2,500" in notice.text, message="no notice after the export")
 
