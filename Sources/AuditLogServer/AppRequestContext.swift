@@ -15,6 +15,4 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// Ingestion reads up to 5 MiB; other routes collect much less themselves.
     public var maxUploadSize: Int { 5 * 1024 * 1024 }
-
-    public var responseEncoder: JSONEncoder { .api }
 }

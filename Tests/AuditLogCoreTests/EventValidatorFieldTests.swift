@@ -130,8 +130,7 @@ private func event(_ path: String, _ value: JSONValue) -> JSONValue {
     @Test func refusesAnEventOver32KiB() {
         // 33 metadata strings of 1,000 characters: each value is allowed, their sum is 33 KiB.
         let large = event("metadata", metadata(keys: 33, value: x(1_000)))
-        var bytes: [UInt8] = []
-        large.write(into: &bytes)
+        let bytes = Array(large.serialized().utf8)
         #expect(bytes.count > 33 * 1_000)
         #expect(complaints(large) == ["(event)": "is \(bytes.count) bytes; an event may be at most 32768 bytes"])
         #expect(complaints(EventBody.batch([EventBody.fields(), large.objectValue!])).keys.sorted() == ["events[1]"])

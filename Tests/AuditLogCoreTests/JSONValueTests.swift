@@ -26,15 +26,23 @@ import Testing
         #expect(JSONValue.object(["a\"b\n": .null]).serialized() == #"{"a\"b\n":null}"#)
     }
 
-    @Test func writeAppendsToWhatIsThere() {
-        var out = Array("x=".utf8)
-        JSONValue.array([.integer(-3)]).write(into: &out)
-        #expect(String(decoding: out, as: UTF8.self) == "x=[-3]")
+    @Test func writesInsideOtherJSONWithCommas() {
+        var json = JSONWriter()
+        json.object { json in
+            json.key("a")
+            json.value(JSONValue.array([.integer(-3), .object(["k": .null])]))
+            json.key("b")
+            json.array([JSONValue.integer(1), .integer(2)])
+            json.key("c")
+            json.string(nil as String?)
+        }
+        #expect(json.text == #"{"a":[-3,{"k":null}],"b":[1,2],"c":null}"#)
     }
 
     @Test(arguments: [
         JSONValue.null, .bool(true), .integer(0), .integer(.max), .integer(.min), .number(0.1), .number(-2.5e-7),
         .number(1e300), .number(123_456.789), .string(""), .string("José 😀 \u{0}\u{1}\u{1F}\"\\/\n\r\t"),
+        .string("e\u{301}\u{301} \u{2028}\u{2029} \u{FEFF} \u{7F} 👩‍👩‍👧 \"\"\\\\"),
         .array([.array([.array([])])]),
         .object(["": .null, "key with space": .object(["nested": .array([.integer(1), .number(1.5)])])]),
     ])

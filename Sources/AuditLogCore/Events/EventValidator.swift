@@ -69,13 +69,13 @@ public struct EventValidator: Sendable {
         guard let object = fields(of: value, allowed: Self.eventFields, path: path, errors: &errors) else {
             return nil
         }
-        var size = [UInt8]()
-        value.write(into: &size)
-        if size.count > EventLimits.maximumEventBytes {
+        var size = JSONWriter()
+        size.value(value)
+        if size.bytes.count > EventLimits.maximumEventBytes {
             errors.append(
                 FieldError(
                     field: path.isEmpty ? "(event)" : path,
-                    message: "is \(size.count) bytes; an event may be at most \(EventLimits.maximumEventBytes) bytes"
+                    message: "is \(size.bytes.count) bytes; an event may be at most \(EventLimits.maximumEventBytes) bytes"
                 ))
         }
 

@@ -56,60 +56,30 @@ public enum JSONValue: Sendable, Hashable {
 
 // MARK: - Serialization
 
-extension JSONValue {
+extension JSONValue: JSONWritable {
     /// Compact JSON text; object keys are sorted so that equal values serialize equally.
     public func serialized() -> String {
-        var out = [UInt8]()
-        write(into: &out)
-        return String(decoding: out, as: UTF8.self)
+        var json = JSONWriter()
+        write(to: &json)
+        return json.text
     }
 
-    /// Appends compact JSON to `out`.
-    public func write(into out: inout [UInt8]) {
+    public func write(to json: inout JSONWriter) {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
-        case .integer(let value): out.append(contentsOf: String(value).utf8)
-        case .number(let value):
-            // JSON has no NaN or infinity; the parser never produces them.
-            out.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
-        case .string(let value): Self.writeString(value, into: &out)
-        case .array(let values):
-            out.append(0x5B)
-            for (index, value) in values.enumerated() {
-                if index > 0 { out.append(0x2C) }
-                value.write(into: &out)
-            }
-            out.append(0x5D)
+        case .null: json.null()
+        case .bool(let value): json.bool(value)
+        case .integer(let value): json.integer(value)
+        case .number(let value): json.number(value)
+        case .string(let value): json.string(value)
+        case .array(let values): json.array(values)
         case .object(let members):
-            out.append(0x7B)
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { out.append(0x2C) }
-                Self.writeString(key, into: &out)
-                out.append(0x3A)
-                members[key]!.write(into: &out)
-            }
-            out.append(0x7D)
-        }
-    }
-
-    /// Appends `string` as a JSON string literal, escaping what RFC 8259 requires.
-    public static func writeString(_ string: String, into out: inout [UInt8]) {
-        out.append(0x22)
-        for byte in string.utf8 {
-            switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
+            json.object { json in
+                for key in members.keys.sorted() {
+                    json.key(key)
+                    members[key]!.write(to: &json)
+                }
             }
         }
-        out.append(0x22)
     }
 }
 

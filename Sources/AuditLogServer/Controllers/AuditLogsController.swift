@@ -16,19 +16,17 @@ struct AuditLogsController: Sendable {
             .get("organizations/:organization/audit-logs/export-preview", use: exportPreview)
     }
 
-    struct Page: Encodable {
-        var data: [EventResource]
+    struct Page: JSONWritable {
+        var events: [AuditEvent]
         var nextCursor: String?
 
-        enum Key: String, CodingKey {
-            case data
-            case nextCursor = "next_cursor"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encode(data, forKey: .data)
-            try container.encode(nextCursor, forKey: .nextCursor)
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("data")
+                json.array(events.lazy.map(EventResource.init))
+                json.key("next_cursor")
+                json.string(nextCursor)
+            }
         }
     }
 
@@ -37,13 +35,24 @@ struct AuditLogsController: Sendable {
         _ = try await authenticator.admin(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: true)
         let page = try await service.page(query, organizationID: organizationID)
-        return JSONResponse(body: Page(data: page.events.map(EventResource.init), nextCursor: page.next.map(Cursor.encode)))
+        return JSONResponse(body: Page(events: page.events, nextCursor: page.next.map(Cursor.encode)))
     }
 
-    struct ExportPreview: Encodable {
+    struct ExportPreview: JSONWritable {
         var rows: Int
         var truncated: Bool
         var limit: Int
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("limit")
+                json.integer(limit)
+                json.key("rows")
+                json.integer(rows)
+                json.key("truncated")
+                json.bool(truncated)
+            }
+        }
     }
 
     /// What Export CSV would produce for these filters, without exporting (nothing is

@@ -14,15 +14,35 @@ struct DirectoryController: Sendable {
             .get("organizations/:organization/workspaces", use: workspaces)
     }
 
-    struct Category: Encodable {
-        struct Action: Encodable {
+    struct Category: JSONWritable {
+        struct Action: JSONWritable {
             var name: String
             var description: String
+
+            func write(to json: inout JSONWriter) {
+                json.object { json in
+                    json.key("description")
+                    json.string(description)
+                    json.key("name")
+                    json.string(name)
+                }
+            }
         }
 
         var id: String
         var title: String
         var actions: [Action]
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("actions")
+                json.array(actions)
+                json.key("id")
+                json.string(id)
+                json.key("title")
+                json.string(title)
+            }
+        }
     }
 
     @Sendable func actions(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<Category>> {

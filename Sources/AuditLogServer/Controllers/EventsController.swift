@@ -15,13 +15,24 @@ struct EventsController: Sendable {
             .post("events", use: create)
     }
 
-    struct Created: Encodable {
+    struct Created: JSONWritable {
         /// The ids of the events, in the order sent; assigned ones included.
         var ids: [String]
         /// How many were stored by this request.
         var created: Int
         /// How many were already stored (retries); nothing new was stored for them.
         var duplicates: Int
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("created")
+                json.integer(created)
+                json.key("duplicates")
+                json.integer(duplicates)
+                json.key("ids")
+                json.array(ids) { json, id in json.string(id) }
+            }
+        }
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Created> {

@@ -20,34 +20,72 @@ struct SessionsController: Sendable {
             .delete("sessions/current", use: delete)
     }
 
-    struct MemberResource: Encodable {
+    struct MemberResource: JSONWritable {
         var id: String
         var email: String
         var name: String
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("email")
+                json.string(email)
+                json.key("id")
+                json.string(id)
+                json.key("name")
+                json.string(name)
+            }
+        }
     }
 
-    struct OrganizationResource: Encodable {
+    struct OrganizationResource: JSONWritable {
         var id: String
         var name: String
         var role: String
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("id")
+                json.string(id)
+                json.key("name")
+                json.string(name)
+                json.key("role")
+                json.string(role)
+            }
+        }
     }
 
-    struct Created: Encodable {
+    struct Created: JSONWritable {
         var token: String
         var expiresAt: String
         var member: MemberResource
         var organizations: [OrganizationResource]
 
-        enum CodingKeys: String, CodingKey {
-            case token
-            case expiresAt = "expires_at"
-            case member, organizations
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("expires_at")
+                json.string(expiresAt)
+                json.key("member")
+                json.value(member)
+                json.key("organizations")
+                json.array(organizations)
+                json.key("token")
+                json.string(token)
+            }
         }
     }
 
-    struct Current: Encodable {
+    struct Current: JSONWritable {
         var member: MemberResource
         var organizations: [OrganizationResource]
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("member")
+                json.value(member)
+                json.key("organizations")
+                json.array(organizations)
+            }
+        }
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -78,7 +116,7 @@ struct SessionsController: Sendable {
         let created = Created(
             token: token, expiresAt: expiresAt.rfc3339, member: Self.resource(member),
             organizations: try await organizations(of: member))
-        var response = try JSONResponse(status: .created, body: created).response(from: request, context: context)
+        var response = JSONResponse(status: .created, body: created).response(from: request, context: context)
         response.setCookie(
             Cookie(
                 name: Authenticator.sessionCookie, value: token, maxAge: Int(configuration.sessionLifetimeSeconds),

@@ -12,8 +12,15 @@ struct SystemController: Sendable {
             .get("openapi.yaml", use: openAPI)
     }
 
-    struct Health: Encodable {
+    struct Health: JSONWritable {
         var status: String
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("status")
+                json.string(status)
+            }
+        }
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Health> {

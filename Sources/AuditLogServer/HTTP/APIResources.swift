@@ -1,55 +1,62 @@
 import AuditLogCore
 
-// The JSON the API answers with. snake_case keys, RFC 3339 times with milliseconds, and
-// absent optional values written as `null` so every event has the same shape.
+// The JSON the API answers with. snake_case keys written in sorted order, RFC 3339 times with
+// milliseconds, and absent optional values written as `null` so every event has the same
+// shape.
 
 /// An event as the list API returns it.
-struct EventResource: Encodable {
+struct EventResource: JSONWritable {
     let event: AuditEvent
 
-    enum Key: String, CodingKey {
-        case id, action
-        case occurredAt = "occurred_at"
-        case receivedAt = "received_at"
-        case actor, workspace, targets, context
-        case metadata, details
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(event.id, forKey: .id)
-        try container.encode(event.action, forKey: .action)
-        try container.encode(event.occurredAt.rfc3339, forKey: .occurredAt)
-        try container.encode(event.receivedAt.rfc3339, forKey: .receivedAt)
-        try container.encode(ActorResource(actor: event.actor), forKey: .actor)
-        try container.encode(event.workspace.map { WorkspaceResource(workspace: $0) }, forKey: .workspace)
-        try container.encode(event.targets.map(TargetResource.init), forKey: .targets)
-        try container.encode(ContextResource(context: event.context), forKey: .context)
-        try container.encode(JSONValue.object(event.metadata), forKey: .metadata)
-        try container.encode(event.details, forKey: .details)
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("action")
+            json.string(event.action)
+            json.key("actor")
+            json.value(ActorResource(actor: event.actor))
+            json.key("context")
+            json.value(ContextResource(context: event.context))
+            json.key("details")
+            json.string(event.details)
+            json.key("id")
+            json.string(event.id)
+            json.key("metadata")
+            json.value(JSONValue.object(event.metadata))
+            json.key("occurred_at")
+            json.string(event.occurredAt.rfc3339)
+            json.key("received_at")
+            json.string(event.receivedAt.rfc3339)
+            json.key("targets")
+            json.array(event.targets.lazy.map(TargetResource.init))
+            json.key("workspace")
+            json.value(event.workspace.map { WorkspaceResource(workspace: $0) })
+        }
     }
 }
 
-struct ActorResource: Encodable {
+struct ActorResource: JSONWritable {
     let actor: Actor
     var lastSeenAt: Timestamp?
 
-    enum Key: String, CodingKey {
-        case id, type, name, email
-        case lastSeenAt = "last_seen_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(actor.id, forKey: .id)
-        try container.encode(actor.type.rawValue, forKey: .type)
-        try container.encode(actor.name, forKey: .name)
-        try container.encode(actor.email, forKey: .email)
-        if let lastSeenAt { try container.encode(lastSeenAt.rfc3339, forKey: .lastSeenAt) }
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("email")
+            json.string(actor.email)
+            json.key("id")
+            json.string(actor.id)
+            if let lastSeenAt {
+                json.key("last_seen_at")
+                json.string(lastSeenAt.rfc3339)
+            }
+            json.key("name")
+            json.string(actor.name)
+            json.key("type")
+            json.string(actor.type.rawValue)
+        }
     }
 }
 
-struct WorkspaceResource: Encodable {
+struct WorkspaceResource: JSONWritable {
     let workspace: WorkspaceReference
     var lastSeenAt: Timestamp?
 
@@ -58,48 +65,56 @@ struct WorkspaceResource: Encodable {
         self.lastSeenAt = lastSeenAt
     }
 
-    enum Key: String, CodingKey {
-        case id, name
-        case lastSeenAt = "last_seen_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(workspace.id, forKey: .id)
-        try container.encode(workspace.name, forKey: .name)
-        if let lastSeenAt { try container.encode(lastSeenAt.rfc3339, forKey: .lastSeenAt) }
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("id")
+            json.string(workspace.id)
+            if let lastSeenAt {
+                json.key("last_seen_at")
+                json.string(lastSeenAt.rfc3339)
+            }
+            json.key("name")
+            json.string(workspace.name)
+        }
     }
 }
 
-struct TargetResource: Encodable {
+struct TargetResource: JSONWritable {
     let target: EventTarget
 
-    enum Key: String, CodingKey { case type, id, name }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(target.type, forKey: .type)
-        try container.encode(target.id, forKey: .id)
-        try container.encode(target.name, forKey: .name)
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("id")
+            json.string(target.id)
+            json.key("name")
+            json.string(target.name)
+            json.key("type")
+            json.string(target.type)
+        }
     }
 }
 
-struct ContextResource: Encodable {
+struct ContextResource: JSONWritable {
     let context: EventContext
 
-    enum Key: String, CodingKey {
-        case ipAddress = "ip_address"
-        case userAgent = "user_agent"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(context.ipAddress, forKey: .ipAddress)
-        try container.encode(context.userAgent, forKey: .userAgent)
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("ip_address")
+            json.string(context.ipAddress)
+            json.key("user_agent")
+            json.string(context.userAgent)
+        }
     }
 }
 
 /// `{"data": [...]}`, the envelope of every list.
-struct ListResource<Item: Encodable>: Encodable {
+struct ListResource<Item: JSONWritable>: JSONWritable {
     var data: [Item]
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("data")
+            json.array(data)
+        }
+    }
 }

@@ -63,14 +63,35 @@ extension AuditLogError.Kind {
 }
 
 /// The error JSON document.
-struct ErrorBody: Encodable {
-    struct Content: Encodable {
+struct ErrorBody: JSONWritable {
+    struct Content {
         var code: String
         var message: String
         var details: [FieldError]
     }
 
     var error: Content
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("error")
+            json.object { json in
+                json.key("code")
+                json.string(error.code)
+                json.key("details")
+                json.array(error.details) { json, detail in
+                    json.object { json in
+                        json.key("field")
+                        json.string(detail.field)
+                        json.key("message")
+                        json.string(detail.message)
+                    }
+                }
+                json.key("message")
+                json.string(error.message)
+            }
+        }
+    }
 
     init(code: String, message: String, details: [FieldError] = []) {
         self.error = Content(code: code, message: message, details: details)
@@ -98,9 +119,8 @@ struct ErrorBody: Encodable {
     }
 
     func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        let data = (try? JSONEncoder.api.encode(self)) ?? Data(#"{"error":{"code":"internal_error","message":"","details":[]}}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: jsonBuffer))
     }
 }
