@@ -75,11 +75,11 @@ extension SQLiteStore {
     public func memberships(memberID: String) async throws -> [Membership] {
         try await read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
-                    WHERE m.member_id = ? ORDER BY o.name, o.id
-                    """, arguments: [memberID]
+                db.cachedStatement(
+                    sql: """
+                        SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
+                        WHERE m.member_id = ? ORDER BY o.name, o.id
+                        """), arguments: [memberID]
             ).compactMap { row in
                 Role(rawValue: row[2]).map { Membership(organization: Organization(id: row[0], name: row[1]), role: $0) }
             }
@@ -97,7 +97,8 @@ extension SQLiteStore {
     public func ingestKey(secretHash: String) async throws -> IngestKeyMatch? {
         try await read { db in
             try Row.fetchOne(
-                db, sql: "SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = ? AND revoked_at IS NULL",
+                db.cachedStatement(
+                    sql: "SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = ? AND revoked_at IS NULL"),
                 arguments: [secretHash]
             ).map { IngestKeyMatch(keyID: $0[0], organizationID: $0[1], lastUsedAt: Timestamp.from(milliseconds: $0[2])) }
         }
@@ -151,12 +152,13 @@ extension SQLiteStore {
 
     public func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch? {
         try await read { db in
+            // Every request of a member runs this: the statement is compiled once per connection.
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
-                    WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
-                    """, arguments: [tokenHash, now.milliseconds]
+                db.cachedStatement(
+                    sql: """
+                        SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
+                        WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
+                        """), arguments: [tokenHash, now.milliseconds]
             ).map {
                 MemberTokenMatch(
                     member: Member(id: $0[0], email: $0[1], name: $0[2]), tokenID: $0[3], lastUsedAt: Timestamp.from(milliseconds: $0[4]))

@@ -6,7 +6,10 @@ extension SQLiteStore {
     public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
         let select = EventSelect.page(request, organizationID: organizationID, dialect: .sqlite)
         let events = try await read { db in
-            try Row.fetchAll(db, sql: select.sql, arguments: select.statementArguments).map(EventColumns.event(from:))
+            // A cached statement is compiled once per connection and filter shape; a cursor
+            // decodes each row straight from the statement, without copying it first.
+            let statement = try db.cachedStatement(sql: select.sql)
+            return try Array(Row.fetchCursor(statement, arguments: select.statementArguments).map(EventColumns.event(from:)))
         }
         return EventPage(fetched: events, limit: request.limit)
     }
@@ -25,7 +28,7 @@ extension SQLiteStore {
     public func latestSequence(organizationID: String) async throws -> Int64 {
         try await read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT last_sequence FROM organizations WHERE id = ?", arguments: [organizationID]) ?? 0
+                db.cachedStatement(sql: "SELECT last_sequence FROM organizations WHERE id = ?"), arguments: [organizationID]) ?? 0
         }
     }
 

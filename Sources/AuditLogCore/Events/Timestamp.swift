@@ -119,32 +119,31 @@ extension Timestamp {
         let (days, millisOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = Self.civil(fromDays: Int(days))
         let totalSeconds = Int(millisOfDay / 1000)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func put(_ value: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var rest = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = UInt8(0x30 + rest % 10)
-                rest /= 10
+        // Written into one stack buffer: this runs twice for every event of every page.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out in
+            func put(_ value: Int, width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    out[index] = UInt8(0x30 + rest % 10)
+                    rest /= 10
+                }
             }
-            out.append(contentsOf: digits)
+            put(year, width: 4, at: 0)
+            out[4] = 0x2D
+            put(month, width: 2, at: 5)
+            out[7] = 0x2D
+            put(day, width: 2, at: 8)
+            out[10] = 0x54
+            put(totalSeconds / 3600, width: 2, at: 11)
+            out[13] = 0x3A
+            put(totalSeconds / 60 % 60, width: 2, at: 14)
+            out[16] = 0x3A
+            put(totalSeconds % 60, width: 2, at: 17)
+            out[19] = 0x2E
+            put(Int(millisOfDay % 1000), width: 3, at: 20)
+            out[23] = 0x5A
+            return String(decoding: out, as: UTF8.self)
         }
-        put(year, 4)
-        out.append(0x2D)
-        put(month, 2)
-        out.append(0x2D)
-        put(day, 2)
-        out.append(0x54)
-        put(totalSeconds / 3600, 2)
-        out.append(0x3A)
-        put(totalSeconds / 60 % 60, 2)
-        out.append(0x3A)
-        put(totalSeconds % 60, 2)
-        out.append(0x2E)
-        put(Int(millisOfDay % 1000), 3)
-        out.append(0x5A)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `YYYY-MM-DD` of the UTC day, for file names.

@@ -17,8 +17,41 @@ extension Request {
         queryPairs.filter { $0.name == name }.map(\.value)
     }
 
-    private static func formDecoded(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+    /// `+` as a space and `%XX` as its byte. When a `%` is not followed by two hex digits, or
+    /// the bytes are not UTF-8, only the `+` are decoded and the rest is kept as it came.
+    static func formDecoded(_ text: Substring) -> String {
+        let input = Array(text.utf8)
+        var spaced = input
+        var decoded: [UInt8]? = []
+        decoded?.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            if byte == UInt8(ascii: "+") {
+                spaced[index] = UInt8(ascii: " ")
+                decoded?.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), decoded != nil {
+                if index + 2 < input.count, let high = hexValue(input[index + 1]), let low = hexValue(input[index + 2]) {
+                    decoded?.append(high << 4 | low)
+                    index += 2
+                } else {
+                    decoded = nil
+                }
+            } else {
+                decoded?.append(byte)
+            }
+            index += 1
+        }
+        if let decoded, let text = String(validating: decoded, as: UTF8.self) { return text }
+        return String(decoding: spaced, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
