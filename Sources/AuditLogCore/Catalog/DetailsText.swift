@@ -26,26 +26,35 @@ public enum DetailsText {
         workspace: WorkspaceReference?,
         metadata: [String: JSONValue]
     ) -> String? {
-        var output = ""
-        var rest = template[...]
-        while let open = rest.firstIndex(of: "{") {
-            output += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else { return nil }
-            let key = rest[rest.index(after: open)..<close]
-            let value: String?
-            switch key {
-            case "target": value = targets.first?.displayName
-            case "target2": value = targets.dropFirst().first?.displayName
-            case "workspace": value = workspace?.displayName
-            default:
-                let text = metadata[String(key)]?.displayText
-                value = text?.isEmpty == false ? text : nil
+        // Over UTF-8 bytes: the braces are ASCII, which never occurs inside a multi-byte
+        // sequence, and this runs for every row of every page and export.
+        var template = template
+        return template.withUTF8 { text -> String? in
+            var output: [UInt8] = []
+            output.reserveCapacity(text.count + 48)
+            var index = 0
+            while index < text.count {
+                guard text[index] == UInt8(ascii: "{") else {
+                    output.append(text[index])
+                    index += 1
+                    continue
+                }
+                guard let close = text[index...].firstIndex(of: UInt8(ascii: "}")) else { return nil }
+                let key = String(decoding: UnsafeBufferPointer(rebasing: text[(index + 1)..<close]), as: UTF8.self)
+                let value: String?
+                switch key {
+                case "target": value = targets.first?.displayName
+                case "target2": value = targets.dropFirst().first?.displayName
+                case "workspace": value = workspace?.displayName
+                default:
+                    let text = metadata[key]?.displayText
+                    value = text?.isEmpty == false ? text : nil
+                }
+                guard let value else { return nil }
+                output.append(contentsOf: value.utf8)
+                index = close + 1
             }
-            guard let value else { return nil }
-            output += value
-            rest = rest[rest.index(after: close)...]
+            return String(decoding: output, as: UTF8.self)
         }
-        output += rest
-        return output
     }
 }

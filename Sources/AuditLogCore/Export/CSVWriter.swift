@@ -57,6 +57,16 @@ public struct CSVWriter: Sendable {
         return changed ? String(decoding: output, as: UTF8.self) : field
     }
 
+    /// Whether a cell needs neither quotes nor an apostrophe: no byte of it can end a cell or
+    /// needs doubling, so only its start could begin a formula, and it does not.
+    private static func isPlain(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in field where isCellBoundary(byte) || byte == UInt8(ascii: "\"") {
+            return false
+        }
+        guard let first = field.first(where: { $0 != UInt8(ascii: " ") }) else { return true }
+        return !isFormulaTrigger(first)
+    }
+
     private static func isFormulaTrigger(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "=") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@")
     }
@@ -68,6 +78,15 @@ public struct CSVWriter: Sendable {
     }
 
     private mutating func writeField(_ raw: String) {
+        var raw = raw
+        // Most cells hold no separator, quote or line break and do not start a formula: their
+        // bytes are written as they are, without a copy.
+        let written = raw.withUTF8 { field -> Bool in
+            guard Self.isPlain(field) else { return false }
+            bytes.append(contentsOf: field)
+            return true
+        }
+        guard !written else { return }
         let field = Self.neutralised(raw)
         let needsQuotes = field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
         guard needsQuotes else {
