@@ -3,9 +3,14 @@ import GRDB
 
 extension SQLiteStore {
     /// A read on one of the pool's readers, storage failures reported as `unavailable`.
+    ///
+    /// Every read of this store is a single SELECT, which SQLite runs on a snapshot of its own,
+    /// so no transaction is opened around it: `BEGIN` and `COMMIT` cost as much as a credential
+    /// look-up, and a page request makes three reads. A read that ever needs two statements to
+    /// agree must use `pool.read`, which opens one.
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.read(body)
+            return try await pool.unsafeRead(body)
         } catch {
             throw Self.translated(error)
         }

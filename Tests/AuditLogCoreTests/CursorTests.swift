@@ -32,6 +32,8 @@ private func base64url(_ plain: String) -> String {
         for sequence in Int64(1)...300 {
             let cursor = Cursor.encode(EventPosition(occurredAt: .example, sequence: sequence * 977))
             #expect(cursor.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }, "\(cursor)")
+            // Every length modulo 3, each as Foundation's base64 would write it.
+            #expect(cursor == base64url("v1.\(Timestamp.example.milliseconds).\(sequence * 977)"))
         }
     }
 
