@@ -72,3 +72,40 @@ import Testing
         #expect(values.map(\.isScalar) == [true, true, true, true, true, false, false])
     }
 }
+
+@Suite struct JSONSizeTests {
+    @Test(arguments: [
+        JSONValue.null, .bool(true), .bool(false), .integer(0), .integer(-7), .integer(10), .integer(.max), .integer(.min),
+        .number(0.1), .number(-2.5e-7), .number(1e300), .string(""), .string("\"\\\n\r\t\u{0}\u{1F}\u{7F}é😀e\u{301}"),
+        .array([]), .array([.null]), .array([.integer(1), .string("a,b")]), .object([:]), .object(["k": .null]),
+        .object(["a\"": .array([.object(["x": .integer(12)])]), "b": .string("\u{2028}")]),
+    ])
+    func countsTheBytesSerializationWrites(value: JSONValue) {
+        #expect(value.serializedByteCount == value.serialized().utf8.count)
+    }
+
+    @Test func countsRandomDocumentsExactly() {
+        var generator = SeededGenerator(seed: 32_768)
+        let strings = ["", "a", "\"", "\\", "\n", "\u{1}", "é", "e\u{301}", "😀", "key", "\u{FEFF}"]
+        func random(depth: Int) -> JSONValue {
+            switch Int.random(in: 0..<(depth > 2 ? 5 : 7), using: &generator) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &generator))
+            case 2: return .integer(Int64.random(in: .min ... .max, using: &generator) >> Int64.random(in: 0...63, using: &generator))
+            case 3: return .number(Double.random(in: -1e6...1e6, using: &generator))
+            case 4: return .string((0..<3).map { _ in strings.randomElement(using: &generator)! }.joined())
+            case 5: return .array((0..<Int.random(in: 0...3, using: &generator)).map { _ in random(depth: depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int.random(in: 0...3, using: &generator) {
+                    members[strings.randomElement(using: &generator)! + "k"] = random(depth: depth + 1)
+                }
+                return .object(members)
+            }
+        }
+        for _ in 0..<500 {
+            let value = random(depth: 0)
+            #expect(value.serializedByteCount == value.serialized().utf8.count, "\(value.serialized())")
+        }
+    }
+}

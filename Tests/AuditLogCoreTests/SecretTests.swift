@@ -32,6 +32,18 @@ private let base64URLAlphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq
         let event = Secret.eventID()
         #expect(event.hasPrefix("evt_") && event.count == 4 + 22)
         #expect(Set((0..<2_000).map { _ in Secret.eventID() }).count == 2_000)
+        #expect(event.dropFirst(4).allSatisfy(base64URLAlphabet.contains))
+    }
+
+    @Test func eventIDsSortByTheTimeTheyWereMade() {
+        let times = [0, 1, 63, 64, 1_795_802_400_000, 1_795_802_400_001, 1_795_802_460_000, 253_402_300_799_999].map(Timestamp.init(milliseconds:))
+        let ids = times.map { Secret.eventID(at: $0) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids.map { $0.prefix(4 + 8) }).count == times.count)
+        // Within one millisecond, the random part keeps them apart.
+        let same = (0..<1_000).map { _ in Secret.eventID(at: times[4]) }
+        #expect(Set(same).count == 1_000)
+        #expect(Set(same.map { $0.prefix(4 + 8) }) == [ids[4].prefix(4 + 8)])
     }
 
     @Test func tokensEncodeSixBitsPerCharacter() {

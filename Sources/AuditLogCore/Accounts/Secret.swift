@@ -30,18 +30,38 @@ public enum Secret {
         "\(prefix)_" + randomToken(bytes: bytes)
     }
 
-    /// An id for an event its sender gave none: 128 random bits, so that it never collides with
-    /// a stored one (a collision would be taken for a retry and the event skipped).
-    public static func eventID() -> String {
-        identifier(prefix: "evt", bytes: 16)
+    /// An id for an event its sender gave none: the time in milliseconds, then 84 random bits.
+    ///
+    /// Time first, in an alphabet whose ASCII order is its order, so ids sort by when they were
+    /// made and those stored together sit together in the `(organization, event id)` index: a
+    /// batch dirties a few of its pages, where random ids dirtied one page an event. 84 random
+    /// bits within one millisecond never collide (a collision would be taken for a retry and
+    /// the event skipped).
+    public static func eventID(at time: Timestamp = .now) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var letters: [UInt8] = Array("evt_".utf8)
+        letters.reserveCapacity(4 + 22)
+        // 48 bits of time, eight letters of six bits, most significant first.
+        let milliseconds = UInt64(max(0, time.milliseconds)) & 0xFFFF_FFFF_FFFF
+        for shift in stride(from: 42, through: 0, by: -6) {
+            letters.append(sortableAlphabet[Int(milliseconds >> UInt64(shift) & 0x3F)])
+        }
+        for _ in 0..<14 {
+            letters.append(sortableAlphabet[Int(UInt8.random(in: 0...63, using: &generator))])
+        }
+        return String(decoding: letters, as: UTF8.self)
     }
+
+    /// base64url's 64 letters in ASCII order.
+    private static let sortableAlphabet = Array("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
 
     static func randomToken(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         var bits: UInt64 = 0
         var bitCount = 0
-        var output = ""
+        var output: [UInt8] = []
+        output.reserveCapacity((count * 8 + 5) / 6)
         for _ in 0..<count {
             bits = bits << 8 | UInt64(UInt8.random(in: .min ... .max, using: &generator))
             bitCount += 8
@@ -51,6 +71,6 @@ public enum Secret {
             }
         }
         if bitCount > 0 { output.append(alphabet[Int((bits << UInt64(6 - bitCount)) & 0x3F)]) }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -8,9 +8,14 @@
 /// what is plainly not one.
 public enum EmailAddress {
     public static func isPlausible(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= EventLimits.maximumEmailLength
-            && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 }
+        // Decided over bytes: `@` is ASCII, so it is never part of a multi-byte character.
+        let bytes = text.utf8
+        guard bytes.count <= EventLimits.maximumEmailLength, bytes.count { $0 == UInt8(ascii: "@") } == 1,
+            bytes.first != UInt8(ascii: "@"), bytes.last != UInt8(ascii: "@")
+        else { return false }
+        // ASCII whitespace and controls are the bytes up to the space; beyond ASCII, Unicode says.
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return !bytes.contains { $0 <= 0x20 } }
+        return !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 }
     }
 }
 

@@ -69,13 +69,12 @@ public struct EventValidator: Sendable {
         guard let object = fields(of: value, allowed: Self.eventFields, path: path, errors: &errors) else {
             return nil
         }
-        var size = JSONWriter()
-        size.value(value)
-        if size.bytes.count > EventLimits.maximumEventBytes {
+        let size = value.serializedByteCount
+        if size > EventLimits.maximumEventBytes {
             errors.append(
                 FieldError(
                     field: path.isEmpty ? "(event)" : path,
-                    message: "is \(size.bytes.count) bytes; an event may be at most \(EventLimits.maximumEventBytes) bytes"
+                    message: "is \(size) bytes; an event may be at most \(EventLimits.maximumEventBytes) bytes"
                 ))
         }
 
@@ -274,6 +273,11 @@ public struct EventValidator: Sendable {
         case text
 
         func accepts(_ string: String) -> Bool {
+            // Nearly every field is ASCII: decided over its bytes without looking up Unicode
+            // properties. Any other byte sends the whole string the long way.
+            if let verdict = string.utf8.withContiguousStorageIfAvailable(acceptsASCII), let verdict {
+                return verdict
+            }
             switch self {
             case .identifier:
                 return string.unicodeScalars.allSatisfy { !$0.properties.isWhitespace && !Self.isControl($0) }
@@ -290,6 +294,24 @@ public struct EventValidator: Sendable {
             case .name: "must not contain control characters"
             case .text: "must not contain NUL characters"
             }
+        }
+
+        /// The verdict for an all-ASCII string; nil when it holds another byte.
+        private func acceptsASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+            var verdict = true
+            for byte in bytes {
+                guard byte < 0x80 else { return nil }
+                switch self {
+                case .identifier:
+                    // ASCII whitespace is space and tab to carriage return, all below 0x21.
+                    if byte <= 0x20 || byte == 0x7F { verdict = false }
+                case .name:
+                    if byte < 0x20 || byte == 0x7F { verdict = false }
+                case .text:
+                    if byte == 0 { verdict = false }
+                }
+            }
+            return verdict
         }
 
         private static func isControl(_ scalar: Unicode.Scalar) -> Bool {

@@ -64,6 +64,24 @@ extension JSONValue: JSONWritable {
         return json.text
     }
 
+    /// How many bytes `serialized()` has, counted without writing them: the event size limit
+    /// is checked on every event of every request.
+    public var serializedByteCount: Int {
+        switch self {
+        case .null: 4
+        case .bool(let value): value ? 4 : 5
+        case .integer(let value): JSONWriter.decimalByteCount(value)
+        case .number(let value): value.isFinite ? value.description.utf8.count : 4
+        case .string(let value): JSONWriter.escapedByteCount(value)
+        case .array(let values):
+            // Brackets and commas, then the values.
+            values.reduce(max(values.count + 1, 2)) { $0 + $1.serializedByteCount }
+        case .object(let members):
+            // Braces, commas and colons, then keys and values; their order changes nothing.
+            members.reduce(max(2 * members.count + 1, 2)) { $0 + JSONWriter.escapedByteCount($1.key) + $1.value.serializedByteCount }
+        }
+    }
+
     public func write(to json: inout JSONWriter) {
         switch self {
         case .null: json.null()

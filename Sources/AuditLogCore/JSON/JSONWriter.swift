@@ -150,6 +150,30 @@ public struct JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// The bytes `string(text)` writes, quotes included.
+    static func escapedByteCount(_ text: String) -> Int {
+        var count = 2
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): count += 2
+            case ..<0x20: count += 6
+            default: count += 1
+            }
+        }
+        return count
+    }
+
+    /// The bytes `integer(value)` writes.
+    static func decimalByteCount(_ value: Int64) -> Int {
+        var count = value < 0 ? 2 : 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
