@@ -16,6 +16,35 @@ import Testing
         #expect(try await store.organization(id: "globex") == nil)
     }
 
+    /// Names are bounded in code points, as both databases count them: 256 letters with a
+    /// combining accent each are 256 characters but 512 code points, and are refused as an
+    /// invalid name before they reach the database's own check.
+    @Test(arguments: StoreKind.enabled)
+    func organizationAndMemberNamesAreBoundedInCodePoints(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        let administration = AdministrationService(store: store, passwords: PasswordHasher(cost: 4))
+        let accented = String(repeating: "e\u{301}", count: 256)
+        #expect(accented.count == 256 && accented.unicodeScalars.count == 512)
+        try await administration.createOrganization(id: "acme", name: "Acme")
+        let attempts: [@Sendable () async throws -> Void] = [
+            { try await administration.createOrganization(id: "accents", name: accented) },
+            {
+                _ = try await administration.addMember(
+                    email: "e@acme.test", name: accented, password: "correct horse battery", role: .admin, organizationID: "acme")
+            },
+        ]
+        for attempt in attempts {
+            let error = await #expect(throws: AuditLogError.self) { try await attempt() }
+            #expect(error?.kind == .invalid)
+            #expect(error?.details.map { $0.field } == ["name"])
+        }
+        #expect(try await store.organization(id: "accents") == nil)
+        // 256 code points, combining marks and all, are a name.
+        let longest = String(repeating: "e\u{301}", count: 128)
+        try await administration.createOrganization(id: "accents", name: longest)
+        #expect(try await store.organization(id: "accents")?.name == longest)
+    }
+
     @Test(arguments: StoreKind.enabled)
     func anEmailCanBeTakenOnceWhateverItsCase(kind: StoreKind) async throws {
         let store = try await kind.makeStore()

@@ -8,9 +8,10 @@ public struct Organization: Sendable, Hashable, Codable {
         self.name = name
     }
 
-    /// A display name: 1 to 256 characters.
+    /// A display name: 1 to 256 code points, as both databases' checks count them (a letter with a combining
+    /// accent is two).
     public static func isValidName(_ name: String) -> Bool {
-        (1...256).contains(name.count)
+        (1...256).contains(name.unicodeScalars.count)
     }
 
     /// Organization ids are short slugs, because they appear in URLs and file names.
