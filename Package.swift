@@ -170,6 +170,11 @@ let package = Package(
             dependencies: ["AuditLogCore", "AuditLogDemo", "AuditLogSQLite"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "AuditLogBenchTests",
+            dependencies: ["AuditLogBench", "AuditLogCore"],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built `auditlogs` executable: its commands, and durability across a kill.
         .testTarget(
             name: "CommandLineTests",

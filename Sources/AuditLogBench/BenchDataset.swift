@@ -35,8 +35,14 @@ public struct BenchDataset: Sendable {
     }
 
     /// The events in batches of at most `size`, each batch for one organization, in sending
-    /// order. Calls `progress` with the events generated so far.
-    public func batches(of size: Int) -> [Batch] {
+    /// order, handed to `body` a chunk of about `chunkEvents` events at a time: a dataset of
+    /// any size never sits in memory whole, and every run makes the same batches whatever the
+    /// chunk size.
+    public func forEachChunk(
+        ofEvents chunkEvents: Int,
+        batchSize size: Int,
+        _ body: ([Batch]) async throws -> Void
+    ) async rethrows {
         var generator = SeededGenerator(seed: seed)
         let actionWeights = Zipf(count: actions.count, exponent: 1.05)
         let largeActors = Zipf(count: 5_000, exponent: 1.0)
@@ -47,8 +53,11 @@ public struct BenchDataset: Sendable {
         let start = end.milliseconds - span - 600_000
         var pending: [String: [NewEvent]] = [:]
         var batches: [Batch] = []
-        batches.reserveCapacity(count / max(size, 1) + 21)
         for index in 0..<count {
+            if index > 0, index % chunkEvents == 0 {
+                try await body(batches)
+                batches = []
+            }
             let large = generator.chance(0.8)
             let organization = large ? Self.largeOrganization : Self.smallOrganizations[index % 20]
             var occurred = start + span * Int64(index) / Int64(max(count, 1))
@@ -76,7 +85,7 @@ public struct BenchDataset: Sendable {
                 batches.append(Batch(organizationID: organization, events: events))
             }
         }
-        return batches
+        try await body(batches)
     }
 }
 
