@@ -187,7 +187,7 @@ public struct AdministrationService: Sendable {
         if Self.isStale(token.lastUsedAt, now: time) {
             await Self.noteUse { try await store.recordUse(ofMemberToken: token.tokenID, at: time) }
         }
-        return .member(token.member)
+        return .member(MemberAccess(member: token.member, memberships: token.memberships))
     }
 
     private static func isStale(_ lastUse: Timestamp?, now: Timestamp) -> Bool {

@@ -153,17 +153,27 @@ extension PostgresStore {
     }
 
     public func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch? {
-        try await primaryRows(
+        // One statement finds the token's member and a row for each of their memberships.
+        let rows = try await primaryRows(
             """
-            SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
+            SELECT m.id, m.email, m.name, t.id, t.last_used_at, o.id, o.name, ms.role
+            FROM member_tokens t JOIN members m ON m.id = t.member_id
+            LEFT JOIN memberships ms ON ms.member_id = m.id
+            LEFT JOIN organizations o ON o.id = ms.organization_id
             WHERE t.secret_hash = \(tokenHash) AND t.revoked_at IS NULL
                 AND (t.expires_at IS NULL OR t.expires_at > \(now.milliseconds))
+            ORDER BY o.name COLLATE "C", o.id COLLATE "C"
             """
-        ).first.map { row in
-            let (id, email, name, tokenID, lastUsed) = try row.decode((String, String, String, String, Int64?).self)
-            return MemberTokenMatch(
-                member: Member(id: id, email: email, name: name), tokenID: tokenID, lastUsedAt: Timestamp.from(milliseconds: lastUsed))
-        }
+        ).map { try $0.decode((String, String, String, String, Int64?, String?, String?, String?).self) }
+        guard let (id, email, name, tokenID, lastUsed, _, _, _) = rows.first else { return nil }
+        return MemberTokenMatch(
+            member: Member(id: id, email: email, name: name), tokenID: tokenID, lastUsedAt: Timestamp.from(milliseconds: lastUsed),
+            memberships: rows.compactMap { row in
+                guard let organizationID = row.5, let organizationName = row.6, let role = row.7.flatMap(Role.init(rawValue:)) else {
+                    return nil
+                }
+                return Membership(organization: Organization(id: organizationID, name: organizationName), role: role)
+            })
     }
 
     public func memberTokens(memberID: String, now: Timestamp) async throws -> [CredentialRecord] {

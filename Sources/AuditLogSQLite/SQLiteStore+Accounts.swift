@@ -152,17 +152,26 @@ extension SQLiteStore {
 
     public func member(tokenHash: String, now: Timestamp) async throws -> MemberTokenMatch? {
         try await read { db in
-            // Every request of a member runs this: the statement is compiled once per connection.
-            try Row.fetchOne(
+            // Every request of a member runs this: one statement, compiled once per connection,
+            // finds the token's member and a row for each of their memberships.
+            let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT m.id, m.email, m.name, t.id, t.last_used_at FROM member_tokens t JOIN members m ON m.id = t.member_id
+                        SELECT m.id, m.email, m.name, t.id, t.last_used_at, o.id, o.name, ms.role
+                        FROM member_tokens t JOIN members m ON m.id = t.member_id
+                        LEFT JOIN memberships ms ON ms.member_id = m.id
+                        LEFT JOIN organizations o ON o.id = ms.organization_id
                         WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)
-                        """), arguments: [tokenHash, now.milliseconds]
-            ).map {
-                MemberTokenMatch(
-                    member: Member(id: $0[0], email: $0[1], name: $0[2]), tokenID: $0[3], lastUsedAt: Timestamp.from(milliseconds: $0[4]))
-            }
+                        ORDER BY o.name, o.id
+                        """), arguments: [tokenHash, now.milliseconds])
+            guard let first = rows.first else { return nil }
+            return MemberTokenMatch(
+                member: Member(id: first[0], email: first[1], name: first[2]), tokenID: first[3],
+                lastUsedAt: Timestamp.from(milliseconds: first[4]),
+                memberships: rows.compactMap { row in
+                    guard let id: String = row[5], let name: String = row[6], let role = Role(rawValue: row[7] ?? "") else { return nil }
+                    return Membership(organization: Organization(id: id, name: name), role: role)
+                })
         }
     }
 

@@ -111,6 +111,35 @@ import Testing
             ])
     }
 
+    /// A request's credential look-up also brings the member's organizations and roles, in
+    /// the order `memberships(memberID:)` gives them, and sees a role change at once.
+    @Test(arguments: StoreKind.enabled)
+    func aTokenLookUpBringsTheMembershipsAsTheyAreNow(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        for (id, name) in [("zeta", "Zeta"), ("acme", "Acme Studios"), ("umlaut", "Ärger GmbH"), ("other", "Other")] {
+            try await store.createOrganization(Organization(id: id, name: name), createdAt: .testStart)
+        }
+        let ada = try await store.createMember(email: "ada@acme.test", name: "Ada", passwordHash: nil, createdAt: .testStart)
+        let loner = try await store.createMember(email: "loner@acme.test", name: "Loner", passwordHash: nil, createdAt: .testStart)
+        try await store.setRole(.member, memberID: ada.id, organizationID: "zeta")
+        try await store.setRole(.admin, memberID: ada.id, organizationID: "acme")
+        try await store.setRole(.admin, memberID: ada.id, organizationID: "umlaut")
+        try await store.createMemberToken(
+            id: "tok_a", memberID: ada.id, kind: .personal, secretHash: "hash-a", createdAt: .testStart, expiresAt: nil)
+        try await store.createMemberToken(
+            id: "tok_l", memberID: loner.id, kind: .personal, secretHash: "hash-l", createdAt: .testStart, expiresAt: nil)
+
+        let found = try #require(try await store.member(tokenHash: "hash-a", now: .testStart))
+        #expect(found.member == ada && found.tokenID == "tok_a")
+        #expect(found.memberships == (try await store.memberships(memberID: ada.id)))
+        #expect(found.memberships.map(\.organization.id) == ["acme", "zeta", "umlaut"])
+        #expect(found.memberships.map(\.role) == [.admin, .member, .admin])
+        #expect(try await store.member(tokenHash: "hash-l", now: .testStart)?.memberships == [])
+
+        try await store.setRole(.admin, memberID: ada.id, organizationID: "zeta")
+        #expect(try await store.member(tokenHash: "hash-a", now: .testStart)?.memberships.map(\.role) == [.admin, .admin, .admin])
+    }
+
     @Test(arguments: StoreKind.enabled)
     func aRevokedTokenStopsWorkingAndOnlyItsOwnerRevokesIt(kind: StoreKind) async throws {
         let store = try await kind.makeStore()

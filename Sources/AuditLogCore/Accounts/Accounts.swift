@@ -67,8 +67,9 @@ public struct Membership: Sendable, Hashable {
 public enum Principal: Sendable, Hashable {
     /// An ingest key: may write events to its organization, nothing else.
     case ingestKey(keyID: String, organizationID: String)
-    /// A signed-in member, through a session or a personal token.
-    case member(Member)
+    /// A signed-in member, through a session or a personal token, with their organizations
+    /// and roles as they were when the credential was looked up.
+    case member(MemberAccess)
 }
 
 /// The kinds of member credentials.
@@ -132,11 +133,15 @@ public struct MemberTokenMatch: Sendable, Hashable {
     public var member: Member
     public var tokenID: String
     public var lastUsedAt: Timestamp?
+    /// The member's organizations and roles, sorted by organization name, read with the token
+    /// (one read decides both who is calling and what they may see).
+    public var memberships: [Membership]
 
-    public init(member: Member, tokenID: String, lastUsedAt: Timestamp?) {
+    public init(member: Member, tokenID: String, lastUsedAt: Timestamp?, memberships: [Membership] = []) {
         self.member = member
         self.tokenID = tokenID
         self.lastUsedAt = lastUsedAt
+        self.memberships = memberships
     }
 }
 

@@ -70,11 +70,11 @@ struct Authenticator: Sendable {
         }
     }
 
-    /// The signed-in member behind the request.
-    func member(of request: Request) async throws -> Member {
+    /// The signed-in member behind the request, with their organizations and roles.
+    func member(of request: Request) async throws -> MemberAccess {
         switch try await principal(of: request) {
-        case .member(let member):
-            return member
+        case .member(let access):
+            return access
         case .ingestKey:
             throw AuditLogError.forbidden("An ingest key can only write events; sign in as an organization admin to read.")
         }
@@ -82,7 +82,7 @@ struct Authenticator: Sendable {
 
     /// The member and the organization, if they are one of its admins (`MemberAccess`).
     func admin(of organizationID: String, request: Request) async throws -> (Member, Organization) {
-        let member = try await member(of: request)
-        return (member, try await administration.access(of: member).admin(of: organizationID))
+        let access = try await member(of: request)
+        return (access.member, try access.admin(of: organizationID))
     }
 }

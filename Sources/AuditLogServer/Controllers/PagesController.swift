@@ -22,9 +22,10 @@ struct PagesController: Sendable {
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
         let next = Self.safeNext(request.queryValues("next").first)
-        if let member = try? await authenticator.member(of: request) {
+        if let access = try? await authenticator.member(of: request) {
+            let member = access.member
             if let next { return .redirect(to: next, type: .found) }
-            if let landing = try await administration.access(of: member).landing {
+            if let landing = access.landing {
                 return .redirect(to: "/organizations/\(landing.id)/audit-logs", type: .found)
             }
             return try html(
@@ -40,12 +41,12 @@ struct PagesController: Sendable {
 
     @Sendable func auditLogs(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
-        guard let member = try? await authenticator.member(of: request) else {
+        guard let access = try? await authenticator.member(of: request) else {
             let here = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
             let encoded = here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
             return .redirect(to: "/?next=\(encoded)", type: .found)
         }
-        let access = try await administration.access(of: member)
+        let member = access.member
         let memberships = access.memberships
         let organization: Organization
         switch access.decision(for: organizationID) {

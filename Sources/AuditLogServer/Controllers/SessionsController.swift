@@ -125,8 +125,8 @@ struct SessionsController: Sendable {
     }
 
     @Sendable func current(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Current> {
-        let member = try await authenticator.member(of: request)
-        return JSONResponse(body: Current(member: Self.resource(member), organizations: try await organizations(of: member)))
+        let access = try await authenticator.member(of: request)
+        return JSONResponse(body: Current(member: Self.resource(access.member), organizations: Self.resources(access.memberships)))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -143,9 +143,11 @@ struct SessionsController: Sendable {
     }
 
     private func organizations(of member: Member) async throws -> [OrganizationResource] {
-        try await administration.access(of: member).memberships.map {
-            OrganizationResource(id: $0.organization.id, name: $0.organization.name, role: $0.role.rawValue)
-        }
+        Self.resources(try await administration.access(of: member).memberships)
+    }
+
+    private static func resources(_ memberships: [Membership]) -> [OrganizationResource] {
+        memberships.map { OrganizationResource(id: $0.organization.id, name: $0.organization.name, role: $0.role.rawValue) }
     }
 
     private static func resource(_ member: Member) -> MemberResource {
