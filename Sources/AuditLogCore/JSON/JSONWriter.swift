@@ -118,6 +118,30 @@ public struct JSONWriter {
         if let value { value.write(to: &self) } else { null() }
     }
 
+    // MARK: - Members
+
+    /// `"key":value` in an object: a string, or `null`.
+    public mutating func field(_ name: StaticString, _ value: String?) {
+        key(name)
+        string(value)
+    }
+
+    public mutating func field(_ name: StaticString, _ value: Int) {
+        key(name)
+        integer(value)
+    }
+
+    public mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// `"key":value` for a value that writes itself, or `null`.
+    public mutating func field(_ name: StaticString, _ value: (some JSONWritable)?) {
+        key(name)
+        self.value(value)
+    }
+
     // MARK: - Bytes
 
     private mutating func separate() {

@@ -24,8 +24,7 @@ struct AuditLogsController: Sendable {
             json.object { json in
                 json.key("data")
                 json.array(events.lazy.map(EventResource.init))
-                json.key("next_cursor")
-                json.string(nextCursor)
+                json.field("next_cursor", nextCursor)
             }
         }
     }
@@ -45,12 +44,9 @@ struct AuditLogsController: Sendable {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.key("limit")
-                json.integer(limit)
-                json.key("rows")
-                json.integer(rows)
-                json.key("truncated")
-                json.bool(truncated)
+                json.field("limit", limit)
+                json.field("rows", rows)
+                json.field("truncated", truncated)
             }
         }
     }

@@ -21,10 +21,8 @@ struct DirectoryController: Sendable {
 
             func write(to json: inout JSONWriter) {
                 json.object { json in
-                    json.key("description")
-                    json.string(description)
-                    json.key("name")
-                    json.string(name)
+                    json.field("description", description)
+                    json.field("name", name)
                 }
             }
         }
@@ -37,10 +35,8 @@ struct DirectoryController: Sendable {
             json.object { json in
                 json.key("actions")
                 json.array(actions)
-                json.key("id")
-                json.string(id)
-                json.key("title")
-                json.string(title)
+                json.field("id", id)
+                json.field("title", title)
             }
         }
     }

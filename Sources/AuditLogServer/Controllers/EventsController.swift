@@ -25,10 +25,8 @@ struct EventsController: Sendable {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.key("created")
-                json.integer(created)
-                json.key("duplicates")
-                json.integer(duplicates)
+                json.field("created", created)
+                json.field("duplicates", duplicates)
                 json.key("ids")
                 json.array(ids) { json, id in json.string(id) }
             }

@@ -27,12 +27,9 @@ struct SessionsController: Sendable {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.key("email")
-                json.string(email)
-                json.key("id")
-                json.string(id)
-                json.key("name")
-                json.string(name)
+                json.field("email", email)
+                json.field("id", id)
+                json.field("name", name)
             }
         }
     }
@@ -44,12 +41,9 @@ struct SessionsController: Sendable {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.key("id")
-                json.string(id)
-                json.key("name")
-                json.string(name)
-                json.key("role")
-                json.string(role)
+                json.field("id", id)
+                json.field("name", name)
+                json.field("role", role)
             }
         }
     }
@@ -62,14 +56,11 @@ struct SessionsController: Sendable {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.key("expires_at")
-                json.string(expiresAt)
-                json.key("member")
-                json.value(member)
+                json.field("expires_at", expiresAt)
+                json.field("member", member)
                 json.key("organizations")
                 json.array(organizations)
-                json.key("token")
-                json.string(token)
+                json.field("token", token)
             }
         }
     }
@@ -80,8 +71,7 @@ struct SessionsController: Sendable {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.key("member")
-                json.value(member)
+                json.field("member", member)
                 json.key("organizations")
                 json.array(organizations)
             }

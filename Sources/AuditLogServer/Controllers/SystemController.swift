@@ -17,8 +17,7 @@ struct SystemController: Sendable {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.key("status")
-                json.string(status)
+                json.field("status", status)
             }
         }
     }

@@ -10,26 +10,17 @@ struct EventResource: JSONWritable {
 
     func write(to json: inout JSONWriter) {
         json.object { json in
-            json.key("action")
-            json.string(event.action)
-            json.key("actor")
-            json.value(ActorResource(actor: event.actor))
-            json.key("context")
-            json.value(ContextResource(context: event.context))
-            json.key("details")
-            json.string(event.details)
-            json.key("id")
-            json.string(event.id)
-            json.key("metadata")
-            json.value(JSONValue.object(event.metadata))
-            json.key("occurred_at")
-            json.string(event.occurredAt.rfc3339)
-            json.key("received_at")
-            json.string(event.receivedAt.rfc3339)
+            json.field("action", event.action)
+            json.field("actor", ActorResource(actor: event.actor))
+            json.field("context", ContextResource(context: event.context))
+            json.field("details", event.details)
+            json.field("id", event.id)
+            json.field("metadata", JSONValue.object(event.metadata))
+            json.field("occurred_at", event.occurredAt.rfc3339)
+            json.field("received_at", event.receivedAt.rfc3339)
             json.key("targets")
             json.array(event.targets.lazy.map(TargetResource.init))
-            json.key("workspace")
-            json.value(event.workspace.map { WorkspaceResource(workspace: $0) })
+            json.field("workspace", event.workspace.map { WorkspaceResource(workspace: $0) })
         }
     }
 }
@@ -40,18 +31,13 @@ struct ActorResource: JSONWritable {
 
     func write(to json: inout JSONWriter) {
         json.object { json in
-            json.key("email")
-            json.string(actor.email)
-            json.key("id")
-            json.string(actor.id)
+            json.field("email", actor.email)
+            json.field("id", actor.id)
             if let lastSeenAt {
-                json.key("last_seen_at")
-                json.string(lastSeenAt.rfc3339)
+                json.field("last_seen_at", lastSeenAt.rfc3339)
             }
-            json.key("name")
-            json.string(actor.name)
-            json.key("type")
-            json.string(actor.type.rawValue)
+            json.field("name", actor.name)
+            json.field("type", actor.type.rawValue)
         }
     }
 }
@@ -67,14 +53,11 @@ struct WorkspaceResource: JSONWritable {
 
     func write(to json: inout JSONWriter) {
         json.object { json in
-            json.key("id")
-            json.string(workspace.id)
+            json.field("id", workspace.id)
             if let lastSeenAt {
-                json.key("last_seen_at")
-                json.string(lastSeenAt.rfc3339)
+                json.field("last_seen_at", lastSeenAt.rfc3339)
             }
-            json.key("name")
-            json.string(workspace.name)
+            json.field("name", workspace.name)
         }
     }
 }
@@ -84,12 +67,9 @@ struct TargetResource: JSONWritable {
 
     func write(to json: inout JSONWriter) {
         json.object { json in
-            json.key("id")
-            json.string(target.id)
-            json.key("name")
-            json.string(target.name)
-            json.key("type")
-            json.string(target.type)
+            json.field("id", target.id)
+            json.field("name", target.name)
+            json.field("type", target.type)
         }
     }
 }
@@ -99,10 +79,8 @@ struct ContextResource: JSONWritable {
 
     func write(to json: inout JSONWriter) {
         json.object { json in
-            json.key("ip_address")
-            json.string(context.ipAddress)
-            json.key("user_agent")
-            json.string(context.userAgent)
+            json.field("ip_address", context.ipAddress)
+            json.field("user_agent", context.userAgent)
         }
     }
 }

@@ -76,19 +76,15 @@ struct ErrorBody: JSONWritable {
         json.object { json in
             json.key("error")
             json.object { json in
-                json.key("code")
-                json.string(error.code)
+                json.field("code", error.code)
                 json.key("details")
                 json.array(error.details) { json, detail in
                     json.object { json in
-                        json.key("field")
-                        json.string(detail.field)
-                        json.key("message")
-                        json.string(detail.message)
+                        json.field("field", detail.field)
+                        json.field("message", detail.message)
                     }
                 }
-                json.key("message")
-                json.string(error.message)
+                json.field("message", error.message)
             }
         }
     }
