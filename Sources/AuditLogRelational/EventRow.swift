@@ -9,6 +9,9 @@ public enum EventRow {
         "details",
     ]
 
+    /// Where `sequence` is in `columns` and `values`.
+    public static let sequenceColumn = 1
+
     /// The row of `event`, stored as `id` with `sequence`, in `columns` order; nil is NULL.
     public static func values(
         of event: NewEvent,

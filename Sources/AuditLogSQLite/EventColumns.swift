@@ -34,14 +34,18 @@ extension EventColumns {
 extension StatementArguments {
     /// Values of the SQL backends' neutral form as GRDB binds them; nil is NULL.
     public init(_ values: [SQLValue?]) {
-        self.init(
-            values.map { value -> DatabaseValue in
-                switch value {
-                case .text(let text): text.databaseValue
-                case .integer(let integer): integer.databaseValue
-                case nil: .null
-                }
-            })
+        self.init(values.map(DatabaseValue.init(_:)))
+    }
+}
+
+extension DatabaseValue {
+    /// A value of the SQL backends' neutral form as GRDB stores it; nil is NULL.
+    init(_ value: SQLValue?) {
+        switch value {
+        case .text(let text): self = text.databaseValue
+        case .integer(let integer): self = integer.databaseValue
+        case nil: self = .null
+        }
     }
 }
 

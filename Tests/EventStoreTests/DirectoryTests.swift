@@ -124,6 +124,49 @@ import Testing
         #expect(try await store.actors(matching: "lovelace", limit: 50, organizationID: "acme").map(\.actor.id) == ["user_ada"])
     }
 
+    /// A retry is not a sighting: in a batch that resends a stored id with other names beside a
+    /// new event, only the new event changes the directory.
+    @Test(arguments: StoreKind.enabled)
+    func aRetriedEventInABatchDoesNotRenameOrRefreshAnyone(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        try await store.append(
+            [newEvent(id: "e1", at: .testStart, actor: Self.ada, workspace: WorkspaceReference(id: "ws_1", name: "Design"))], to: "acme")
+        let mallory = Actor(id: "user_ada", type: .user, name: "Mallory", email: "mallory@evil.test")
+        let renamed = Actor(id: "user_ada", type: .user, name: "Ada King", email: "ada@acme.test")
+        let appended = try await store.append(
+            [
+                newEvent(id: "e1", at: .testStart.adding(hours: 3), actor: mallory, workspace: WorkspaceReference(id: "ws_1", name: "Evil")),
+                newEvent(id: "e2", at: .testStart.adding(hours: 1), actor: renamed, workspace: WorkspaceReference(id: "ws_2", name: "Ops")),
+            ], organizationID: "acme", receivedAt: .testReceived)
+        #expect(appended.map(\.created) == [false, true])
+
+        #expect(
+            try await store.actors(matching: "", limit: 50, organizationID: "acme") == [
+                ActorEntry(actor: renamed, lastSeenAt: .testStart.adding(hours: 1))
+            ])
+        #expect(
+            try await store.workspaces(organizationID: "acme") == [
+                WorkspaceEntry(workspace: WorkspaceReference(id: "ws_1", name: "Design"), lastSeenAt: .testStart),
+                WorkspaceEntry(workspace: WorkspaceReference(id: "ws_2", name: "Ops"), lastSeenAt: .testStart.adding(hours: 1)),
+            ])
+        #expect(try await store.actors(matching: "mallory", limit: 50, organizationID: "acme") == [])
+        #expect(try await store.actors(matching: "king", limit: 50, organizationID: "acme").map(\.actor.id) == ["user_ada"])
+    }
+
+    /// A newer event with a name but no email renames the actor and keeps the email: the actor
+    /// is found by both.
+    @Test(arguments: StoreKind.enabled)
+    func aNewNameWithoutAnEmailIsFoundWithTheKnownEmail(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        try await store.append([newEvent(at: .testStart, actor: Self.ada)], to: "acme")
+        try await store.append(
+            [newEvent(at: .testStart.adding(hours: 1), actor: Actor(id: "user_ada", type: .user, name: "Countess Ada"))], to: "acme")
+        for text in ["countess", "ada@acme", "lovelace"] {
+            let found = try await store.actors(matching: text, limit: 50, organizationID: "acme").map(\.actor.id)
+            #expect(found == (text == "lovelace" ? [] : ["user_ada"]), "\(text)")
+        }
+    }
+
     @Test(arguments: StoreKind.enabled)
     func searchIgnoresCaseAndAccentsInNamesAndEmails(kind: StoreKind) async throws {
         let store = try await Self.storeWithActors(kind)
