@@ -100,8 +100,13 @@ public enum Benchmark {
         // One event per request.
         for clients in [1, 16, 64] {
             let single = try await Load.closedLoop(port: port, connections: clients, duration: duration, expect: 201) { connection, index in
+                // An event like the dataset's (~300 bytes): these become the newest rows, the
+                // ones every first page after this shows, so pages compare like with like.
                 let body =
-                    #"{"id":"single-\#(clients)-\#(connection)-\#(index)","action":"UserLogin","occurred_at":"\#(Timestamp.now.rfc3339)","actor":{"id":"user_1","type":"user"}}"#
+                    #"{"id":"single-\#(clients)-\#(connection)-\#(index)","action":"UserLogin","occurred_at":"\#(Timestamp.now.rfc3339)","#
+                    + #""actor":{"id":"user_1","type":"user","name":"Person 1","email":"person1@bench-large.test"},"#
+                    + #""workspace":{"id":"ws_1","name":"Workspace 1"},"targets":[{"type":"asset","id":"asset_1","name":"Asset 1"}],"#
+                    + #""context":{"ip_address":"203.0.113.1","user_agent":"Mozilla/5.0 (bench)"},"metadata":{"source":"bench"}}"#
                 return Load.Request(.POST, "/api/v1/events", token: credentials.keys[large]!, body: ByteBuffer(string: body))
             }
             results.append(
