@@ -8,8 +8,8 @@ public struct Organization: Sendable, Hashable, Codable {
         self.name = name
     }
 
-    /// A display name: 1 to 256 code points, as both databases' checks count them (a letter with a combining
-    /// accent is two).
+    /// A display name: 1 to 256 code points, as both databases' checks count them (a letter
+    /// with a combining accent is two).
     public static func isValidName(_ name: String) -> Bool {
         (1...256).contains(name.unicodeScalars.count)
     }

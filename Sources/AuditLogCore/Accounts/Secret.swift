@@ -57,20 +57,6 @@ public enum Secret {
 
     static func randomToken(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var bits: UInt64 = 0
-        var bitCount = 0
-        var output: [UInt8] = []
-        output.reserveCapacity((count * 8 + 5) / 6)
-        for _ in 0..<count {
-            bits = bits << 8 | UInt64(UInt8.random(in: .min ... .max, using: &generator))
-            bitCount += 8
-            while bitCount >= 6 {
-                bitCount -= 6
-                output.append(alphabet[Int((bits >> UInt64(bitCount)) & 0x3F)])
-            }
-        }
-        if bitCount > 0 { output.append(alphabet[Int((bits << UInt64(6 - bitCount)) & 0x3F)]) }
-        return String(decoding: output, as: UTF8.self)
+        return Base64URL.encoded((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 }

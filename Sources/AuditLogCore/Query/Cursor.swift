@@ -7,25 +7,8 @@ public import Foundation
 /// must not build it, and anything else is refused.
 public enum Cursor {
     public static func encode(_ position: EventPosition) -> String {
-        let plain = Array("v1.\(position.occurredAt.milliseconds).\(position.sequence)".utf8)
-        // base64url without padding (RFC 4648 §5), three bytes to four letters.
-        var out: [UInt8] = []
-        out.reserveCapacity((plain.count + 2) / 3 * 4)
-        var index = 0
-        while index < plain.count {
-            let count = min(3, plain.count - index)
-            var group = UInt32(plain[index]) << 16
-            if count > 1 { group |= UInt32(plain[index + 1]) << 8 }
-            if count > 2 { group |= UInt32(plain[index + 2]) }
-            for letter in 0...count {
-                out.append(base64URL[Int(group >> UInt32(18 - 6 * letter) & 0x3F)])
-            }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
+        Base64URL.encoded("v1.\(position.occurredAt.milliseconds).\(position.sequence)".utf8)
     }
-
-    private static let base64URL = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     public static func decode(_ text: String) -> EventPosition? {
         guard !text.isEmpty, text.count <= 64,

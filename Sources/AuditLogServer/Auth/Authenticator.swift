@@ -71,7 +71,7 @@ struct Authenticator: Sendable {
     }
 
     /// The signed-in member behind the request, with their organizations and roles.
-    func member(of request: Request) async throws -> MemberAccess {
+    func memberAccess(of request: Request) async throws -> MemberAccess {
         switch try await principal(of: request) {
         case .member(let access):
             return access
@@ -82,7 +82,7 @@ struct Authenticator: Sendable {
 
     /// The member and the organization, if they are one of its admins (`MemberAccess`).
     func admin(of organizationID: String, request: Request) async throws -> (Member, Organization) {
-        let access = try await member(of: request)
+        let access = try await memberAccess(of: request)
         return (access.member, try access.admin(of: organizationID))
     }
 }

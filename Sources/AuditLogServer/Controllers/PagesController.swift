@@ -22,7 +22,7 @@ struct PagesController: Sendable {
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
         let next = Self.safeNext(request.queryValues("next").first)
-        if let access = try? await authenticator.member(of: request) {
+        if let access = try? await authenticator.memberAccess(of: request) {
             let member = access.member
             if let next { return .redirect(to: next, type: .found) }
             if let landing = access.landing {
@@ -41,7 +41,7 @@ struct PagesController: Sendable {
 
     @Sendable func auditLogs(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
-        guard let access = try? await authenticator.member(of: request) else {
+        guard let access = try? await authenticator.memberAccess(of: request) else {
             let here = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
             let encoded = here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
             return .redirect(to: "/?next=\(encoded)", type: .found)

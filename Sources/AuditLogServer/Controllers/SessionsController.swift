@@ -115,7 +115,7 @@ struct SessionsController: Sendable {
     }
 
     @Sendable func current(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Current> {
-        let access = try await authenticator.member(of: request)
+        let access = try await authenticator.memberAccess(of: request)
         return JSONResponse(body: Current(member: Self.resource(access.member), organizations: Self.resources(access.memberships)))
     }
 
