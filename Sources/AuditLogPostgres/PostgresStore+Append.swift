@@ -10,7 +10,8 @@ extension PostgresStore {
         receivedAt: Timestamp
     ) async throws -> [AppendedEvent] {
         guard !events.isEmpty else { return [] }
-        return try await appends.submit(AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt))
+        let job = AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt)
+        return try await appends.submit(PreparedEvents(job) { ids in Self.rowsJSON(events, ids: ids, receivedAt: receivedAt) })
     }
 
     /// Runs a group of jobs in one transaction: one commit, one WAL flush for all of them.
@@ -21,7 +22,7 @@ extension PostgresStore {
     /// writer can take the same numbers. A job for an unknown organization fails alone; any
     /// other failure fails the group, because nothing of it was committed.
     static func commit(
-        _ jobs: [AppendJob],
+        _ jobs: [PreparedEvents],
         on client: PostgresClient,
         deadline: Duration,
         logger: Logger
@@ -36,10 +37,10 @@ extension PostgresStore {
         }
     }
 
-    private static func commit(_ jobs: [AppendJob], _ session: PostgresSession) async throws -> [Result<[AppendedEvent], any Error>] {
-        // Acknowledged means flushed to disk, whatever the server's default.
-        try await session.rows("SET LOCAL synchronous_commit = on")
-        let organizationIDs = Array(Set(jobs.map(\.organizationID))).sorted()
+    private static func commit(_ jobs: [PreparedEvents], _ session: PostgresSession) async throws -> [Result<[AppendedEvent], any Error>] {
+        // Acknowledged means flushed to disk: the store's connections commit with
+        // `synchronous_commit = on`, set when they open.
+        let organizationIDs = Array(Set(jobs.map(\.job.organizationID))).sorted()
         var sequences: [String: Int64] = [:]
         let locked = try await session.rows(
             """
@@ -56,18 +57,17 @@ extension PostgresStore {
         // was stored already, as if it had come after.
         // Every job belongs to one of the organizations below, so every result is set there.
         var results = [Result<[AppendedEvent], any Error>](repeating: .success([]), count: jobs.count)
-        let byOrganization = Dictionary(grouping: jobs.indices, by: { jobs[$0].organizationID })
+        let byOrganization = Dictionary(grouping: jobs.indices, by: { jobs[$0].job.organizationID })
         for organizationID in byOrganization.keys.sorted() {
             let indices = byOrganization[organizationID]!
             guard let last = sequences[organizationID] else {
                 for index in indices { results[index] = .failure(AuditLogError.notFound("Organization \(organizationID)")) }
                 continue
             }
-            let entries = indices.flatMap { index in jobs[index].events.map { (event: $0, receivedAt: jobs[index].receivedAt) } }
-            var appended = try await insert(entries, organizationID: organizationID, after: last, session)[...]
+            var appended = try await insert(indices.map { jobs[$0] }, organizationID: organizationID, after: last, session)[...]
             for index in indices {
-                results[index] = .success(Array(appended.prefix(jobs[index].events.count)))
-                appended = appended.dropFirst(jobs[index].events.count)
+                results[index] = .success(Array(appended.prefix(jobs[index].ids.count)))
+                appended = appended.dropFirst(jobs[index].ids.count)
             }
         }
         return results
@@ -76,53 +76,69 @@ extension PostgresStore {
     /// Stores an organization's new events after sequence `last`, in order; returns what
     /// happened to each.
     private static func insert(
-        _ entries: [(event: NewEvent, receivedAt: Timestamp)],
+        _ jobs: [PreparedEvents],
         organizationID: String,
         after last: Int64,
         _ session: PostgresSession
     ) async throws -> [AppendedEvent] {
-        let ids = entries.map { $0.event.id ?? Secret.eventID() }
+        let ids = jobs.flatMap(\.ids)
         let (numbered, stored) = try await claimKeys(ids, after: last, organizationID, session)
 
-        var sequence = last
+        // Each new event's position among the group's rows (from 1, as `WITH ORDINALITY`
+        // counts) and its number: a repeated id is stored at its first position only.
+        var positions: [Int64] = []
+        var numbers: [Int64] = []
         var appended: [AppendedEvent] = []
         appended.reserveCapacity(ids.count)
-        var rows: [JSONValue] = []
-        var actors: [String: (actor: Actor, seen: Timestamp)] = [:]
-        var workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)] = [:]
         var seen: Set<String> = []
-        for ((event, receivedAt), id) in zip(entries, ids) {
+        for (position, id) in ids.enumerated() {
             guard let new = numbered[id], seen.insert(id).inserted else {
-                // Stored before, or earlier in this batch: the retry stores nothing.
+                // Stored before, or earlier in this group: the retry stores nothing.
                 appended.append(AppendedEvent(id: id, created: false, sequence: stored[id] ?? numbered[id] ?? 0))
                 continue
             }
-            sequence = new
+            positions.append(Int64(position + 1))
+            numbers.append(new)
             appended.append(AppendedEvent(id: id, created: true, sequence: new))
-            rows.append(row(event, id: id, organizationID: organizationID, sequence: new, receivedAt: receivedAt))
-            actors[event.actor.id] = DirectoryMerge.actor(actors[event.actor.id], event.actor, seen: event.occurredAt)
-            if let workspace = event.workspace {
-                workspaces[workspace.id] = DirectoryMerge.workspace(workspaces[workspace.id], workspace, seen: event.occurredAt)
-            }
         }
-        guard sequence > last else { return appended }
+        guard let sequence = numbers.last else { return appended }
 
-        // The batch is one statement: PostgresNIO's arrays cannot hold NULL, so the rows go as
-        // one JSON array that the server unpacks.
+        // Retries (events already stored) do not touch the directory: merge again from the new ones.
+        let directory =
+            appended.allSatisfy(\.created)
+            ? AppendDirectory(merging: jobs.map(\.directory))
+            : AppendDirectory(zip(jobs.flatMap(\.job.events), appended).filter { $0.1.created }.map(\.0))
+
+        // One statement stores the rows, moves the organization's sequence on and merges the
+        // workspaces: every round trip is one more wait for every job of the group. The rows
+        // go as one JSON array that the server unpacks (PostgresNIO's arrays cannot hold NULL),
+        // the numbers are joined to them by position. A workspace's merge is `DirectoryMerge`'s.
         try await session.rows(
             """
-            INSERT INTO events (\(unescaped: EventSelect.eventColumns))
-            SELECT \(organizationID), e.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
-                e.actor_type, e.actor_name, e.actor_email, e.workspace_id, e.workspace_name, e.targets, e.ip_address,
-                e.user_agent, e.metadata, e.details
-            FROM json_to_recordset(\(JSONValue.array(rows).serialized())::json) AS e (
-                sequence bigint, event_id text, action text, occurred_at bigint, received_at bigint, actor_id text,
-                actor_type text, actor_name text, actor_email text, workspace_id text, workspace_name text, targets text,
-                ip_address text, user_agent text, metadata text, details text)
+            WITH stored AS (
+                INSERT INTO events (\(unescaped: EventSelect.eventColumns))
+                SELECT \(organizationID), k.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
+                    e.actor_type, e.actor_name, e.actor_email, e.workspace_id, e.workspace_name, e.targets, e.ip_address,
+                    e.user_agent, e.metadata, e.details
+                FROM ROWS FROM (json_to_recordset(\(joinedRows(jobs))::json) AS (
+                    event_id text, action text, occurred_at bigint, received_at bigint, actor_id text,
+                    actor_type text, actor_name text, actor_email text, workspace_id text, workspace_name text, targets text,
+                    ip_address text, user_agent text, metadata text, details text)) WITH ORDINALITY AS e (
+                    event_id, action, occurred_at, received_at, actor_id, actor_type, actor_name, actor_email, workspace_id,
+                    workspace_name, targets, ip_address, user_agent, metadata, details, position)
+                JOIN unnest(\(positions), \(numbers)) AS k (position, sequence) ON k.position = e.position
+            ), numbered AS (
+                UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)
+            )
+            INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
+            SELECT \(organizationID), w.workspace_id, w.name, w.last_seen_at
+            FROM json_to_recordset(\(workspacesJSON(directory))::json) AS w (workspace_id text, name text, last_seen_at bigint)
+            ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
+                name = CASE WHEN excluded.last_seen_at >= workspaces.last_seen_at
+                    THEN coalesce(excluded.name, workspaces.name) ELSE coalesce(workspaces.name, excluded.name) END,
+                last_seen_at = greatest(workspaces.last_seen_at, excluded.last_seen_at)
             """)
-        try await session.rows(
-            "UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)")
-        try await upsertDirectory(actors: actors, workspaces: workspaces, organizationID, session)
+        try await upsertActors(directory, organizationID, session)
         return appended
     }
 
@@ -178,95 +194,96 @@ extension PostgresStore {
         return (Dictionary(uniqueKeysWithValues: zip(new, newNumbers)), stored)
     }
 
-    /// One event as a row of the JSON the insert unpacks: its `EventRow`, keyed by column.
-    private static func row(
-        _ event: NewEvent,
-        id: String,
-        organizationID: String,
-        sequence: Int64,
-        receivedAt: Timestamp
-    ) -> JSONValue {
-        let values = EventRow.values(of: event, id: id, organizationID: organizationID, sequence: sequence, receivedAt: receivedAt)
-        var object: [String: JSONValue] = [:]
-        for (column, value) in zip(EventRow.columns, values) {
-            switch value {
-            case .text(let text): object[column] = .string(text)
-            case .integer(let integer): object[column] = .integer(integer)
-            case nil: object[column] = .null
+    /// The events as the JSON array of rows the insert unpacks: each one's `EventRow`, keyed by
+    /// column, without the organization and sequence, which the writer gives.
+    static func rowsJSON(_ events: [NewEvent], ids: [String], receivedAt: Timestamp) -> String {
+        var json = JSONWriter(reservingCapacity: events.count * 400)
+        json.array(zip(events, ids)) { json, item in
+            let values = EventRow.values(of: item.0, id: item.1, organizationID: "", sequence: 0, receivedAt: receivedAt)
+            json.object { json in
+                for (column, value) in zip(EventRow.columns, values) where column != "organization_id" && column != "sequence" {
+                    json.key(column)
+                    switch value {
+                    case .text(let text): json.string(text)
+                    case .integer(let integer): json.integer(integer)
+                    case nil: json.null()
+                    }
+                }
             }
         }
-        return .object(object)
+        return json.text
     }
 
-    /// Merges the batch's actors and workspaces into the directory with the rule of
-    /// `DirectoryMerge`: the latest name wins, a backfill fills in only what is missing.
+    /// The rows of several jobs as one JSON array, in the jobs' order (a job is never empty).
+    private static func joinedRows(_ jobs: [PreparedEvents]) -> String {
+        guard jobs.count > 1 else { return jobs[0].rows }
+        return "[" + jobs.map { $0.rows.dropFirst().dropLast() }.joined(separator: ",") + "]"
+    }
+
+    /// Merges the batch's actors into the directory with the rule of `DirectoryMerge`: the
+    /// latest name wins, a backfill fills in only what is missing.
     ///
-    /// The merge runs here rather than in SQL because an actor's search text is folded by
-    /// Swift (`DirectorySearch`); the organization's row is locked, so no writer interleaves.
-    private static func upsertDirectory(
-        actors: [String: (actor: Actor, seen: Timestamp)],
-        workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)],
+    /// The merge runs here rather than in SQL (as workspaces' does) because an actor's search
+    /// text is folded by Swift (`DirectorySearch`); the organization's row is locked, so no
+    /// writer interleaves.
+    private static func upsertActors(
+        _ directory: AppendDirectory,
         _ organizationID: String,
         _ session: PostgresSession
     ) async throws {
-        var mergedActors = actors
+        var actors = Dictionary(uniqueKeysWithValues: directory.actors.map { ($0.actor.id, $0) })
         let storedActors = try await session.rows(
             """
-            SELECT actor_id, actor_type, name, email, last_seen_at FROM actors
+            SELECT actor_id, actor_type, name, email, search_text, last_seen_at FROM actors
             WHERE organization_id = \(organizationID) AND actor_id = ANY(\(Array(actors.keys)))
             """)
         for row in storedActors {
-            let (id, type, name, email, seen) = try row.decode((String, String, String?, String?, Int64).self)
-            guard let batch = mergedActors[id] else { continue }
-            let stored = Actor(id: id, type: Actor.Kind(rawValue: type) ?? .user, name: name, email: email)
-            mergedActors[id] = DirectoryMerge.actor((stored, Timestamp(milliseconds: seen)), batch.actor, seen: batch.seen)
+            let (id, type, name, email, searchText, seen) = try row.decode((String, String, String?, String?, String, Int64).self)
+            guard let batch = actors[id] else { continue }
+            let stored = AppendDirectory.ActorEntry(
+                actor: Actor(id: id, type: Actor.Kind(rawValue: type) ?? .user, name: name, email: email),
+                seen: Timestamp(milliseconds: seen), searchText: searchText)
+            actors[id] = stored.merged(with: batch.actor, seen: batch.seen)
         }
-        let actorRows: [JSONValue] = mergedActors.values.map { actor, seen in
-            .object([
-                "actor_id": .string(actor.id), "actor_type": .string(actor.type.rawValue),
-                "name": actor.name.map(JSONValue.string) ?? .null, "email": actor.email.map(JSONValue.string) ?? .null,
-                "search_text": .string(DirectorySearch.text(name: actor.name, email: actor.email)),
-                "last_seen_at": .integer(seen.milliseconds),
-            ])
+        var actorRows = JSONWriter(reservingCapacity: actors.count * 120)
+        actorRows.array(actors.values) { json, entry in
+            json.object { json in
+                json.field("actor_id", entry.actor.id)
+                json.field("actor_type", entry.actor.type.rawValue)
+                json.field("name", entry.actor.name)
+                json.field("email", entry.actor.email)
+                json.field("search_text", entry.searchText)
+                json.key("last_seen_at")
+                json.integer(entry.seen.milliseconds)
+            }
         }
         try await session.rows(
             """
             INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
             SELECT \(organizationID), a.actor_id, a.actor_type, a.name, a.email, a.search_text, a.last_seen_at
-            FROM json_to_recordset(\(JSONValue.array(actorRows).serialized())::json) AS a (
+            FROM json_to_recordset(\(actorRows.text)::json) AS a (
                 actor_id text, actor_type text, name text, email text, search_text text, last_seen_at bigint)
             ON CONFLICT (organization_id, actor_id) DO UPDATE SET
                 actor_type = excluded.actor_type, name = excluded.name, email = excluded.email,
                 search_text = excluded.search_text, last_seen_at = excluded.last_seen_at
             """)
 
-        guard !workspaces.isEmpty else { return }
-        var mergedWorkspaces = workspaces
-        let storedWorkspaces = try await session.rows(
-            """
-            SELECT workspace_id, name, last_seen_at FROM workspaces
-            WHERE organization_id = \(organizationID) AND workspace_id = ANY(\(Array(workspaces.keys)))
-            """)
-        for row in storedWorkspaces {
-            let (id, name, seen) = try row.decode((String, String?, Int64).self)
-            guard let batch = mergedWorkspaces[id] else { continue }
-            mergedWorkspaces[id] = DirectoryMerge.workspace(
-                (WorkspaceReference(id: id, name: name), Timestamp(milliseconds: seen)), batch.workspace, seen: batch.seen)
+    }
+
+    /// The directory's workspaces as the JSON array of rows their upsert unpacks.
+    private static func workspacesJSON(_ directory: AppendDirectory) -> String {
+        var json = JSONWriter(reservingCapacity: directory.workspaces.count * 60 + 2)
+        json.array(directory.workspaces) { json, entry in
+            json.object { json in
+                json.field("workspace_id", entry.workspace.id)
+                json.field("name", entry.workspace.name)
+                json.key("last_seen_at")
+                json.integer(entry.seen.milliseconds)
+            }
         }
-        let workspaceRows: [JSONValue] = mergedWorkspaces.values.map { workspace, seen in
-            .object([
-                "workspace_id": .string(workspace.id), "name": workspace.name.map(JSONValue.string) ?? .null,
-                "last_seen_at": .integer(seen.milliseconds),
-            ])
-        }
-        try await session.rows(
-            """
-            INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
-            SELECT \(organizationID), w.workspace_id, w.name, w.last_seen_at
-            FROM json_to_recordset(\(JSONValue.array(workspaceRows).serialized())::json) AS w (
-                workspace_id text, name text, last_seen_at bigint)
-            ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
-                name = excluded.name, last_seen_at = excluded.last_seen_at
-            """)
+        return json.text
     }
 }
+
+/// A request's events made ready for PostgreSQL: their rows as one JSON array.
+typealias PreparedEvents = PreparedAppend<String>

@@ -53,7 +53,7 @@ public final class PostgresStore: Sendable {
     let reader: PostgresClient
     let hasStandby: Bool
     let logger: Logger
-    let appends: GroupCommit<AppendJob, [AppendedEvent]>
+    let appends: GroupCommit<PreparedEvents, [AppendedEvent]>
     /// How long one statement may take before its connection is given up and the request gets
     /// a 503; see `PostgresSession`.
     let statementTimeout: Duration
@@ -75,6 +75,9 @@ public final class PostgresStore: Sendable {
             var configuration = endpoint.configuration
             configuration.options.maximumConnections = maximumConnections
             configuration.options.connectionIdleTimeout = idleTimeout
+            // Acknowledged means flushed to disk, whatever the server's or database's default:
+            // set for the whole connection, so a write transaction needs no statement for it.
+            configuration.options.additionalStartupParameters.append(("synchronous_commit", "on"))
             // The pool retries a failed connection quietly; `requireReachable` reports it once,
             // clearly. (Its warning that `run()` has not started yet is a race with `migrate()`
             // at start, which the lease waits out.)
@@ -92,7 +95,7 @@ public final class PostgresStore: Sendable {
         self.standbyDisplay = standby?.display ?? primary.display
         self.displayLocation = primary.display + (standby.map { " (reads from \($0.display))" } ?? "")
         self.appends = GroupCommit(
-            maximumWeight: 5_000, weight: { $0.events.count },
+            maximumWeight: 5_000, weight: { $0.ids.count },
             commit: { jobs in await Self.commit(jobs, on: primaryClient, deadline: statementTimeout, logger: logger) })
     }
 

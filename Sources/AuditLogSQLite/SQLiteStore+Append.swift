@@ -9,8 +9,14 @@ extension SQLiteStore {
         receivedAt: Timestamp
     ) async throws -> [AppendedEvent] {
         guard !events.isEmpty else { return [] }
+        let job = AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt)
         let appended = try await appends.submit(
-            PreparedAppend(AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt)))
+            PreparedAppend(job) { ids in
+                zip(events, ids).map { event, id in
+                    EventRow.values(of: event, id: id, organizationID: organizationID, sequence: 0, receivedAt: receivedAt)
+                        .map(DatabaseValue.init(_:))
+                }
+            })
         logger.debug(
             "events appended",
             metadata: [
@@ -24,7 +30,7 @@ extension SQLiteStore {
     /// A job that fails for its own reason (an unknown organization) fails alone. A storage
     /// failure (a full disk, an I/O error) fails the whole group: SQLite may have rolled the
     /// transaction back already, and no job may be told it is stored unless the commit is.
-    static func commit(_ jobs: [PreparedAppend], in pool: DatabasePool) async -> [Result<[AppendedEvent], any Error>] {
+    static func commit(_ jobs: [PreparedEvents], in pool: DatabasePool) async -> [Result<[AppendedEvent], any Error>] {
         do {
             return try await pool.write { db in
                 try jobs.map { job in
@@ -49,7 +55,7 @@ extension SQLiteStore {
         }
     }
 
-    private static func insert(_ prepared: PreparedAppend, _ db: Database) throws -> [AppendedEvent] {
+    private static func insert(_ prepared: PreparedEvents, _ db: Database) throws -> [AppendedEvent] {
         let job = prepared.job
         guard
             var sequence = try Int64.fetchOne(
@@ -79,14 +85,14 @@ extension SQLiteStore {
         let directory =
             appended.allSatisfy(\.created)
             ? prepared.directory
-            : PreparedAppend.Directory(zip(job.events, appended).filter { $0.1.created }.map(\.0))
+            : AppendDirectory(zip(job.events, appended).filter { $0.1.created }.map(\.0))
         try upsertDirectory(directory, job.organizationID, db)
         return appended
     }
 
     /// The latest name wins: an older event (a backfill) does not rename an actor or workspace,
     /// but it may name one that has no name yet; an event without a name never erases one.
-    private static func upsertDirectory(_ directory: PreparedAppend.Directory, _ organizationID: String, _ db: Database) throws {
+    private static func upsertDirectory(_ directory: AppendDirectory, _ organizationID: String, _ db: Database) throws {
         let upsertActor = try db.cachedStatement(
             sql: """
                 INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
@@ -128,47 +134,5 @@ extension SQLiteStore {
     }
 }
 
-/// One request's events made ready before they reach the single writer: ids given, every
-/// column encoded, the directory merged and each actor's search text folded.
-///
-/// Made in the request's own task, so concurrent requests do this work side by side, and the
-/// writer, which all appends queue for, only binds sequences and runs statements.
-struct PreparedAppend: Sendable {
-    /// The directory entries a group of events names, merged (`DirectoryMerge`).
-    struct Directory: Sendable {
-        var actors: [(actor: Actor, seen: Timestamp, searchText: String)]
-        var workspaces: [(workspace: WorkspaceReference, seen: Timestamp)]
-
-        init(_ events: some Sequence<NewEvent>) {
-            var actors: [String: (actor: Actor, seen: Timestamp)] = [:]
-            var workspaces: [String: (workspace: WorkspaceReference, seen: Timestamp)] = [:]
-            for event in events {
-                actors[event.actor.id] = DirectoryMerge.actor(actors[event.actor.id], event.actor, seen: event.occurredAt)
-                if let workspace = event.workspace {
-                    workspaces[workspace.id] = DirectoryMerge.workspace(workspaces[workspace.id], workspace, seen: event.occurredAt)
-                }
-            }
-            self.actors = actors.values.map { ($0.actor, $0.seen, DirectorySearch.text(name: $0.actor.name, email: $0.actor.email)) }
-            self.workspaces = Array(workspaces.values)
-        }
-    }
-
-    let job: AppendJob
-    /// Each event's id: the sender's, or one made now.
-    let ids: [String]
-    /// Each event's row in `EventRow.columns` order, its sequence still to be set.
-    let rows: [[DatabaseValue]]
-    /// The directory as the events name it, used when every one of them is new.
-    let directory: Directory
-
-    init(_ job: AppendJob) {
-        self.job = job
-        let ids = job.events.map { $0.id ?? Secret.eventID() }
-        self.ids = ids
-        self.rows = zip(job.events, ids).map { event, id in
-            EventRow.values(of: event, id: id, organizationID: job.organizationID, sequence: 0, receivedAt: job.receivedAt)
-                .map(DatabaseValue.init(_:))
-        }
-        self.directory = Directory(job.events)
-    }
-}
+/// A request's events made ready for SQLite: each row's values in `EventRow.columns` order.
+typealias PreparedEvents = PreparedAppend<[[DatabaseValue]]>

@@ -13,7 +13,7 @@ public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     let path: String
     let logger: Logger
-    let appends: GroupCommit<PreparedAppend, [AppendedEvent]>
+    let appends: GroupCommit<PreparedEvents, [AppendedEvent]>
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
@@ -45,7 +45,7 @@ public final class SQLiteStore: Sendable {
         self.path = path
         self.logger = logger
         self.appends = GroupCommit(
-            maximumWeight: 5_000, weight: { $0.job.events.count }, commit: { jobs in await Self.commit(jobs, in: pool) })
+            maximumWeight: 5_000, weight: { $0.ids.count }, commit: { jobs in await Self.commit(jobs, in: pool) })
     }
 
     /// Sets `synchronous = FULL` on the writer and checks that it holds.

@@ -93,6 +93,58 @@ import Testing
         #expect(try await store.allEvents(organizationID: "acme").map(\.action) == ["MemberInvited"])
     }
 
+    /// Many requests at once are committed in groups: one statement may carry several
+    /// requests' events, some new, some retried, some sent by two requests at once.
+    @Test(arguments: StoreKind.enabled)
+    func concurrentAppendsStoreEveryIdOnceWithoutGapsAndAnswerEachRequest(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        let before = (0..<10).map { "old_\($0)" }
+        try await store.append(before.map { newEvent(id: $0, action: "MemberInvited") }, to: "acme")
+
+        // Request k sends two ids of its own, one that its neighbour (k xor 1, same
+        // organization) sends too, and an `old_` id: a retry in acme, where those are stored,
+        // and in globex an id that other requests send too.
+        func organization(_ k: Int) -> String { k % 4 < 2 ? "acme" : "globex" }
+        func ids(_ k: Int) -> [String] { ["own_\(k)_a", "shared_\(k / 2)", "old_\(k % 10)", "own_\(k)_b"] }
+        let requests = 40
+        let answers = try await withThrowingTaskGroup(of: (Int, [AppendedEvent]).self) { group in
+            for k in 0..<requests {
+                group.addTask {
+                    let actor = Actor(id: "user_\(k % 7)", type: .user, name: "User \(k % 7)", email: "u\(k % 7)@acme.test")
+                    let events = ids(k).map { newEvent(id: $0, action: "AssetCreated", actor: actor) }
+                    return (k, try await store.append(events, organizationID: organization(k), receivedAt: .testReceived))
+                }
+            }
+            return try await group.reduce(into: [Int: [AppendedEvent]]()) { $0[$1.0] = $1.1 }
+        }
+
+        for name in ["acme", "globex"] {
+            let mine = (0..<requests).filter { organization($0) == name }
+            let stored = try await store.allEvents(organizationID: name)
+            let expected = Set(mine.flatMap(ids)).union(name == "acme" ? before : [])
+            #expect(Set(stored.map(\.id)) == expected)
+            #expect(stored.count == expected.count, "an id stored twice")
+            #expect(Set(stored.map(\.sequence)) == Set(1...Int64(expected.count)), "sequences with a gap")
+            #expect(try await store.latestSequence(organizationID: name) == Int64(expected.count))
+            if name == "acme" {
+                #expect(stored.filter { before.contains($0.id) }.allSatisfy { $0.action == "MemberInvited" }, "a retry overwrote")
+            }
+
+            // Each answer is in the request's order and names the stored sequence; every id is
+            // created by exactly one request, and one stored before by none.
+            let sequences = Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0.sequence) })
+            var creations: [String: Int] = [:]
+            for k in mine {
+                let answer = try #require(answers[k])
+                #expect(answer.map(\.id) == ids(k))
+                #expect(answer.allSatisfy { sequences[$0.id] == $0.sequence }, "request \(k) was told another sequence")
+                for event in answer where event.created { creations[event.id, default: 0] += 1 }
+            }
+            let created = expected.subtracting(name == "acme" ? before : [])
+            #expect(creations == Dictionary(uniqueKeysWithValues: created.map { ($0, 1) }))
+        }
+    }
+
     @Test(arguments: StoreKind.enabled)
     func receivedAtIsTheAppendsTime(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")

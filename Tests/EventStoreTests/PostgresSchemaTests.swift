@@ -51,6 +51,20 @@ struct PostgresSchemaTests {
         #expect(all.map(\.sequence) == [2, 1])
     }
 
+    /// Acknowledged means flushed: a server or database configured with `synchronous_commit =
+    /// off` must not make the store's writes asynchronous.
+    @Test func writesCommitSynchronouslyWhateverTheDatabaseSays() async throws {
+        let database = try await TestBackend.postgres.makeDatabase()
+        let setup = try #require(try await database.open() as? PostgresStore)
+        try await setup.execute([
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); END $$"
+        ])
+        // New connections: the database's setting applies to them, unless the store overrides it.
+        let store = try #require(try await database.open() as? PostgresStore)
+        let setting = try await store.primaryRows("SHOW synchronous_commit").first.map { try $0.decode(String.self) }
+        #expect(setting == "on")
+    }
+
     @Test func replicasMigratingAtOnceLeaveOneSchema() async throws {
         let database = try await TestBackend.postgres.makeDatabase()
         let stores = try await withThrowingTaskGroup(of: (any AuditLogBackend).self) { group in
