@@ -30,7 +30,9 @@ public actor GroupCommit<Job: Sendable, Output: Sendable> {
             waiting.append((job, continuation))
             if !isCommitting {
                 isCommitting = true
-                Task { await self.commitWaitingJobs() }
+                // Every waiting job waits for this task, so it goes before request handlers on
+                // the cooperative threads (64 clients on PostgreSQL: +4% events/s).
+                Task(priority: .high) { await self.commitWaitingJobs() }
             }
         }
     }
