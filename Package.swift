@@ -41,10 +41,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // What the two SQL backends share: group commit, the page query, the JSON columns.
+        // What the two SQL backends share: group commit, the page query, the JSON columns,
+        // the integrity chain's encoding of a row.
         .target(
             name: "AuditLogRelational",
-            dependencies: ["AuditLogCore"],
+            dependencies: ["AuditLogCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The embedded backend: SQLite through GRDB, WAL mode.
@@ -178,7 +179,7 @@ let package = Package(
         // Runs the built `auditlogs` executable: its commands, and durability across a kill.
         .testTarget(
             name: "CommandLineTests",
-            dependencies: ["AuditLogCore", "AuditLogSQLite", "auditlogs"],
+            dependencies: ["AuditLogCore", "AuditLogSQLite", "auditlogs", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -45,8 +45,11 @@ struct PostgresSession: Sendable {
 
     /// `body` in a transaction: committed when it returns, rolled back when it throws (unless
     /// the connection is gone, which rolls back by itself).
-    func transaction<Result>(_ body: (PostgresSession) async throws -> Result) async throws -> Result {
-        try await rows("BEGIN")
+    func transaction<Result>(
+        beginning begin: PostgresQuery = "BEGIN",
+        _ body: (PostgresSession) async throws -> Result
+    ) async throws -> Result {
+        try await rows(begin)
         do {
             let result = try await body(self)
             try await rows("COMMIT")

@@ -1,6 +1,7 @@
 public import AuditLogCore
 import AuditLogRelational
 import Logging
+import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
@@ -11,7 +12,7 @@ extension PostgresStore {
     ) async throws -> [AppendedEvent] {
         guard !events.isEmpty else { return [] }
         let job = AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt)
-        return try await appends.submit(PreparedEvents(job) { ids in Self.rowsJSON(events, ids: ids, receivedAt: receivedAt) })
+        return try await appends.submit(PreparedEvents(job) { values in Self.rowsJSON(values) })
     }
 
     /// Runs a group of jobs in one transaction: one commit, one WAL flush for all of them.
@@ -41,14 +42,14 @@ extension PostgresStore {
         // Acknowledged means flushed to disk: the store's connections commit with
         // `synchronous_commit = on`, set when they open.
         let organizationIDs = Array(Set(jobs.map(\.job.organizationID))).sorted()
-        var sequences: [String: Int64] = [:]
+        var heads: [String: (sequence: Int64, hash: [UInt8])] = [:]
         let locked = try await session.rows(
             """
-            SELECT id, last_sequence FROM organizations WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
+            SELECT id, last_sequence, chain_head FROM organizations WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
             """)
         for row in locked {
-            let (id, sequence) = try row.decode((String, Int64).self)
-            sequences[id] = sequence
+            let (id, sequence, hash) = try row.decode((String, Int64, ByteBuffer?).self)
+            heads[id] = (sequence, hash.map { Array($0.readableBytesView) } ?? EventChain.genesis)
         }
 
         // The jobs of one organization are stored together, in the order they came: a handful
@@ -60,11 +61,11 @@ extension PostgresStore {
         let byOrganization = Dictionary(grouping: jobs.indices, by: { jobs[$0].job.organizationID })
         for organizationID in byOrganization.keys.sorted() {
             let indices = byOrganization[organizationID]!
-            guard let last = sequences[organizationID] else {
+            guard let head = heads[organizationID] else {
                 for index in indices { results[index] = .failure(AuditLogError.notFound("Organization \(organizationID)")) }
                 continue
             }
-            var appended = try await insert(indices.map { jobs[$0] }, organizationID: organizationID, after: last, session)[...]
+            var appended = try await insert(indices.map { jobs[$0] }, organizationID: organizationID, after: head, session)[...]
             for index in indices {
                 results[index] = .success(Array(appended.prefix(jobs[index].ids.count)))
                 appended = appended.dropFirst(jobs[index].ids.count)
@@ -73,15 +74,19 @@ extension PostgresStore {
         return results
     }
 
-    /// Stores an organization's new events after sequence `last`, in order; returns what
-    /// happened to each.
+    /// Stores an organization's new events after its newest one (`head`: its sequence and
+    /// hash), in order, each chained to the one before; returns what happened to each.
     private static func insert(
         _ jobs: [PreparedEvents],
         organizationID: String,
-        after last: Int64,
+        after head: (sequence: Int64, hash: [UInt8]),
         _ session: PostgresSession
     ) async throws -> [AppendedEvent] {
+        let last = head.sequence
         let ids = jobs.flatMap(\.ids)
+        let chain = jobs.flatMap(\.chain)
+        var hash = head.hash
+        var hashes: [ByteBuffer] = []
         let (numbered, stored) = try await claimKeys(ids, after: last, organizationID, session)
 
         // Each new event's position among the group's rows (from 1, as `WITH ORDINALITY`
@@ -99,6 +104,8 @@ extension PostgresStore {
             }
             positions.append(Int64(position + 1))
             numbers.append(new)
+            hash = chain[position].hash(after: hash, sequence: new)
+            hashes.append(ByteBuffer(bytes: hash))
             appended.append(AppendedEvent(id: id, created: true, sequence: new))
         }
         guard let sequence = numbers.last else { return appended }
@@ -112,23 +119,24 @@ extension PostgresStore {
         // One statement stores the rows, moves the organization's sequence on and merges the
         // workspaces: every round trip is one more wait for every job of the group. The rows
         // go as one JSON array that the server unpacks (PostgresNIO's arrays cannot hold NULL),
-        // the numbers are joined to them by position. A workspace's merge is `DirectoryMerge`'s.
+        // the numbers and hashes are joined to them by position. A workspace's merge is `DirectoryMerge`'s.
         try await session.rows(
             """
             WITH stored AS (
-                INSERT INTO events (\(unescaped: EventSelect.eventColumns))
+                INSERT INTO events (\(unescaped: EventSelect.eventColumns), chain_hash)
                 SELECT \(organizationID), k.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
                     e.actor_type, e.actor_name, e.actor_email, e.workspace_id, e.workspace_name, e.targets, e.ip_address,
-                    e.user_agent, e.metadata, e.details
+                    e.user_agent, e.metadata, e.details, k.hash
                 FROM ROWS FROM (json_to_recordset(\(joinedRows(jobs))::json) AS (
                     event_id text, action text, occurred_at bigint, received_at bigint, actor_id text,
                     actor_type text, actor_name text, actor_email text, workspace_id text, workspace_name text, targets text,
                     ip_address text, user_agent text, metadata text, details text)) WITH ORDINALITY AS e (
                     event_id, action, occurred_at, received_at, actor_id, actor_type, actor_name, actor_email, workspace_id,
                     workspace_name, targets, ip_address, user_agent, metadata, details, position)
-                JOIN unnest(\(positions), \(numbers)) AS k (position, sequence) ON k.position = e.position
+                JOIN unnest(\(positions), \(numbers), \(hashes)) AS k (position, sequence, hash) ON k.position = e.position
             ), numbered AS (
-                UPDATE organizations SET last_sequence = \(sequence) WHERE id = \(organizationID)
+                UPDATE organizations SET last_sequence = \(sequence), chain_head = \(ByteBuffer(bytes: hash))
+                WHERE id = \(organizationID)
             )
             INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
             SELECT \(organizationID), w.workspace_id, w.name, w.last_seen_at
@@ -196,10 +204,9 @@ extension PostgresStore {
 
     /// The events as the JSON array of rows the insert unpacks: each one's `EventRow`, keyed by
     /// column, without the organization and sequence, which the writer gives.
-    static func rowsJSON(_ events: [NewEvent], ids: [String], receivedAt: Timestamp) -> String {
-        var json = JSONWriter(reservingCapacity: events.count * 400)
-        json.array(zip(events, ids)) { json, item in
-            let values = EventRow.values(of: item.0, id: item.1, organizationID: "", sequence: 0, receivedAt: receivedAt)
+    static func rowsJSON(_ rows: [[SQLValue?]]) -> String {
+        var json = JSONWriter(reservingCapacity: rows.count * 400)
+        json.array(rows) { json, values in
             json.object { json in
                 for (column, value) in zip(EventRow.columns, values) where column != "organization_id" && column != "sequence" {
                     json.key(column)

@@ -9,6 +9,8 @@ extension PostgresStore {
         var version: Int
         var name: String
         var statements: [String]
+        /// What the statements cannot say, run after them in the same transaction.
+        var then: (@Sendable (PostgresSession) async throws -> Void)? = nil
     }
 
     /// Any number of replicas may start at once: the first takes this advisory lock and
@@ -36,6 +38,7 @@ extension PostgresStore {
                 for statement in migration.statements {
                     try await session.rows(PostgresQuery(unsafeSQL: statement))
                 }
+                try await migration.then?(session)
                 try await session.rows(
                     "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
                 logger.info("migrated", metadata: ["audit.migration": "\(migration.version) \(migration.name)"])
@@ -186,5 +189,17 @@ extension PostgresStore {
                 CREATE INDEX actors_search ON actors (organization_id, search_text COLLATE "C", actor_id COLLATE "C")
                 """
             ]),
+        Migration(
+            version: 4, name: "integrity chain",
+            statements: [
+                // Each event's hash covers its row and the hash before it (EventChain); the
+                // organization keeps the hash of its newest event beside its last sequence.
+                "ALTER TABLE events ADD COLUMN chain_hash bytea",
+                "ALTER TABLE organizations ADD COLUMN chain_head bytea",
+                // Verifying walks an organization's events in sequence order.
+                "CREATE INDEX events_sequence ON events (organization_id, sequence)",
+            ],
+            // Events stored before are chained in sequence order.
+            then: { session in try await chainStoredEvents(session) }),
     ]
 }

@@ -11,15 +11,21 @@ public struct PreparedAppend<Rows: Sendable>: Sendable {
     public let ids: [String]
     /// The events' rows as the backend sends them, their sequences still to be given.
     public let rows: Rows
+    /// Each event's row as the integrity chain hashes it, to be hashed once it is numbered.
+    public let chain: [ChainContent]
     /// The directory as the events name it, right when every one of them is new.
     public let directory: AppendDirectory
 
-    /// `rows` encodes the events, given their ids.
-    public init(_ job: AppendJob, rows: (_ ids: [String]) -> Rows) {
+    /// `rows` encodes the events from their `EventRow` values (sequence 0, to be given).
+    public init(_ job: AppendJob, rows: (_ values: [[SQLValue?]]) -> Rows) {
         self.job = job
         let ids = job.events.map { $0.id ?? Secret.eventID() }
         self.ids = ids
-        self.rows = rows(ids)
+        let values = zip(job.events, ids).map { event, id in
+            EventRow.values(of: event, id: id, organizationID: job.organizationID, sequence: 0, receivedAt: job.receivedAt)
+        }
+        self.rows = rows(values)
+        self.chain = values.map(ChainContent.init(values:))
         self.directory = AppendDirectory(job.events)
     }
 }

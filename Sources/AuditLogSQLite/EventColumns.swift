@@ -26,9 +26,25 @@ enum EventColumns {
 }
 
 extension EventColumns {
-    /// `INSERT INTO events (…every column…) VALUES (?, …)`.
+    /// `INSERT INTO events (…every column…, chain_hash) VALUES (?, …)`.
     static let insert =
-        "INSERT INTO events (\(EventSelect.eventColumns)) VALUES (\(EventRow.columns.map { _ in "?" }.joined(separator: ", ")))"
+        "INSERT INTO events (\(EventSelect.eventColumns), chain_hash) VALUES (\(EventRow.columns.map { _ in "?" }.joined(separator: ", ")), ?)"
+}
+
+extension SQLValue {
+    /// The first `count` columns of `row` in the SQL backends' neutral form, whatever SQLite
+    /// holds in them (a column edited to another type still reads, and hashes differently).
+    static func values(of row: Row, count: Int) -> [SQLValue?] {
+        (0..<count).map { index in
+            switch (row[index] as DatabaseValue).storage {
+            case .null: nil
+            case .int64(let integer): .integer(integer)
+            case .string(let text): .text(text)
+            case .double(let double): .text("\(double)")
+            case .blob(let data): .text(EventChain.hex(data))
+            }
+        }
+    }
 }
 
 extension StatementArguments {

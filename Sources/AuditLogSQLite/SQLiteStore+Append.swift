@@ -1,5 +1,6 @@
 public import AuditLogCore
 import AuditLogRelational
+import Foundation
 import GRDB
 
 extension SQLiteStore {
@@ -11,12 +12,7 @@ extension SQLiteStore {
         guard !events.isEmpty else { return [] }
         let job = AppendJob(organizationID: organizationID, events: events, receivedAt: receivedAt)
         let appended = try await appends.submit(
-            PreparedAppend(job) { ids in
-                zip(events, ids).map { event, id in
-                    EventRow.values(of: event, id: id, organizationID: organizationID, sequence: 0, receivedAt: receivedAt)
-                        .map(DatabaseValue.init(_:))
-                }
-            })
+            PreparedAppend(job) { values in values.map { $0.map(DatabaseValue.init(_:)) } })
         logger.debug(
             "events appended",
             metadata: [
@@ -58,9 +54,12 @@ extension SQLiteStore {
     private static func insert(_ prepared: PreparedEvents, _ db: Database) throws -> [AppendedEvent] {
         let job = prepared.job
         guard
-            var sequence = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT last_sequence FROM organizations WHERE id = ?"), arguments: [job.organizationID])
+            let organization = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?"),
+                arguments: [job.organizationID])
         else { throw AuditLogError.notFound("Organization \(job.organizationID)") }
+        var sequence: Int64 = organization[0]
+        var head = (organization[1] as Data?).map(Array.init) ?? EventChain.genesis
         let insertEvent = try db.cachedStatement(sql: EventColumns.insert + " ON CONFLICT (organization_id, event_id) DO NOTHING")
         let existingSequence = try db.cachedStatement(
             sql: "SELECT sequence FROM events WHERE organization_id = ? AND event_id = ?")
@@ -69,6 +68,8 @@ extension SQLiteStore {
         for (index, row) in prepared.rows.enumerated() {
             var row = row
             row[EventRow.sequenceColumn] = (sequence + 1).databaseValue
+            let hash = prepared.chain[index].hash(after: head, sequence: sequence + 1)
+            row.append(Data(hash).databaseValue)
             try insertEvent.execute(arguments: StatementArguments(row))
             let id = prepared.ids[index]
             guard db.changesCount > 0 else {
@@ -77,10 +78,12 @@ extension SQLiteStore {
                 continue
             }
             sequence += 1
+            head = hash
             appended.append(AppendedEvent(id: id, created: true, sequence: sequence))
         }
         try db.execute(
-            sql: "UPDATE organizations SET last_sequence = ? WHERE id = ?", arguments: [sequence, job.organizationID])
+            sql: "UPDATE organizations SET last_sequence = ?, chain_head = ? WHERE id = ?",
+            arguments: [sequence, Data(head), job.organizationID])
         // Retries (events already stored) do not touch the directory: merge again from the new ones.
         let directory =
             appended.allSatisfy(\.created)

@@ -1,3 +1,5 @@
+import AuditLogRelational
+import Foundation
 import GRDB
 
 extension SQLiteStore {
@@ -122,6 +124,36 @@ extension SQLiteStore {
                     CREATE INDEX events_actor ON events (organization_id, actor_id, occurred_at, sequence, workspace_id, action);
                     """)
         }
+        migrator.registerMigration("0005 integrity chain") { db in
+            // Each event's hash covers its row and the hash before it (EventChain); the
+            // organization keeps the hash of its newest event beside its last sequence. Events
+            // stored before are chained here, in sequence order.
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN chain_hash BLOB;
+                    ALTER TABLE organizations ADD COLUMN chain_head BLOB;
+                    """)
+            try chainStoredEvents(db)
+        }
         return migrator
+    }
+
+    /// Chains the events stored before the chain existed, organization by organization.
+    static func chainStoredEvents(_ db: Database) throws {
+        let organizations = try String.fetchAll(db, sql: "SELECT id FROM organizations ORDER BY id")
+        let update = try db.makeStatement(sql: "UPDATE events SET chain_hash = ? WHERE organization_id = ? AND sequence = ?")
+        for organization in organizations {
+            var head = EventChain.genesis
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(EventSelect.eventColumns) FROM events WHERE organization_id = ? ORDER BY sequence",
+                arguments: [organization])
+            while let row = try rows.next() {
+                let values = SQLValue.values(of: row, count: EventRow.columns.count)
+                let sequence: Int64 = row[EventRow.sequenceColumn]
+                head = ChainContent(values: values).hash(after: head, sequence: sequence)
+                try update.execute(arguments: [Data(head), organization, sequence])
+            }
+            try db.execute(sql: "UPDATE organizations SET chain_head = ? WHERE id = ?", arguments: [Data(head), organization])
+        }
     }
 }

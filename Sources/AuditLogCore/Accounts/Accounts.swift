@@ -196,4 +196,4 @@ public protocol AccountStore: Sendable {
 }
 
 /// Everything a backend provides.
-public typealias AuditLogStore = EventStore & AccountStore
+public typealias AuditLogStore = EventStore & AccountStore & IntegrityStore

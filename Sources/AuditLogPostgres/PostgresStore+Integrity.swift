@@ -1,0 +1,101 @@
+public import AuditLogCore
+import AuditLogRelational
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore: IntegrityStore {
+    /// Events read at a time while walking a chain.
+    static let chainPageSize = 10_000
+
+    /// One read-only, repeatable-read transaction on the primary, so the organization's record
+    /// and every page of its events are one snapshot (a standby may lag; the primary is the
+    /// record). Pages follow the sequence index; nothing holds more than one page.
+    public func verifyChain(organizationID: String) async throws -> IntegrityReport {
+        try await translatingErrors {
+            try await primary.withSession(logger: logger, deadline: Self.maintenanceTimeout) { session in
+                try await session.transaction(beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { session in
+                    guard
+                        let organization = try await session.rows(
+                            "SELECT last_sequence, chain_head FROM organizations WHERE id = \(organizationID)"
+                        ).first
+                    else { throw AuditLogError.notFound("Organization \(organizationID)") }
+                    let (lastSequence, head) = try organization.decode((Int64, ByteBuffer?).self)
+                    var verifier = ChainVerifier(
+                        organizationID: organizationID, lastSequence: lastSequence, head: head.map { Array($0.readableBytesView) })
+                    try await Self.forEachPageOfEvents(of: organizationID, session) { page in
+                        for event in page {
+                            verifier.check(sequence: event.sequence, values: event.values, storedHash: event.hash)
+                        }
+                    }
+                    return verifier.finish()
+                }
+            }
+        }
+    }
+
+    /// An event as the chain sees it.
+    struct ChainedRow {
+        var sequence: Int64
+        var values: [SQLValue?]
+        var hash: [UInt8]?
+    }
+
+    /// Calls `body` with the organization's events, a page at a time, in sequence order.
+    static func forEachPageOfEvents(
+        of organizationID: String,
+        _ session: PostgresSession,
+        _ body: ([ChainedRow]) async throws -> Void
+    ) async throws {
+        var after: Int64 = .min
+        while true {
+            let rows = try await session.rows(
+                """
+                SELECT \(unescaped: EventSelect.eventColumns), chain_hash FROM events
+                WHERE organization_id = \(organizationID) AND sequence > \(after)
+                ORDER BY sequence LIMIT \(chainPageSize)
+                """)
+            var page: [ChainedRow] = []
+            page.reserveCapacity(rows.count)
+            for row in rows {
+                let cells = row.makeRandomAccess()
+                let values = try EventRow.columns.indices.map { index -> SQLValue? in
+                    EventRow.integerColumns.contains(index)
+                        ? try cells[index].decode(Int64?.self).map(SQLValue.integer)
+                        : try cells[index].decode(String?.self).map(SQLValue.text)
+                }
+                // The sequence column is NOT NULL bigint: it always reads as an integer.
+                guard case .integer(let sequence) = values[EventRow.sequenceColumn] else { continue }
+                let hash = try cells[EventRow.columns.count].decode(ByteBuffer?.self)
+                page.append(ChainedRow(sequence: sequence, values: values, hash: hash.map { Array($0.readableBytesView) }))
+                after = sequence
+            }
+            try await body(page)
+            if rows.count < chainPageSize { return }
+        }
+    }
+
+    /// Chains the events stored before the chain existed (migration 4), organization by
+    /// organization, a page at a time.
+    static func chainStoredEvents(_ session: PostgresSession) async throws {
+        var organizations: [String] = []
+        for row in try await session.rows("SELECT id FROM organizations ORDER BY id") {
+            organizations.append(try row.decode(String.self))
+        }
+        for organization in organizations {
+            var head = EventChain.genesis
+            try await forEachPageOfEvents(of: organization, session) { page in
+                var hashes: [ByteBuffer] = []
+                for event in page {
+                    head = ChainContent(values: event.values).hash(after: head, sequence: event.sequence)
+                    hashes.append(ByteBuffer(bytes: head))
+                }
+                try await session.rows(
+                    """
+                    UPDATE events e SET chain_hash = u.hash FROM unnest(\(page.map(\.sequence)), \(hashes)) AS u (sequence, hash)
+                    WHERE e.organization_id = \(organization) AND e.sequence = u.sequence
+                    """)
+            }
+            try await session.rows("UPDATE organizations SET chain_head = \(ByteBuffer(bytes: head)) WHERE id = \(organization)")
+        }
+    }
+}

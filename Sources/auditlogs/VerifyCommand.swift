@@ -1,0 +1,47 @@
+import ArgumentParser
+import AuditLogCore
+import Foundation
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check an organization's integrity chain: every event's hash, in sequence order.",
+        discussion: """
+            Exits with status 0 only when every event matches its hash, no sequence number is \
+            missing and the organization's record agrees with its events; otherwise names the \
+            first broken sequence number and what is wrong, and exits with status 1.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The organization's id.") var org: String
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let report = try await database.withBackend { backend in
+            do {
+                return try await backend.verifyChain(organizationID: org)
+            } catch let error as AuditLogError where error.kind == .notFound {
+                throw CommandFailure("There is no organization \(org).")
+            }
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        if report.isIntact {
+            say(
+                "Intact: \(report.eventsChecked) events of \(org), sequences 1–\(report.lastSequence), head \(report.headHash) (\(String(format: "%.2f", seconds)) s)."
+            )
+            return
+        }
+        let first = report.problems[0]
+        say("BROKEN at sequence \(first.sequence): \(first.message).")
+        for problem in report.problems.dropFirst().prefix(19) { say("  also \(problem)") }
+        if report.problems.count > 20 { say("  and \(report.problems.count - 20) more problems.") }
+        say("\(report.eventsChecked) events of \(org) checked.")
+        throw ExitCode(1)
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
