@@ -10,7 +10,7 @@ extension PostgresStore: IntegrityStore {
     /// One read-only, repeatable-read transaction on the primary, so the organization's record
     /// and every page of its events are one snapshot (a standby may lag; the primary is the
     /// record). Pages follow the sequence index; nothing holds more than one page.
-    public func verifyChain(organizationID: String) async throws -> IntegrityReport {
+    public func verifyChain(organizationID: String, keys: [VerifyingKey]) async throws -> IntegrityReport {
         try await translatingErrors {
             try await primary.withSession(logger: logger, deadline: Self.maintenanceTimeout) { session in
                 try await session.transaction(beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { session in
@@ -21,7 +21,8 @@ extension PostgresStore: IntegrityStore {
                     else { throw AuditLogError.notFound("Organization \(organizationID)") }
                     let (lastSequence, head) = try organization.decode((Int64, ByteBuffer?).self)
                     var verifier = ChainVerifier(
-                        organizationID: organizationID, lastSequence: lastSequence, head: head.map { Array($0.readableBytesView) })
+                        organizationID: organizationID, lastSequence: lastSequence, head: head.map { Array($0.readableBytesView) },
+                        checkpoints: try await Self.checkpoints(organizationID, session), keys: keys)
                     try await Self.forEachPageOfEvents(of: organizationID, session) { page in
                         for event in page {
                             verifier.check(sequence: event.sequence, values: event.values, storedHash: event.hash)
@@ -30,6 +31,73 @@ extension PostgresStore: IntegrityStore {
                     return verifier.finish()
                 }
             }
+        }
+    }
+
+    /// In a transaction that locks the organization's row, as appends do, so no append (on any
+    /// replica) comes between reading the head and storing its checkpoint.
+    public func addCheckpoint(organizationID: String, at time: Timestamp, signingKey: SigningKey) async throws -> Checkpoint? {
+        try await transaction { session in
+            guard
+                let organization = try await session.rows(
+                    "SELECT last_sequence, chain_head FROM organizations WHERE id = \(organizationID) FOR UPDATE"
+                ).first
+            else { throw AuditLogError.notFound("Organization \(organizationID)") }
+            let (sequence, head) = try organization.decode((Int64, ByteBuffer?).self)
+            let latest = try await Self.checkpoints(organizationID, session, latestOnly: true).last
+            guard sequence > 0, latest?.sequence != sequence else { return latest }
+            let checkpoint = try Checkpoint.signed(
+                organizationID: organizationID, sequence: sequence,
+                headHash: head.map { Array($0.readableBytesView) } ?? EventChain.genesis, at: time, after: latest, with: signingKey)
+            try await session.rows(
+                """
+                INSERT INTO checkpoints (organization_id, sequence, head_hash, signed_at, previous_hash, key_id, signature)
+                VALUES (\(organizationID), \(sequence), \(ByteBuffer(bytes: checkpoint.headHash)), \(time.milliseconds),
+                    \(ByteBuffer(bytes: checkpoint.previousHash)), \(checkpoint.keyID), \(ByteBuffer(bytes: checkpoint.signature)))
+                """)
+            return checkpoint
+        }
+    }
+
+    public func checkpoints(organizationID: String) async throws -> [Checkpoint] {
+        try await translatingErrors {
+            try await primary.withSession(logger: logger, deadline: statementTimeout) { session in
+                try await Self.checkpoints(organizationID, session)
+            }
+        }
+    }
+
+    public func organizationsWithUnsignedEvents() async throws -> [String] {
+        try await primaryRows(
+            """
+            SELECT id FROM organizations o
+            WHERE last_sequence > coalesce((SELECT max(sequence) FROM checkpoints c WHERE c.organization_id = o.id), 0)
+            ORDER BY id
+            """
+        ).map { try $0.decode(String.self) }
+    }
+
+    /// The organization's checkpoints, oldest first (only the newest with `latestOnly`).
+    static func checkpoints(_ organizationID: String, _ session: PostgresSession, latestOnly: Bool = false) async throws
+        -> [Checkpoint]
+    {
+        let order: PostgresQuery =
+            latestOnly
+            ? """
+            SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
+            WHERE organization_id = \(organizationID) ORDER BY sequence DESC LIMIT 1
+            """
+            : """
+            SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
+            WHERE organization_id = \(organizationID) ORDER BY sequence
+            """
+        return try await session.rows(order).map { row in
+            let (sequence, head, signedAt, previous, keyID, signature) = try row.decode(
+                (Int64, ByteBuffer, Int64, ByteBuffer, String, ByteBuffer).self)
+            return Checkpoint(
+                organizationID: organizationID, sequence: sequence, headHash: Array(head.readableBytesView),
+                signedAt: Timestamp(milliseconds: signedAt), previousHash: Array(previous.readableBytesView), keyID: keyID,
+                signature: Array(signature.readableBytesView))
         }
     }
 

@@ -201,5 +201,23 @@ extension PostgresStore {
             ],
             // Events stored before are chained in sequence order.
             then: { session in try await chainStoredEvents(session) }),
+        Migration(
+            version: 5, name: "signed checkpoints",
+            statements: [
+                // The chain's head after `sequence`, signed with a key kept outside the database;
+                // each names the hash of the one before (Checkpoint).
+                """
+                CREATE TABLE checkpoints (
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    sequence bigint NOT NULL,
+                    head_hash bytea NOT NULL,
+                    signed_at bigint NOT NULL,
+                    previous_hash bytea NOT NULL,
+                    key_id text NOT NULL,
+                    signature bytea NOT NULL,
+                    PRIMARY KEY (organization_id, sequence)
+                )
+                """
+            ]),
     ]
 }

@@ -16,17 +16,6 @@ public enum EventChain {
     /// The format byte every row's encoding starts with.
     static let format: UInt8 = 0x01
 
-    /// Lowercase hex of a hash.
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
     static func append(_ value: SQLValue?, to bytes: inout [UInt8]) {
         switch value {
         case nil:
@@ -68,19 +57,22 @@ public struct ChainContent: Sendable {
 
     /// This event's hash as event `sequence`, after `previous`.
     public func hash(after previous: [UInt8], sequence: Int64) -> [UInt8] {
-        var sequenceBytes: [UInt8] = []
-        EventChain.append(.integer(sequence), to: &sequenceBytes)
         var hasher = SHA256()
         hasher.update(data: previous)
         hasher.update(data: head)
-        hasher.update(data: sequenceBytes)
+        // The sequence as `EventChain.append` encodes an integer, without an array for it.
+        withUnsafeBytes(of: (UInt8(0x01), UInt64(bitPattern: sequence).bigEndian)) { tuple in
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: tuple[0..<1]))
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: tuple[8..<16]))
+        }
         hasher.update(data: tail)
         return Array(hasher.finalize())
     }
 }
 
 /// Walks an organization's stored events in sequence order and reports every place where the
-/// chain does not hold (`IntegrityProblem`), naming the first sequence each concerns.
+/// chain or its checkpoints do not hold (`IntegrityProblem`), naming the first sequence each
+/// concerns.
 ///
 /// After a problem the walk goes on from the stored hash, so each tampered event is reported
 /// where it is, not as a cascade of every event after it.
@@ -88,17 +80,63 @@ public struct ChainVerifier {
     private let organizationID: String
     private let recordedLastSequence: Int64
     private let recordedHead: [UInt8]
+    /// Checkpoints not yet reached by the walk, the next first.
+    private var pendingCheckpoints: ArraySlice<Checkpoint>
+    private let checkpointCount: Int
     private var previous = EventChain.genesis
     private var expected: Int64 = 1
     private var checked = 0
     private var problems: [IntegrityProblem] = []
 
     /// `lastSequence` and `head` as the organization's own row records them (nil head: no
-    /// event yet).
-    public init(organizationID: String, lastSequence: Int64, head: [UInt8]?) {
+    /// event yet); its checkpoints, oldest first, and the keys they may be signed with.
+    public init(organizationID: String, lastSequence: Int64, head: [UInt8]?, checkpoints: [Checkpoint], keys: [VerifyingKey]) {
         self.organizationID = organizationID
         self.recordedLastSequence = lastSequence
         self.recordedHead = head ?? EventChain.genesis
+        self.pendingCheckpoints = checkpoints[...]
+        self.checkpointCount = checkpoints.count
+        checkSignatures(of: checkpoints, keys: keys)
+    }
+
+    /// Each checkpoint signed by a given key over its statement, and following the one before.
+    private mutating func checkSignatures(of checkpoints: [Checkpoint], keys: [VerifyingKey]) {
+        let keysByID = Dictionary(keys.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        if !checkpoints.isEmpty, keys.isEmpty {
+            problems.append(
+                IntegrityProblem(
+                    .signature, sequence: checkpoints[0].sequence,
+                    "\(checkpoints.count) checkpoints cannot be checked without the signing key's public key"))
+        }
+        var previousHash = Checkpoint.noPrevious
+        for checkpoint in checkpoints {
+            let at = "the checkpoint at \(checkpoint.sequence) (signed \(checkpoint.signedAt.rfc3339))"
+            if checkpoint.organizationID != organizationID {
+                problems.append(IntegrityProblem(.checkpoint, sequence: checkpoint.sequence, "\(at) names another organization"))
+            }
+            if !keys.isEmpty {
+                if let key = keysByID[checkpoint.keyID] {
+                    if !checkpoint.isSigned(by: key) {
+                        problems.append(
+                            IntegrityProblem(
+                                .signature, sequence: checkpoint.sequence,
+                                "\(at) does not match its signature: it was edited or forged"))
+                    }
+                } else {
+                    problems.append(
+                        IntegrityProblem(
+                            .signature, sequence: checkpoint.sequence,
+                            "\(at) is signed with key \(checkpoint.keyID), which is not the key given"))
+                }
+            }
+            if checkpoint.previousHash != previousHash {
+                problems.append(
+                    IntegrityProblem(
+                        .checkpoint, sequence: checkpoint.sequence,
+                        "\(at) does not follow the checkpoint before it: a checkpoint was removed or replaced"))
+            }
+            previousHash = checkpoint.hash
+        }
     }
 
     /// The next stored event, in ascending sequence order.
@@ -128,6 +166,22 @@ public struct ChainVerifier {
                 IntegrityProblem(
                     .changed, sequence: sequence, "event \(sequence) does not match its hash: a field, or the hash, was changed"))
         }
+        // A checkpoint is held to the hash recomputed from the events, not to the stored one.
+        while let checkpoint = pendingCheckpoints.first, checkpoint.sequence <= sequence {
+            pendingCheckpoints.removeFirst()
+            if checkpoint.sequence < sequence {
+                problems.append(
+                    IntegrityProblem(
+                        .checkpoint, sequence: checkpoint.sequence,
+                        "the checkpoint at \(checkpoint.sequence) names an event that is not stored"))
+            } else if checkpoint.headHash != computed {
+                problems.append(
+                    IntegrityProblem(
+                        .checkpoint, sequence: sequence,
+                        "the events up to \(sequence) do not hash to the head signed at \(checkpoint.signedAt.rfc3339): they were rewritten"
+                    ))
+            }
+        }
         previous = storedHash ?? computed
         expected = sequence + 1
     }
@@ -136,6 +190,12 @@ public struct ChainVerifier {
     public func finish() -> IntegrityReport {
         var problems = problems
         let last = expected - 1
+        for checkpoint in pendingCheckpoints {
+            problems.append(
+                IntegrityProblem(
+                    .checkpoint, sequence: checkpoint.sequence,
+                    "the checkpoint at \(checkpoint.sequence) is beyond the last stored event (\(last)): events were removed"))
+        }
         if last < recordedLastSequence {
             let range = recordedLastSequence == last + 1 ? "\(last + 1) is" : "\(last + 1)–\(recordedLastSequence) are"
             problems.append(
@@ -147,8 +207,10 @@ public struct ChainVerifier {
                 IntegrityProblem(
                     .head, sequence: recordedLastSequence, "the organization's recorded head is not the hash of its last event"))
         }
+        // Stable: at one sequence, the problems stay in the order they were found.
+        let ordered = problems.enumerated().sorted { ($0.element.sequence, $0.offset) < ($1.element.sequence, $1.offset) }.map(\.element)
         return IntegrityReport(
             organizationID: organizationID, eventsChecked: checked, lastSequence: recordedLastSequence,
-            headHash: EventChain.hex(previous), problems: problems)
+            headHash: Hex.encoded(previous), checkpointsChecked: checkpointCount, problems: ordered)
     }
 }

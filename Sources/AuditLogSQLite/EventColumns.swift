@@ -41,7 +41,7 @@ extension SQLValue {
             case .int64(let integer): .integer(integer)
             case .string(let text): .text(text)
             case .double(let double): .text("\(double)")
-            case .blob(let data): .text(EventChain.hex(data))
+            case .blob(let data): .text(Hex.encoded(data))
             }
         }
     }

@@ -135,6 +135,23 @@ extension SQLiteStore {
                     """)
             try chainStoredEvents(db)
         }
+        migrator.registerMigration("0006 signed checkpoints") { db in
+            // The chain's head after `sequence`, signed with a key kept outside the database;
+            // each names the hash of the one before (Checkpoint).
+            try db.execute(
+                sql: """
+                    CREATE TABLE checkpoints (
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        sequence INTEGER NOT NULL,
+                        head_hash BLOB NOT NULL,
+                        signed_at INTEGER NOT NULL,
+                        previous_hash BLOB NOT NULL,
+                        key_id TEXT NOT NULL,
+                        signature BLOB NOT NULL,
+                        PRIMARY KEY (organization_id, sequence)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

@@ -1,6 +1,5 @@
 public import AuditLogCore
 import AuditLogRelational
-import Foundation
 import GRDB
 
 extension SQLiteStore {
@@ -88,39 +87,5 @@ extension SQLiteStore {
         }
         // Sorted in Swift: the database's collation may not fold beyond ASCII.
         return DirectorySearch.sorted(entries)
-    }
-}
-
-extension SQLiteStore: IntegrityStore {
-    /// One read transaction, so the organization's record and its events are one snapshot;
-    /// the events are hashed as they are read, never all held at once.
-    public func verifyChain(organizationID: String) async throws -> IntegrityReport {
-        do {
-            return try await pool.read { db in
-                guard
-                    let organization = try Row.fetchOne(
-                        db, sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?", arguments: [organizationID])
-                else { throw AuditLogError.notFound("Organization \(organizationID)") }
-                var verifier = ChainVerifier(
-                    organizationID: organizationID, lastSequence: Int64.fromDatabaseValue(organization[0]) ?? 0,
-                    head: Data.fromDatabaseValue(organization[1]).map(Array.init))
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT \(EventSelect.eventColumns), chain_hash FROM events WHERE organization_id = ? ORDER BY sequence",
-                    arguments: [organizationID])
-                let hashColumn = EventRow.columns.count
-                while let row = try rows.next() {
-                    let values = SQLValue.values(of: row, count: hashColumn)
-                    guard case .integer(let sequence) = values[EventRow.sequenceColumn] else {
-                        verifier.check(sequence: 0, values: values, storedHash: nil)
-                        continue
-                    }
-                    verifier.check(sequence: sequence, values: values, storedHash: Data.fromDatabaseValue(row[hashColumn]).map(Array.init))
-                }
-                return verifier.finish()
-            }
-        } catch {
-            throw Self.translated(error)
-        }
     }
 }

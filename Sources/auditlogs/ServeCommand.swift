@@ -39,6 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent before it is closed.") var idleTimeout = 60
     @Option(help: "Connections served at once; more wait to be accepted.") var maxConnections = 1_000
     @Option(help: "Seconds that SIGTERM waits for requests in flight before it cancels them.") var shutdownTimeout = 10
+    @OptionGroup var signingKey: SigningKeyOptions
+    @Option(help: "Seconds between two rounds of signed checkpoints (with a signing key).") var checkpointInterval = 300
 
     func validate() throws {
         for (flag, value) in [("--port", port), ("--operator-port", operatorPort ?? 1)] where !(1...65535).contains(value) {
@@ -51,6 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(flag) must be from 1 to 3600 seconds.")
         }
         guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 100000.") }
+        guard (1...86_400).contains(checkpointInterval) else {
+            throw ValidationError("--checkpoint-interval must be from 1 to 86400 seconds.")
+        }
         for (flag, url) in [("--sso-url", ssoURL), ("--model-configuration-url", modelConfigurationURL)] {
             if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("/")) {
                 throw ValidationError("\(flag) must be an http(s) URL or a path on this site.")
@@ -63,16 +68,27 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger.command("auditlogs")
+        let key = try signingKey.load()
         try await database.withBackend(readLocation: readDatabase, logger: logger) { backend in
+            if key == nil {
+                logger.warning(
+                    "no signing key (--signing-key or \(SigningKeyOptions.environmentVariable)): checkpoints are not signed, so a rewrite of the whole chain by someone with access to the database would go unnoticed"
+                )
+            }
             if demo {
                 try await DemoCommand.loadDemo(into: backend)
             }
-            try await serve(backend, registry: registry, logger: logger)
+            try await serve(backend, signingKey: key, registry: registry, logger: logger)
         }
         logger.info("stopped")
     }
 
-    private func serve(_ store: any AuditLogBackend, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
+    private func serve(
+        _ store: any AuditLogBackend,
+        signingKey: SigningKey?,
+        registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) async throws {
         let configuration = ServerConfiguration(
             host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
             requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
@@ -80,6 +96,10 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [any Service] = [
             try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         ]
+        if let signingKey {
+            services.append(
+                CheckpointSigner(store: store, signingKey: signingKey, interval: .seconds(checkpointInterval), logger: logger))
+        }
         if let operatorPort {
             services.append(buildOperatorApplication(host: operatorHost, port: operatorPort, dependencies: dependencies, logger: logger))
         }

@@ -8,18 +8,27 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Check an organization's integrity chain: every event's hash, in sequence order.",
         discussion: """
             Exits with status 0 only when every event matches its hash, no sequence number is \
-            missing and the organization's record agrees with its events; otherwise names the \
-            first broken sequence number and what is wrong, and exits with status 1.
+            missing, the organization's record agrees with its events and every signed checkpoint \
+            holds (signed by a given key, following the one before, matching the events up to \
+            it); otherwise names the first broken sequence number and what is wrong, and exits \
+            with status 1.
             """)
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The organization's id.") var org: String
+    @Option(
+        help: ArgumentHelp(
+            "A public key (PEM) checkpoints may be signed with; repeat it for keys used before a rotation.", valueName: "path"))
+    var publicKey: [String] = []
+    @OptionGroup var signingKey: SigningKeyOptions
 
     func run() async throws {
+        var keys = try publicKey.map { path in try SigningKeyOptions.read(path) { try VerifyingKey(pem: $0) } }
+        if let own = try signingKey.load() { keys.append(own.publicKey) }
         let started = ContinuousClock.now
         let report = try await database.withBackend { backend in
             do {
-                return try await backend.verifyChain(organizationID: org)
+                return try await backend.verifyChain(organizationID: org, keys: keys)
             } catch let error as AuditLogError where error.kind == .notFound {
                 throw CommandFailure("There is no organization \(org).")
             }
@@ -27,7 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - started).seconds
         if report.isIntact {
             say(
-                "Intact: \(report.eventsChecked) events of \(org), sequences 1–\(report.lastSequence), head \(report.headHash) (\(String(format: "%.2f", seconds)) s)."
+                "Intact: \(report.eventsChecked) events of \(org), sequences 1–\(report.lastSequence), head \(report.headHash), \(report.checkpointsChecked) signed checkpoints (\(String(format: "%.2f", seconds)) s)."
             )
             return
         }

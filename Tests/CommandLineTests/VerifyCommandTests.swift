@@ -25,4 +25,61 @@ import Testing
         let unknown = try Command.run(["verify", "--database", database, "--org", "nobody"])
         #expect(unknown.status != 0 && unknown.stderr.contains("There is no organization nobody."))
     }
+
+    @Test func checkpointsAreSignedWithAKeyFileAndVerifiedWithItsPublicKey() throws {
+        let database = try Command.temporaryDatabase()
+        _ = try Command.run(["demo", "--database", database])
+        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        let keyPath = directory.appendingPathComponent("signing.pem").path
+
+        let created = try Command.run(["signing-key", "create", "--output", keyPath])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("-----BEGIN PUBLIC KEY-----"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyPath)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let original = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+        let again = try Command.run(["signing-key", "create", "--output", keyPath])
+        #expect(again.status != 0 && again.stderr.contains("never overwritten"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keyPath)) == original)
+
+        let publicKey = try Command.run(["signing-key", "public", "--signing-key", keyPath])
+        let publicPath = directory.appendingPathComponent("signing.pub").path
+        try Data(publicKey.stdout.utf8).write(to: URL(fileURLWithPath: publicPath))
+
+        let checkpoint = try Command.run(["checkpoint", "--database", database, "--org", "acme", "--signing-key", keyPath])
+        #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
+        let statement = try #require(checkpoint.lines.first)
+
+        // Checked with the public key, the signing key, or the environment's; not without one.
+        for arguments in [["--public-key", publicPath], ["--signing-key", keyPath]] {
+            let verified = try Command.run(["verify", "--database", database, "--org", "acme"] + arguments)
+            #expect(verified.status == 0, "\(verified.stdout)")
+            #expect(verified.stdout.contains("1 signed checkpoints"))
+        }
+        #expect(try Command.run(["verify", "--database", database, "--org", "acme"], environment: ["AUDITLOGS_SIGNING_KEY": keyPath]).status == 0)
+        let unchecked = try Command.run(["verify", "--database", database, "--org", "acme"])
+        #expect(unchecked.status == 1)
+        #expect(unchecked.stdout.contains("cannot be checked without the signing key's public key"))
+
+        // An auditor checks the statement with sed, base64 and openssl alone (docs/INTEGRITY.md).
+        let statementPath = directory.appendingPathComponent("checkpoint.json").path
+        try Data(statement.utf8).write(to: URL(fileURLWithPath: statementPath))
+        let script = """
+            sed -E 's/,"signature":"[^"]*"}$/}/' checkpoint.json > signed.json && \
+            sed -E 's/.*"signature":"([^"]*)"}$/\\1/' checkpoint.json | base64 -d > checkpoint.sig && \
+            openssl pkeyutl -verify -pubin -inkey signing.pub -rawin -in signed.json -sigfile checkpoint.sig
+            """
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", script]
+        shell.currentDirectoryURL = directory
+        let output = Pipe()
+        shell.standardOutput = output
+        shell.standardError = output
+        try shell.run()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0, "\(said)")
+        #expect(said.contains("Signature Verified Successfully"))
+    }
 }

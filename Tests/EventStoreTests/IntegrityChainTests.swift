@@ -41,25 +41,25 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func anUntouchedChainVerifies(kind: StoreKind) async throws {
         let store = try await Self.chainedStore(kind)
-        let report = try await store.verifyChain(organizationID: "acme")
+        let report = try await store.verifyChain(organizationID: "acme", keys: [])
         #expect(report.problems == [])
         #expect(report.isIntact)
         #expect(report.eventsChecked == 20)
         #expect(report.lastSequence == 20)
-        #expect(try await store.verifyChain(organizationID: "globex").eventsChecked == 3)
+        #expect(try await store.verifyChain(organizationID: "globex", keys: []).eventsChecked == 3)
 
         let empty = try await kind.makeStore(organizations: "new")
-        let nothing = try await empty.verifyChain(organizationID: "new")
+        let nothing = try await empty.verifyChain(organizationID: "new", keys: [])
         #expect(nothing.isIntact && nothing.eventsChecked == 0)
         #expect(nothing.headHash == String(repeating: "0", count: 64))
-        await #expect(throws: AuditLogError.self) { try await empty.verifyChain(organizationID: "nobody") }
+        await #expect(throws: AuditLogError.self) { try await empty.verifyChain(organizationID: "nobody", keys: []) }
     }
 
     @Test(arguments: StoreKind.enabled)
     func retriesAndRepeatsDoNotBreakTheChain(kind: StoreKind) async throws {
         let store = try await Self.chainedStore(kind)
         try await store.append([newEvent(id: "evt_1_1"), newEvent(id: "fresh"), newEvent(id: "fresh")], to: "acme")
-        let report = try await store.verifyChain(organizationID: "acme")
+        let report = try await store.verifyChain(organizationID: "acme", keys: [])
         #expect(report.problems == [])
         #expect(report.eventsChecked == 21)
     }
@@ -69,7 +69,7 @@ import Testing
     @Test func everyBackendChainsTheSameEventsAlike() async throws {
         var heads: Set<String> = []
         for kind in StoreKind.enabled {
-            heads.insert(try await Self.chainedStore(kind).verifyChain(organizationID: "acme").headHash)
+            heads.insert(try await Self.chainedStore(kind).verifyChain(organizationID: "acme", keys: []).headHash)
         }
         #expect(heads.count == 1)
     }
@@ -128,13 +128,13 @@ import Testing
     func verificationNamesTheFirstBrokenSequence(kind: StoreKind, tampering: Tampering) async throws {
         let store = try await Self.chainedStore(kind)
         try await Self.tamper(store, tampering.sql)
-        let report = try await store.verifyChain(organizationID: "acme")
+        let report = try await store.verifyChain(organizationID: "acme", keys: [])
         #expect(!report.isIntact)
         let first = try #require(report.problems.first)
         #expect(first.kind == tampering.kind, "\(report.problems)")
         #expect(first.sequence == tampering.sequence, "\(report.problems)")
         // The other organization is untouched, except where an event was moved into it.
-        let globex = try await store.verifyChain(organizationID: "globex")
+        let globex = try await store.verifyChain(organizationID: "globex", keys: [])
         #expect(globex.isIntact == !tampering.sql.contains("'globex'"))
     }
 
@@ -142,19 +142,19 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func theMigrationChainsEventsStoredBefore(kind: StoreKind) async throws {
         let store = try await Self.chainedStore(kind)
-        let intact = try await store.verifyChain(organizationID: "acme").headHash
+        let intact = try await store.verifyChain(organizationID: "acme", keys: []).headHash
         try await Self.tamper(store, "UPDATE events SET chain_hash = NULL;\nUPDATE organizations SET chain_head = NULL")
-        #expect(try await store.verifyChain(organizationID: "acme").problems.count == 20)
+        #expect(try await store.verifyChain(organizationID: "acme", keys: []).problems.count == 20)
 
         switch store {
         case let store as SQLiteStore: try await store.write { db in try SQLiteStore.chainStoredEvents(db) }
         case let store as PostgresStore: try await store.transaction { session in try await PostgresStore.chainStoredEvents(session) }
         default: Issue.record("no migration for \(type(of: store))")
         }
-        let report = try await store.verifyChain(organizationID: "acme")
+        let report = try await store.verifyChain(organizationID: "acme", keys: [])
         #expect(report.problems == [])
         #expect(report.headHash == intact)
-        #expect(try await store.verifyChain(organizationID: "globex").isIntact)
+        #expect(try await store.verifyChain(organizationID: "globex", keys: []).isIntact)
     }
 
     /// Changing the organization's own record (its last sequence or head) is caught too.
@@ -162,9 +162,9 @@ import Testing
     func theOrganizationsRecordMustMatchItsEvents(kind: StoreKind) async throws {
         let store = try await Self.chainedStore(kind)
         try await Self.tamper(store, "UPDATE organizations SET last_sequence = 19 WHERE id = 'acme'")
-        #expect(try await store.verifyChain(organizationID: "acme").problems.map(\.kind) == [.inserted])
+        #expect(try await store.verifyChain(organizationID: "acme", keys: []).problems.map(\.kind) == [.inserted])
 
         try await Self.tamper(store, "UPDATE organizations SET last_sequence = 20, chain_head = NULL WHERE id = 'acme'")
-        #expect(try await store.verifyChain(organizationID: "acme").problems.map(\.kind) == [.head])
+        #expect(try await store.verifyChain(organizationID: "acme", keys: []).problems.map(\.kind) == [.head])
     }
 }

@@ -1,9 +1,24 @@
-/// Verifying an organization's integrity chain: every event's hash recomputed from its stored
-/// fields and the hash before it, in sequence order (docs/INTEGRITY.md says how).
+/// The integrity chain and its signed checkpoints (docs/INTEGRITY.md): every event's hash covers
+/// its row and the hash before it, and checkpoints sign the chain's head now and then with a key
+/// kept outside the database.
 public protocol IntegrityStore: Sendable {
     /// Walks the organization's whole chain on one consistent snapshot and reports what does
-    /// not hold. Throws `notFound` for an unknown organization.
-    func verifyChain(organizationID: String) async throws -> IntegrityReport
+    /// not hold: every event's hash recomputed in sequence order, and every checkpoint checked
+    /// against the chain, against the one before it and against `keys` (a checkpoint signed by
+    /// none of them is a problem, so is any checkpoint when no key is given). Throws `notFound`
+    /// for an unknown organization.
+    func verifyChain(organizationID: String, keys: [VerifyingKey]) async throws -> IntegrityReport
+
+    /// Signs the organization's current head as a new checkpoint, chained to its latest, at
+    /// `time`. Returns the latest checkpoint as it is when no event came after it, and nil when
+    /// the organization has no event yet. Throws `notFound` for an unknown organization.
+    func addCheckpoint(organizationID: String, at time: Timestamp, signingKey: SigningKey) async throws -> Checkpoint?
+
+    /// The organization's checkpoints, oldest first.
+    func checkpoints(organizationID: String) async throws -> [Checkpoint]
+
+    /// The organizations with events after their latest checkpoint (or with events and none).
+    func organizationsWithUnsignedEvents() async throws -> [String]
 }
 
 /// What a verification found. Intact only when `problems` is empty.
@@ -15,14 +30,24 @@ public struct IntegrityReport: Sendable, Equatable {
     public var lastSequence: Int64
     /// The hash the walk ended on, lowercase hex: the head of the chain.
     public var headHash: String
+    /// Checkpoints checked, all of them.
+    public var checkpointsChecked: Int
     /// In sequence order; the first is where the chain first breaks.
     public var problems: [IntegrityProblem]
 
-    public init(organizationID: String, eventsChecked: Int, lastSequence: Int64, headHash: String, problems: [IntegrityProblem]) {
+    public init(
+        organizationID: String,
+        eventsChecked: Int,
+        lastSequence: Int64,
+        headHash: String,
+        checkpointsChecked: Int,
+        problems: [IntegrityProblem]
+    ) {
         self.organizationID = organizationID
         self.eventsChecked = eventsChecked
         self.lastSequence = lastSequence
         self.headHash = headHash
+        self.checkpointsChecked = checkpointsChecked
         self.problems = problems
     }
 
@@ -43,6 +68,13 @@ public struct IntegrityProblem: Sendable, Equatable, CustomStringConvertible {
         case truncated
         /// The organization's recorded head is not the hash of its last event.
         case head
+        /// A checkpoint does not hold: the events up to it hash to another head (they were
+        /// rewritten, hashes and all), it lies beyond the events (the tail was removed), or it
+        /// does not follow the checkpoint before it (one was removed or replaced).
+        case checkpoint
+        /// A checkpoint's signature is not one of the given keys' over its statement: it was
+        /// edited, forged, or signed with another key; or no key was given to check it.
+        case signature
     }
 
     public var kind: Kind

@@ -1,0 +1,100 @@
+public import AuditLogCore
+import AuditLogRelational
+import Foundation
+import GRDB
+
+extension SQLiteStore: IntegrityStore {
+    /// One read transaction, so the organization's record, its checkpoints and its events are
+    /// one snapshot; the events are hashed as they are read, never all held at once.
+    public func verifyChain(organizationID: String, keys: [VerifyingKey]) async throws -> IntegrityReport {
+        do {
+            return try await pool.read { db in
+                guard
+                    let organization = try Row.fetchOne(
+                        db, sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?", arguments: [organizationID])
+                else { throw AuditLogError.notFound("Organization \(organizationID)") }
+                var verifier = ChainVerifier(
+                    organizationID: organizationID, lastSequence: Int64.fromDatabaseValue(organization[0]) ?? 0,
+                    head: Data.fromDatabaseValue(organization[1]).map(Array.init),
+                    checkpoints: try Self.checkpoints(organizationID, db), keys: keys)
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT \(EventSelect.eventColumns), chain_hash FROM events WHERE organization_id = ? ORDER BY sequence",
+                    arguments: [organizationID])
+                let hashColumn = EventRow.columns.count
+                while let row = try rows.next() {
+                    let values = SQLValue.values(of: row, count: hashColumn)
+                    guard case .integer(let sequence) = values[EventRow.sequenceColumn] else {
+                        verifier.check(sequence: 0, values: values, storedHash: nil)
+                        continue
+                    }
+                    verifier.check(sequence: sequence, values: values, storedHash: Data.fromDatabaseValue(row[hashColumn]).map(Array.init))
+                }
+                return verifier.finish()
+            }
+        } catch {
+            throw Self.translated(error)
+        }
+    }
+
+    /// In the writer, so no append comes between reading the head and storing its checkpoint.
+    public func addCheckpoint(organizationID: String, at time: Timestamp, signingKey: SigningKey) async throws -> Checkpoint? {
+        try await write { db in
+            guard
+                let organization = try Row.fetchOne(
+                    db, sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?", arguments: [organizationID])
+            else { throw AuditLogError.notFound("Organization \(organizationID)") }
+            let sequence: Int64 = organization[0]
+            let latest = try Self.checkpoints(organizationID, db, latestOnly: true).last
+            guard sequence > 0, latest?.sequence != sequence else { return latest }
+            let checkpoint = try Checkpoint.signed(
+                organizationID: organizationID, sequence: sequence,
+                headHash: Data.fromDatabaseValue(organization[1]).map(Array.init) ?? EventChain.genesis, at: time, after: latest,
+                with: signingKey)
+            try db.execute(
+                sql: """
+                    INSERT INTO checkpoints (organization_id, sequence, head_hash, signed_at, previous_hash, key_id, signature)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    organizationID, sequence, Data(checkpoint.headHash), time.milliseconds, Data(checkpoint.previousHash),
+                    checkpoint.keyID, Data(checkpoint.signature),
+                ])
+            return checkpoint
+        }
+    }
+
+    public func checkpoints(organizationID: String) async throws -> [Checkpoint] {
+        try await read { db in try Self.checkpoints(organizationID, db) }
+    }
+
+    public func organizationsWithUnsignedEvents() async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM organizations o
+                    WHERE last_sequence > coalesce((SELECT max(sequence) FROM checkpoints c WHERE c.organization_id = o.id), 0)
+                    ORDER BY id
+                    """)
+        }
+    }
+
+    /// The organization's checkpoints, oldest first (only the newest with `latestOnly`).
+    private static func checkpoints(_ organizationID: String, _ db: Database, latestOnly: Bool = false) throws -> [Checkpoint] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
+                WHERE organization_id = ? ORDER BY sequence \(latestOnly ? "DESC LIMIT 1" : "")
+                """,
+            arguments: [organizationID])
+        return rows.map { row in
+            func bytes(_ index: Int) -> [UInt8] { Data.fromDatabaseValue(row[index]).map(Array.init) ?? [] }
+            return Checkpoint(
+                organizationID: organizationID, sequence: Int64.fromDatabaseValue(row[0]) ?? 0, headHash: bytes(1),
+                signedAt: Timestamp(milliseconds: Int64.fromDatabaseValue(row[2]) ?? 0), previousHash: bytes(3),
+                keyID: String.fromDatabaseValue(row[4]) ?? "", signature: bytes(5))
+        }
+    }
+}

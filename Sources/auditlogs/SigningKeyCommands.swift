@@ -1,0 +1,123 @@
+import ArgumentParser
+import AuditLogCore
+import Foundation
+
+/// `--signing-key`, shared by the commands that sign or check signatures.
+struct SigningKeyOptions: ParsableArguments {
+    static let environmentVariable = "AUDITLOGS_SIGNING_KEY"
+
+    @Option(
+        help: ArgumentHelp(
+            "The Ed25519 signing key file (auditlogs signing-key create). Default: $\(environmentVariable).", valueName: "path"))
+    var signingKey: String?
+
+    /// The path given, or the environment's.
+    var path: String? {
+        signingKey ?? ProcessInfo.processInfo.environment[Self.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The key, or nil when none is given; a file that is not one is a clear error.
+    func load() throws -> SigningKey? {
+        guard let path else { return nil }
+        return try Self.read(path) { try SigningKey(pem: $0) }
+    }
+
+    /// The key; a command that signs cannot go without one.
+    func required() throws -> SigningKey {
+        guard let key = try load() else {
+            throw CommandFailure(
+                "No signing key: give --signing-key PATH or set \(Self.environmentVariable) (auditlogs signing-key create makes one).")
+        }
+        return key
+    }
+
+    static func read<Key>(_ path: String, _ parse: (String) throws -> Key) throws -> Key {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("Cannot read the key file \(path).")
+        }
+        do {
+            return try parse(String(decoding: data, as: UTF8.self))
+        } catch let error as AuditLogError {
+            throw CommandFailure("\(path): \(error.message)")
+        }
+    }
+}
+
+struct SigningKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signing-key",
+        abstract: "Manage the key checkpoints and export manifests are signed with.",
+        subcommands: [Create.self, Public.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new Ed25519 signing key to a file (readable by its owner only); print its public key.",
+            discussion: """
+                Keep the file outside the database and its backups: whoever holds both can rewrite \
+                history. Give the public key to auditors; the service also serves it at \
+                GET /api/v1/signing-key.
+                """)
+
+        @Option(help: ArgumentHelp("Where to write the key; an existing file is never overwritten.", valueName: "path"))
+        var output: String
+
+        func run() async throws {
+            let key = SigningKey()
+            // Created with owner-only permissions, and only if nothing is there (O_EXCL), then
+            // flushed: a key that is lost after checkpoints were signed with it cannot be made again.
+            let descriptor = open(output, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard descriptor >= 0 else {
+                throw CommandFailure("Cannot create \(output): \(String(cString: strerror(errno))).")
+            }
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+            try handle.write(contentsOf: Data(key.pem.utf8))
+            try handle.synchronize()
+            say("Wrote the signing key \(key.publicKey.id) to \(output). Its public key:")
+            FileHandle.standardOutput.write(Data(key.publicKey.pem.utf8))
+        }
+
+        func validate() throws {
+            if FileManager.default.fileExists(atPath: output) {
+                throw ValidationError("\(output) exists; a signing key is never overwritten. Choose another path.")
+            }
+        }
+    }
+
+    struct Public: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the signing key's public key (PEM), for auditors.")
+
+        @OptionGroup var key: SigningKeyOptions
+
+        func run() async throws {
+            FileHandle.standardOutput.write(Data(try key.required().publicKey.pem.utf8))
+        }
+    }
+}
+
+struct CheckpointCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Sign an organization's chain head now (serve also does it every few minutes); print the checkpoint.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var key: SigningKeyOptions
+    @Option(help: "The organization's id.") var org: String
+
+    func run() async throws {
+        let signingKey = try key.required()
+        let checkpoint = try await database.withBackend { backend in
+            do {
+                return try await backend.addCheckpoint(organizationID: org, at: .now, signingKey: signingKey)
+            } catch let error as AuditLogError where error.kind == .notFound {
+                throw CommandFailure("There is no organization \(org).")
+            }
+        }
+        guard let checkpoint else {
+            say("\(org) has no events yet: nothing to sign.")
+            return
+        }
+        var json = JSONWriter()
+        checkpoint.write(to: &json)
+        say(json.text)
+    }
+}
