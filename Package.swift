@@ -190,6 +190,7 @@ let package = Package(
                 "AuditLogDemo",
                 "AuditLogServer",
                 "AuditLogTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -121,4 +121,25 @@ public struct AuditLogService: Sendable {
         _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
         return export
     }
+
+    // MARK: - Integrity
+
+    /// Checkpoints a page may list at most.
+    public static let maximumCheckpointsPerPage = 1_000
+
+    /// The organization's signed checkpoints before sequence `before`, newest first.
+    public func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint] {
+        try await store.checkpoints(organizationID: organizationID, before: before, limit: limit)
+    }
+
+    /// Signs the organization's chain head now, unless its latest checkpoint covers it already;
+    /// returns the checkpoint that covers it, nil when it has no event yet.
+    public func signCheckpoint(organizationID: String, with key: SigningKey) async throws -> Checkpoint? {
+        try await store.addCheckpoint(organizationID: organizationID, at: now(), signingKey: key)
+    }
+
+    /// Recomputes the organization's chain and checks its checkpoints against `keys`.
+    public func verify(organizationID: String, keys: [VerifyingKey]) async throws -> IntegrityReport {
+        try await store.verifyChain(organizationID: organizationID, keys: keys)
+    }
 }

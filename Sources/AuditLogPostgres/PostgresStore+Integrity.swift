@@ -59,12 +59,14 @@ extension PostgresStore: IntegrityStore {
         }
     }
 
-    public func checkpoints(organizationID: String) async throws -> [Checkpoint] {
-        try await translatingErrors {
-            try await primary.withSession(logger: logger, deadline: statementTimeout) { session in
-                try await Self.checkpoints(organizationID, session)
-            }
-        }
+    public func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint] {
+        try await Self.checkpoints(
+            organizationID,
+            rows: try await primaryRows(
+                """
+                SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
+                WHERE organization_id = \(organizationID) AND sequence < \(before ?? .max) ORDER BY sequence DESC LIMIT \(limit)
+                """))
     }
 
     public func organizationsWithUnsignedEvents() async throws -> [String] {
@@ -81,7 +83,7 @@ extension PostgresStore: IntegrityStore {
     static func checkpoints(_ organizationID: String, _ session: PostgresSession, latestOnly: Bool = false) async throws
         -> [Checkpoint]
     {
-        let order: PostgresQuery =
+        let query: PostgresQuery =
             latestOnly
             ? """
             SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
@@ -91,7 +93,12 @@ extension PostgresStore: IntegrityStore {
             SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
             WHERE organization_id = \(organizationID) ORDER BY sequence
             """
-        return try await session.rows(order).map { row in
+        return try checkpoints(organizationID, rows: try await session.rows(query))
+    }
+
+    /// Checkpoints from rows of (sequence, head_hash, signed_at, previous_hash, key_id, signature).
+    private static func checkpoints(_ organizationID: String, rows: [PostgresRow]) throws -> [Checkpoint] {
+        try rows.map { row in
             let (sequence, head, signedAt, previous, keyID, signature) = try row.decode(
                 (Int64, ByteBuffer, Int64, ByteBuffer, String, ByteBuffer).self)
             return Checkpoint(

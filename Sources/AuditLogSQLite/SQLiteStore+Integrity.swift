@@ -45,7 +45,7 @@ extension SQLiteStore: IntegrityStore {
                     db, sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?", arguments: [organizationID])
             else { throw AuditLogError.notFound("Organization \(organizationID)") }
             let sequence: Int64 = organization[0]
-            let latest = try Self.checkpoints(organizationID, db, latestOnly: true).last
+            let latest = try Self.checkpoints(organizationID, db, page: "ORDER BY sequence DESC LIMIT 1").first
             guard sequence > 0, latest?.sequence != sequence else { return latest }
             let checkpoint = try Checkpoint.signed(
                 organizationID: organizationID, sequence: sequence,
@@ -64,8 +64,12 @@ extension SQLiteStore: IntegrityStore {
         }
     }
 
-    public func checkpoints(organizationID: String) async throws -> [Checkpoint] {
-        try await read { db in try Self.checkpoints(organizationID, db) }
+    public func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint] {
+        try await read { db in
+            try Self.checkpoints(
+                organizationID, db,
+                page: "AND sequence < ? ORDER BY sequence DESC LIMIT ?", [before ?? .max, limit])
+        }
     }
 
     public func organizationsWithUnsignedEvents() async throws -> [String] {
@@ -80,15 +84,21 @@ extension SQLiteStore: IntegrityStore {
         }
     }
 
-    /// The organization's checkpoints, oldest first (only the newest with `latestOnly`).
-    private static func checkpoints(_ organizationID: String, _ db: Database, latestOnly: Bool = false) throws -> [Checkpoint] {
+    /// The organization's checkpoints, oldest first, or as `page` (the end of the statement,
+    /// with its arguments) orders and bounds them.
+    private static func checkpoints(
+        _ organizationID: String,
+        _ db: Database,
+        page: String = "ORDER BY sequence",
+        _ arguments: StatementArguments = []
+    ) throws -> [Checkpoint] {
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
-                WHERE organization_id = ? ORDER BY sequence \(latestOnly ? "DESC LIMIT 1" : "")
+                WHERE organization_id = ? \(page)
                 """,
-            arguments: [organizationID])
+            arguments: [organizationID] + arguments)
         return rows.map { row in
             func bytes(_ index: Int) -> [UInt8] { Data.fromDatabaseValue(row[index]).map(Array.init) ?? [] }
             return Checkpoint(

@@ -9,14 +9,19 @@ public struct ServerDependencies: Sendable {
     public var store: any AuditLogStore
     public var metrics: PrometheusCollectorRegistry
     public var now: @Sendable () -> Timestamp
+    /// The key checkpoints are signed with on demand, and verifications check against; nil
+    /// when the service signs nothing.
+    public var signingKey: SigningKey?
 
     public init(
         store: any AuditLogStore,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        signingKey: SigningKey? = nil,
         now: @escaping @Sendable () -> Timestamp = { .now }
     ) {
         self.store = store
         self.metrics = metrics
+        self.signingKey = signingKey
         self.now = now
     }
 }
@@ -87,6 +92,9 @@ public func buildRouter(
         atPath: api)
     router.addRoutes(AuditLogsController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(DirectoryController(service: service, authenticator: authenticator).endpoints, atPath: api)
+    router.addRoutes(
+        IntegrityController(service: service, authenticator: authenticator, signingKey: dependencies.signingKey).endpoints,
+        atPath: api)
     router.addRoutes(
         SessionsController(
             administration: administration, authenticator: authenticator, throttle: SignInThrottle(),

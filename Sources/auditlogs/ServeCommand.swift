@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
             requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
-        let dependencies = ServerDependencies(store: store, metrics: registry)
+        let dependencies = ServerDependencies(store: store, metrics: registry, signingKey: signingKey)
         var services: [any Service] = [
             try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         ]

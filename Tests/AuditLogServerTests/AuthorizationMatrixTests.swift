@@ -52,8 +52,16 @@ import Testing
             Route(
                 method: .delete, path: "/api/v1/sessions/current",
                 statuses: [.noContent, .noContent, .noContent, .noContent, .noContent, .noContent]),
+            // A public key is for anyone who checks a signature.
+            Route(method: .get, path: "/api/v1/signing-key", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(
+                method: .post, path: org + "/checkpoints",
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok]),
         ]
-        + ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces"].map {
+        + [
+            "/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces",
+            "/checkpoints", "/integrity",
+        ].map {
             Route(
                 method: .get, path: org + $0, statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok],
                 readsAcme: true)

@@ -52,8 +52,10 @@ import Testing
         let second = try #require(try await store.addCheckpoint(organizationID: "acme", at: .testReceived.adding(hours: 2), signingKey: Self.key))
         #expect(second.sequence == 3)
         #expect(second.previousHash == first.hash)
-        #expect(try await store.checkpoints(organizationID: "acme") == [first, second])
-        #expect(try await store.checkpoints(organizationID: "globex") == [])
+        #expect(try await store.checkpoints(organizationID: "acme", before: nil, limit: 10) == [second, first])
+        #expect(try await store.checkpoints(organizationID: "acme", before: nil, limit: 1) == [second])
+        #expect(try await store.checkpoints(organizationID: "acme", before: 3, limit: 10) == [first])
+        #expect(try await store.checkpoints(organizationID: "globex", before: nil, limit: 10) == [])
 
         let report = try await store.verifyChain(organizationID: "acme", keys: [Self.key.publicKey])
         #expect(report.problems == [])
@@ -126,7 +128,7 @@ import Testing
 
         // Re-signed with another key after a rewrite: a valid signature, by a key not given.
         store = try await Self.checkpointedStore(kind)
-        let checkpoints = try await store.checkpoints(organizationID: "acme")
+        let checkpoints = try await store.checkpoints(organizationID: "acme", before: nil, limit: 10).reversed().map { $0 }
         let forger = SigningKey()
         let forged = try Checkpoint.signed(
             organizationID: "acme", sequence: 20, headHash: Hex.decoded(String(repeating: "ab", count: 32))!, at: .testReceived,

@@ -14,8 +14,9 @@ public protocol IntegrityStore: Sendable {
     /// the organization has no event yet. Throws `notFound` for an unknown organization.
     func addCheckpoint(organizationID: String, at time: Timestamp, signingKey: SigningKey) async throws -> Checkpoint?
 
-    /// The organization's checkpoints, oldest first.
-    func checkpoints(organizationID: String) async throws -> [Checkpoint]
+    /// The organization's checkpoints before sequence `before` (all when nil), newest first,
+    /// at most `limit`.
+    func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint]
 
     /// The organizations with events after their latest checkpoint (or with events and none).
     func organizationsWithUnsignedEvents() async throws -> [String]

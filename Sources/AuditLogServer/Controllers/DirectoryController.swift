@@ -43,7 +43,7 @@ struct DirectoryController: Sendable {
 
     @Sendable func actions(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<Category>> {
         _ = try await authenticator.admin(of: try context.parameters.require("organization"), request: request)
-        try rejectParameters(request, allowed: [])
+        try request.rejectParameters(allowed: [])
         let categories = ActionCategory.allCases.map { category in
             Category(
                 id: category.rawValue, title: category.title,
@@ -57,7 +57,7 @@ struct DirectoryController: Sendable {
     @Sendable func actors(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<ActorResource>> {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
-        try rejectParameters(request, allowed: ["q", "id"])
+        try request.rejectParameters(allowed: ["q", "id"])
         let text = request.queryValues("q")
         let ids = request.queryValues("id")
         var errors: [FieldError] = []
@@ -78,19 +78,8 @@ struct DirectoryController: Sendable {
     @Sendable func workspaces(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ListResource<WorkspaceResource>> {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
-        try rejectParameters(request, allowed: [])
+        try request.rejectParameters(allowed: [])
         let entries = try await service.workspaces(organizationID: organizationID)
         return JSONResponse(body: ListResource(data: entries.map { WorkspaceResource(workspace: $0.workspace, lastSeenAt: $0.lastSeenAt) }))
-    }
-
-    private func rejectParameters(_ request: Request, allowed: Set<String>) throws(AuditLogError) {
-        let unknown = request.queryPairs.map(\.name).filter { !allowed.contains($0) }
-        guard unknown.isEmpty else {
-            throw .invalid(
-                "The query has unknown parameters.", code: "invalid_query",
-                details: unknown.map {
-                    FieldError(field: $0, message: "is not a parameter of this request")
-                })
-        }
     }
 }

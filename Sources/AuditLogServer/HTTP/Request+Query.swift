@@ -1,3 +1,4 @@
+import AuditLogCore
 import Foundation
 import Hummingbird
 
@@ -15,6 +16,16 @@ extension Request {
     /// The values of the query parameter `name`, in order.
     func queryValues(_ name: String) -> [String] {
         queryPairs.filter { $0.name == name }.map(\.value)
+    }
+
+    /// 422 `invalid_query` naming every query parameter not in `allowed`.
+    func rejectParameters(allowed: Set<String>) throws(AuditLogError) {
+        let unknown = queryPairs.map(\.name).filter { !allowed.contains($0) }
+        guard unknown.isEmpty else {
+            throw .invalid(
+                "The query has unknown parameters.", code: "invalid_query",
+                details: unknown.map { FieldError(field: $0, message: "is not a parameter of this request") })
+        }
     }
 
     /// `+` as a space and `%XX` as its byte. When a `%` is not followed by two hex digits, or

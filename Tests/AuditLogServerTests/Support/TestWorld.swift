@@ -79,15 +79,19 @@ struct TestWorld {
 
     var configuration: ServerConfiguration { ServerConfiguration(bcryptCost: 4) }
 
+    /// The key the service signs checkpoints with (one for the whole test process).
+    static let signingKey = SigningKey()
+
     /// Runs `body` against the service in Hummingbird's in-process test mode.
     func withClient<Value: Sendable>(
         configuration: ServerConfiguration? = nil,
+        signingKey: SigningKey? = TestWorld.signingKey,
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         let clock = self.clock
         let app = try buildApplication(
             configuration: configuration ?? self.configuration,
-            dependencies: ServerDependencies(store: store, now: { clock.now }),
+            dependencies: ServerDependencies(store: store, signingKey: signingKey, now: { clock.now }),
             logger: Logger(label: "test"))
         return try await app.test(.router, body)
     }

@@ -1,0 +1,148 @@
+import AuditLogCore
+import Hummingbird
+import Synchronization
+
+/// Tamper evidence over HTTP (docs/INTEGRITY.md): the service's public key for anyone, and for
+/// an organization's admins its signed checkpoints, a checkpoint on demand and a verification.
+struct IntegrityController: Sendable {
+    let service: AuditLogService
+    let authenticator: Authenticator
+    let signingKey: SigningKey?
+    /// One verification at a time per process: each reads every event of an organization.
+    let verifications = VerificationGate()
+
+    final class VerificationGate: Sendable {
+        private let running = Atomic(false)
+
+        /// Takes the gate; false when a verification holds it.
+        func enter() -> Bool { running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
+        func leave() { running.store(false, ordering: .releasing) }
+    }
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .get("signing-key", use: publicKey)
+            .get("organizations/:organization/checkpoints", use: checkpoints)
+            .post("organizations/:organization/checkpoints", use: signCheckpoint)
+            .get("organizations/:organization/integrity", use: verify)
+    }
+
+    struct PublicKeyResource: JSONWritable {
+        var key: VerifyingKey
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("algorithm", "Ed25519")
+                json.field("key_id", key.id)
+                json.field("public_key", key.pem)
+            }
+        }
+    }
+
+    struct CheckpointPage: JSONWritable {
+        var checkpoints: [Checkpoint]
+        var nextBefore: Int64?
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("data")
+                json.array(checkpoints)
+                json.key("next_before")
+                if let nextBefore { json.integer(nextBefore) } else { json.null() }
+            }
+        }
+    }
+
+    struct ReportResource: JSONWritable {
+        var report: IntegrityReport
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("checkpoints_checked", report.checkpointsChecked)
+                json.field("events_checked", report.eventsChecked)
+                json.field("head_hash", report.headHash)
+                json.field("intact", report.isIntact)
+                json.key("last_sequence")
+                json.integer(report.lastSequence)
+                json.key("problems")
+                json.array(report.problems) { json, problem in
+                    json.object { json in
+                        json.field("kind", problem.kind.rawValue)
+                        json.field("message", problem.message)
+                        json.key("sequence")
+                        json.integer(problem.sequence)
+                    }
+                }
+            }
+        }
+    }
+
+    static var noSigningKey: AuditLogError {
+        AuditLogError(
+            .conflict, code: "no_signing_key",
+            message: "This service signs nothing: its operator starts it with --signing-key (auditlogs signing-key create makes one).")
+    }
+
+    /// Public: a public key is for anyone who checks a signature.
+    @Sendable func publicKey(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<PublicKeyResource> {
+        try request.rejectParameters(allowed: [])
+        guard let signingKey else {
+            throw AuditLogError(.notFound, code: "no_signing_key", message: "This service has no signing key.")
+        }
+        return JSONResponse(body: PublicKeyResource(key: signingKey.publicKey))
+    }
+
+    /// Newest first; `before` (a sequence) pages back, `limit` bounds a page.
+    @Sendable func checkpoints(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<CheckpointPage> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        try request.rejectParameters(allowed: ["limit", "before"])
+        let maximum = AuditLogService.maximumCheckpointsPerPage
+        var errors: [FieldError] = []
+        let limit = try single("limit", in: request, &errors).map { Int($0) ?? 0 } ?? 100
+        if !(1...maximum).contains(limit) {
+            errors.append(FieldError(field: "limit", message: "must be a whole number from 1 to \(maximum)"))
+        }
+        let before = try single("before", in: request, &errors).map { Int64($0) ?? 0 }
+        if let before, before < 1 { errors.append(FieldError(field: "before", message: "must be a sequence number from 1")) }
+        guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
+        let page = try await service.checkpoints(organizationID: organizationID, before: before, limit: limit + 1)
+        let shown = Array(page.prefix(limit))
+        return JSONResponse(body: CheckpointPage(checkpoints: shown, nextBefore: page.count > limit ? shown.last?.sequence : nil))
+    }
+
+    /// Signs the head now; answers the checkpoint that covers it (the latest, when no event came
+    /// since).
+    @Sendable func signCheckpoint(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Checkpoint> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        try request.rejectParameters(allowed: [])
+        guard let signingKey else { throw Self.noSigningKey }
+        guard let checkpoint = try await service.signCheckpoint(organizationID: organizationID, with: signingKey) else {
+            throw AuditLogError(.conflict, code: "nothing_to_sign", message: "The organization has no events yet: there is nothing to sign.")
+        }
+        return JSONResponse(body: checkpoint)
+    }
+
+    /// The whole chain, checked against this service's own public key.
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ReportResource> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        try request.rejectParameters(allowed: [])
+        guard verifications.enter() else {
+            throw AuditLogError(
+                .unavailable, code: "busy", message: "Another verification is running; try again in a few seconds.",
+                retryAfterSeconds: 5)
+        }
+        defer { verifications.leave() }
+        let report = try await service.verify(organizationID: organizationID, keys: signingKey.map { [$0.publicKey] } ?? [])
+        return JSONResponse(body: ReportResource(report: report))
+    }
+
+    /// The one value of a parameter given at most once.
+    private func single(_ name: String, in request: Request, _ errors: inout [FieldError]) throws -> String? {
+        let values = request.queryValues(name)
+        if values.count > 1 { errors.append(FieldError(field: name, message: "may be given only once")) }
+        return values.first
+    }
+}
