@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The use cases of the audit log — ingest, list, export, the filters' directory — over any
@@ -93,17 +94,20 @@ public struct AuditLogService: Sendable {
     }
 
     /// Prepares an export and records the `AuditLogExported` event — who, from where, with
-    /// which filters, how many rows — before a single row is sent, so that no export, not even
-    /// an abandoned download, goes unrecorded. The record is not part of its own export.
+    /// which filters, how many rows, under which export id — before a single row is sent, so
+    /// that no export, not even an abandoned download, goes unrecorded. The record is not part
+    /// of its own export.
     public func export(
         _ query: EventQuery,
         organizationID: String,
         by actor: Actor,
         context: EventContext
-    ) async throws -> CSVExport {
+    ) async throws -> RecordedExport {
         let export = try await CSVExport.prepare(organizationID: organizationID, filter: query.filter, store: store)
+        let id = Secret.identifier(prefix: "exp", bytes: 12)
         let filter = export.filter
         var metadata: [String: JSONValue] = [
+            "export_id": .string(id),
             "row_count": .integer(Int64(export.rowCount)),
             "truncated": .bool(export.truncated),
             "from": .string(filter.from.rfc3339),
@@ -119,7 +123,44 @@ public struct AuditLogService: Sendable {
             action: ActionCatalog.auditLogExported, occurredAt: time, actor: actor, context: context,
             metadata: metadata)
         _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
-        return export
+        return RecordedExport(csv: export, id: id, exportedBy: actor, exportedAt: time)
+    }
+
+    /// Streams a recorded export's CSV to `write`, then records its manifest: the SHA-256 of
+    /// the bytes written, every row's sequence number, and (with `signingKey`) a checkpoint
+    /// covering them and a signature, stored for `exportManifest` to serve. Returns the
+    /// manifest's bytes. A download that fails midway records no manifest.
+    @discardableResult
+    public func stream(
+        _ export: RecordedExport,
+        signingKey: SigningKey?,
+        to write: (_ chunk: [UInt8]) async throws -> Void
+    ) async throws -> [UInt8] {
+        var digest = SHA256()
+        var bytes = 0
+        let sequences = try await export.csv.write(from: store) { chunk in
+            digest.update(data: chunk)
+            bytes += chunk.count
+            try await write(chunk)
+        }
+        let manifest = ExportManifest(
+            exportID: export.id, organizationID: export.csv.organizationID, exportedAt: export.exportedAt,
+            exportedBy: export.exportedBy, filter: export.csv.filter, rows: sequences.count, truncated: export.csv.truncated,
+            csvSHA256: Array(digest.finalize()), csvBytes: bytes, sequences: sequences, checkpoint: nil)
+        return try await store.recordExportManifest(
+            exportID: export.id, organizationID: export.csv.organizationID, throughSequence: export.csv.throughSequence,
+            at: now(), signingKey: signingKey
+        ) { checkpoint in
+            var anchored = manifest
+            anchored.checkpoint = checkpoint
+            return try anchored.document(signedWith: checkpoint == nil ? nil : signingKey)
+        }
+    }
+
+    /// A recorded export's manifest, as it was served; nil for an unknown export, or one whose
+    /// download has not finished.
+    public func exportManifest(exportID: String, organizationID: String) async throws -> [UInt8]? {
+        try await store.exportManifest(exportID: exportID, organizationID: organizationID)
     }
 
     // MARK: - Integrity

@@ -38,25 +38,67 @@ extension PostgresStore: IntegrityStore {
     /// replica) comes between reading the head and storing its checkpoint.
     public func addCheckpoint(organizationID: String, at time: Timestamp, signingKey: SigningKey) async throws -> Checkpoint? {
         try await transaction { session in
-            guard
-                let organization = try await session.rows(
-                    "SELECT last_sequence, chain_head FROM organizations WHERE id = \(organizationID) FOR UPDATE"
-                ).first
-            else { throw AuditLogError.notFound("Organization \(organizationID)") }
-            let (sequence, head) = try organization.decode((Int64, ByteBuffer?).self)
-            let latest = try await Self.checkpoints(organizationID, session, latestOnly: true).last
-            guard sequence > 0, latest?.sequence != sequence else { return latest }
-            let checkpoint = try Checkpoint.signed(
-                organizationID: organizationID, sequence: sequence,
-                headHash: head.map { Array($0.readableBytesView) } ?? EventChain.genesis, at: time, after: latest, with: signingKey)
+            try await Self.checkpoint(covering: .max, organizationID, at: time, signingKey, session)
+        }
+    }
+
+    public func recordExportManifest(
+        exportID: String,
+        organizationID: String,
+        throughSequence: Int64,
+        at time: Timestamp,
+        signingKey: SigningKey?,
+        document: @Sendable (Checkpoint?) throws -> [UInt8]
+    ) async throws -> [UInt8] {
+        try await transaction { session in
+            var checkpoint: Checkpoint?
+            if let signingKey {
+                checkpoint = try await Self.checkpoint(covering: throughSequence, organizationID, at: time, signingKey, session)
+            }
+            let manifest = try document(checkpoint)
             try await session.rows(
                 """
-                INSERT INTO checkpoints (organization_id, sequence, head_hash, signed_at, previous_hash, key_id, signature)
-                VALUES (\(organizationID), \(sequence), \(ByteBuffer(bytes: checkpoint.headHash)), \(time.milliseconds),
-                    \(ByteBuffer(bytes: checkpoint.previousHash)), \(checkpoint.keyID), \(ByteBuffer(bytes: checkpoint.signature)))
+                INSERT INTO export_manifests (organization_id, export_id, created_at, manifest)
+                VALUES (\(organizationID), \(exportID), \(time.milliseconds), \(ByteBuffer(bytes: manifest)))
                 """)
-            return checkpoint
+            return manifest
         }
+    }
+
+    public func exportManifest(exportID: String, organizationID: String) async throws -> [UInt8]? {
+        try await primaryRows(
+            "SELECT manifest FROM export_manifests WHERE organization_id = \(organizationID) AND export_id = \(exportID)"
+        ).first.map { Array(try $0.decode(ByteBuffer.self).readableBytesView) }
+    }
+
+    /// The latest checkpoint when it covers `sequence`, else a new one of the head (nil when
+    /// the organization has no event), with the organization's row locked.
+    private static func checkpoint(
+        covering sequence: Int64,
+        _ organizationID: String,
+        at time: Timestamp,
+        _ signingKey: SigningKey,
+        _ session: PostgresSession
+    ) async throws -> Checkpoint? {
+        guard
+            let organization = try await session.rows(
+                "SELECT last_sequence, chain_head FROM organizations WHERE id = \(organizationID) FOR UPDATE"
+            ).first
+        else { throw AuditLogError.notFound("Organization \(organizationID)") }
+        let (head, headHash) = try organization.decode((Int64, ByteBuffer?).self)
+        let latest = try await Self.checkpoints(organizationID, session, latestOnly: true).last
+        if let latest, latest.sequence >= min(sequence, head) { return latest }
+        guard head > 0 else { return nil }
+        let checkpoint = try Checkpoint.signed(
+            organizationID: organizationID, sequence: head,
+            headHash: headHash.map { Array($0.readableBytesView) } ?? EventChain.genesis, at: time, after: latest, with: signingKey)
+        try await session.rows(
+            """
+            INSERT INTO checkpoints (organization_id, sequence, head_hash, signed_at, previous_hash, key_id, signature)
+            VALUES (\(organizationID), \(head), \(ByteBuffer(bytes: checkpoint.headHash)), \(time.milliseconds),
+                \(ByteBuffer(bytes: checkpoint.previousHash)), \(checkpoint.keyID), \(ByteBuffer(bytes: checkpoint.signature)))
+            """)
+        return checkpoint
     }
 
     public func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint] {

@@ -219,5 +219,19 @@ extension PostgresStore {
                 )
                 """
             ]),
+        Migration(
+            version: 6, name: "export manifests",
+            statements: [
+                // What each CSV export held, signed (ExportManifest), as it was served.
+                """
+                CREATE TABLE export_manifests (
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    export_id text NOT NULL,
+                    created_at bigint NOT NULL,
+                    manifest bytea NOT NULL,
+                    PRIMARY KEY (organization_id, export_id)
+                )
+                """
+            ]),
     ]
 }

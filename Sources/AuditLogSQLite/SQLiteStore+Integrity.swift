@@ -39,29 +39,69 @@ extension SQLiteStore: IntegrityStore {
 
     /// In the writer, so no append comes between reading the head and storing its checkpoint.
     public func addCheckpoint(organizationID: String, at time: Timestamp, signingKey: SigningKey) async throws -> Checkpoint? {
+        try await write { db in try Self.checkpoint(covering: .max, organizationID, at: time, signingKey, db) }
+    }
+
+    public func recordExportManifest(
+        exportID: String,
+        organizationID: String,
+        throughSequence: Int64,
+        at time: Timestamp,
+        signingKey: SigningKey?,
+        document: @Sendable (Checkpoint?) throws -> [UInt8]
+    ) async throws -> [UInt8] {
         try await write { db in
-            guard
-                let organization = try Row.fetchOne(
-                    db, sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?", arguments: [organizationID])
-            else { throw AuditLogError.notFound("Organization \(organizationID)") }
-            let sequence: Int64 = organization[0]
-            let latest = try Self.checkpoints(organizationID, db, page: "ORDER BY sequence DESC LIMIT 1").first
-            guard sequence > 0, latest?.sequence != sequence else { return latest }
-            let checkpoint = try Checkpoint.signed(
-                organizationID: organizationID, sequence: sequence,
-                headHash: Data.fromDatabaseValue(organization[1]).map(Array.init) ?? EventChain.genesis, at: time, after: latest,
-                with: signingKey)
+            let checkpoint = try signingKey.flatMap { key in
+                try Self.checkpoint(covering: throughSequence, organizationID, at: time, key, db)
+            }
+            let manifest = try document(checkpoint)
             try db.execute(
-                sql: """
-                    INSERT INTO checkpoints (organization_id, sequence, head_hash, signed_at, previous_hash, key_id, signature)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    organizationID, sequence, Data(checkpoint.headHash), time.milliseconds, Data(checkpoint.previousHash),
-                    checkpoint.keyID, Data(checkpoint.signature),
-                ])
-            return checkpoint
+                sql: "INSERT INTO export_manifests (organization_id, export_id, created_at, manifest) VALUES (?, ?, ?, ?)",
+                arguments: [organizationID, exportID, time.milliseconds, Data(manifest)])
+            return manifest
         }
+    }
+
+    public func exportManifest(exportID: String, organizationID: String) async throws -> [UInt8]? {
+        try await read { db in
+            try Data.fetchOne(
+                db, sql: "SELECT manifest FROM export_manifests WHERE organization_id = ? AND export_id = ?",
+                arguments: [organizationID, exportID]
+            ).map(Array.init)
+        }
+    }
+
+    /// The latest checkpoint when it covers `sequence`, else a new one of the head (nil when
+    /// the organization has no event). Run in the writer.
+    private static func checkpoint(
+        covering sequence: Int64,
+        _ organizationID: String,
+        at time: Timestamp,
+        _ signingKey: SigningKey,
+        _ db: Database
+    ) throws -> Checkpoint? {
+        guard
+            let organization = try Row.fetchOne(
+                db, sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?", arguments: [organizationID])
+        else { throw AuditLogError.notFound("Organization \(organizationID)") }
+        let head: Int64 = organization[0]
+        let latest = try Self.checkpoints(organizationID, db, page: "ORDER BY sequence DESC LIMIT 1").first
+        if let latest, latest.sequence >= min(sequence, head) { return latest }
+        guard head > 0 else { return nil }
+        let checkpoint = try Checkpoint.signed(
+            organizationID: organizationID, sequence: head,
+            headHash: Data.fromDatabaseValue(organization[1]).map(Array.init) ?? EventChain.genesis, at: time, after: latest,
+            with: signingKey)
+        try db.execute(
+            sql: """
+                INSERT INTO checkpoints (organization_id, sequence, head_hash, signed_at, previous_hash, key_id, signature)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                organizationID, head, Data(checkpoint.headHash), time.milliseconds, Data(checkpoint.previousHash),
+                checkpoint.keyID, Data(checkpoint.signature),
+            ])
+        return checkpoint
     }
 
     public func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint] {

@@ -152,6 +152,19 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("0007 export manifests") { db in
+            // What each CSV export held, signed (ExportManifest), as it was served.
+            try db.execute(
+                sql: """
+                    CREATE TABLE export_manifests (
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        export_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        manifest BLOB NOT NULL,
+                        PRIMARY KEY (organization_id, export_id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

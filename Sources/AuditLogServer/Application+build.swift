@@ -90,7 +90,9 @@ public func buildRouter(
     router.addRoutes(
         EventsController(service: service, authenticator: authenticator, requestTimeout: configuration.requestTimeout).endpoints,
         atPath: api)
-    router.addRoutes(AuditLogsController(service: service, authenticator: authenticator).endpoints, atPath: api)
+    router.addRoutes(
+        AuditLogsController(service: service, authenticator: authenticator, signingKey: dependencies.signingKey).endpoints,
+        atPath: api)
     router.addRoutes(DirectoryController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(
         IntegrityController(service: service, authenticator: authenticator, signingKey: dependencies.signingKey).endpoints,

@@ -10,6 +10,7 @@ struct AuditLogsCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self,
             TokenCommand.self, ExportCommand.self, SigningKeyCommand.self, CheckpointCommand.self, VerifyCommand.self,
+            VerifyExportCommand.self,
             BenchCommand.self,
         ])
 }

@@ -15,8 +15,15 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only this workspace id (repeatable).") var workspace: [String] = []
     @Option(help: "From this RFC 3339 time, inclusive (default: 7 days before --to or now).") var from: String?
     @Option(help: "Up to this RFC 3339 time, exclusive (default: no limit).") var to: String?
+    @Option(
+        help: ArgumentHelp(
+            "Also write the export's manifest here (docs/INTEGRITY.md); signed with the signing key, if one is given.",
+            valueName: "path"))
+    var manifest: String?
+    @OptionGroup var signingKey: SigningKeyOptions
 
     func run() async throws {
+        let key = try signingKey.load()
         var parameters: [(name: String, value: String)] = []
         parameters += action.map { ("action", $0) }
         parameters += actor.map { ("actor", $0) }
@@ -34,10 +41,15 @@ struct ExportCommand: AsyncParsableCommand {
             let query = try service.query(parameters, paging: false)
             let cli = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs export (command line)")
             let export = try await service.export(query, organizationID: org, by: cli, context: EventContext())
-            try await service.stream(export) { chunk in
+            let document = try await service.stream(export, signingKey: key) { chunk in
                 FileHandle.standardOutput.write(Data(chunk))
             }
-            return export
+            if let manifest {
+                guard FileManager.default.createFile(atPath: manifest, contents: Data(document)) else {
+                    throw CommandFailure("Cannot write the manifest to \(manifest).")
+                }
+            }
+            return export.csv
         }
         if export.truncated {
             FileHandle.standardError.write(

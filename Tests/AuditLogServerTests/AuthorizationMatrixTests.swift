@@ -57,6 +57,11 @@ import Testing
             Route(
                 method: .post, path: org + "/checkpoints",
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok]),
+            // An export nobody made: the admin is let through to find nothing (ExportManifestTests
+            // reads real ones).
+            Route(
+                method: .get, path: org + "/exports/exp_unknown/manifest.json",
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound]),
         ]
         + [
             "/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces",
@@ -79,6 +84,7 @@ import Testing
                     + path
                     .replacingOccurrences(of: "/organizations/acme/", with: "/organizations/{organization}/")
                     .replacingOccurrences(of: "/assets/app.css", with: "/assets/{name}")
+                    .replacingOccurrences(of: "/exp_unknown/", with: "/{export}/")
             })
         #expect(served == covered)
     }

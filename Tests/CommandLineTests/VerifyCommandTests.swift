@@ -69,17 +69,49 @@ import Testing
             sed -E 's/.*"signature":"([^"]*)"}$/\\1/' checkpoint.json | base64 -d > checkpoint.sig && \
             openssl pkeyutl -verify -pubin -inkey signing.pub -rawin -in signed.json -sigfile checkpoint.sig
             """
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", script]
-        shell.currentDirectoryURL = directory
-        let output = Pipe()
-        shell.standardOutput = output
-        shell.standardError = output
-        try shell.run()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0, "\(said)")
+        let (status, said) = try Command.shell(script, in: directory)
+        #expect(status == 0, "\(said)")
+        #expect(said.contains("Signature Verified Successfully"))
+    }
+
+    @Test func anExportIsVerifiedOfflineByTheCommandAndByStandardTools() throws {
+        let database = try Command.temporaryDatabase()
+        _ = try Command.run(["demo", "--database", database])
+        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        #expect(try Command.run(["signing-key", "create", "--output", path("key.pem")]).status == 0)
+        try Data(try Command.run(["signing-key", "public", "--signing-key", path("key.pem")]).stdout.utf8)
+            .write(to: URL(fileURLWithPath: path("key.pub")))
+
+        let export = try Command.run([
+            "export", "--database", database, "--org", "acme", "--action", "MemberInvited", "--manifest", path("export.manifest.json"),
+            "--signing-key", path("key.pem"),
+        ])
+        #expect(export.status == 0, "\(export.stderr)")
+        try Data(export.stdout.utf8).write(to: URL(fileURLWithPath: path("export.csv")))
+
+        let verified = try Command.run(["verify-export", path("export.csv"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.hasPrefix("Verified: "))
+
+        // One changed cell, and the command says so.
+        let changed = export.stdout.replacingOccurrences(of: ",MemberInvited,", with: ",MemberRemoved,")
+        try Data(changed.utf8).write(to: URL(fileURLWithPath: path("changed.csv")))
+        let refused = try Command.run(["verify-export", path("changed.csv"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("the CSV is not the one the manifest describes"), "\(refused.stdout)")
+
+        // The auditor's check with sha256sum, sed, base64 and openssl alone (docs/INTEGRITY.md).
+        let script = """
+            set -e
+            grep -q "\\"csv_sha256\\":\\"$(sha256sum export.csv | cut -d ' ' -f 1)\\"" export.manifest.json
+            sed -E 's/,"signature":"[^"]*"}$/}/' export.manifest.json > statement.json
+            sed -E 's/.*"signature":"([^"]*)"}$/\\1/' export.manifest.json | base64 -d > manifest.sig
+            openssl pkeyutl -verify -pubin -inkey key.pub -rawin -in statement.json -sigfile manifest.sig
+            ! grep -q "\\"csv_sha256\\":\\"$(sha256sum changed.csv | cut -d ' ' -f 1)\\"" export.manifest.json
+            """
+        let (status, said) = try Command.shell(script, in: directory)
+        #expect(status == 0, "\(said)")
         #expect(said.contains("Signature Verified Successfully"))
     }
 }

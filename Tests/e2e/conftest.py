@@ -56,9 +56,13 @@ def service():
     directory = Path(tempfile.mkdtemp(prefix="auditlogs-e2e-"))
     database = directory / "e2e.sqlite"
     subprocess.run([binary, "demo", "--database", database], check=True, capture_output=True)
+    # Signed like a real deployment: exports come with signed manifests.
+    key = directory / "signing-key.pem"
+    subprocess.run([binary, "signing-key", "create", "--output", key], check=True, capture_output=True)
     port = free_port()
     log = open(directory / "server.log", "w")
-    process = subprocess.Popen([binary, "serve", "--database", database, "--port", str(port)], stdout=log, stderr=log)
+    process = subprocess.Popen(
+        [binary, "serve", "--database", database, "--port", str(port), "--signing-key", key], stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -107,6 +111,9 @@ def browser(downloads):
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads),
         "download.prompt_for_download": False,
+        # An export is two files, the CSV and its manifest; a browser asks once before a site
+        # downloads several, as a person allows here.
+        "profile.default_content_setting_values.automatic_downloads": 1,
     })
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)

@@ -2,6 +2,8 @@
 
 Every check reads what is on screen and compares it with the JSON API's answer for the same
 view, so the page cannot drift from the API it is built on."""
+import json
+import subprocess
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -157,6 +159,32 @@ def test_export_downloads_exactly_the_views_events(page, server, downloads):
         assert line[1] == event["action"]
         assert line[4] == event["details"]
     assert page.find_element(By.ID, "export-notice").is_displayed() is False
+
+
+def test_the_export_comes_with_a_signed_manifest_that_verifies_offline(page, server, service, downloads, tmp_path):
+    sign_in(page, server, *ADMIN)
+    page.get(server + "/organizations/acme/audit-logs?action=MemberInvited")
+    wait_for_table(page)
+    before = downloaded(downloads)
+    page.find_element(By.ID, "export-csv").click()
+    csv_path = wait_for_download(downloads, before)
+    manifest_path = csv_path.with_name(csv_path.name[:-len(".csv")] + ".manifest.json")
+    wait(page, lambda d: manifest_path.exists() and not list(downloads.glob("*.crdownload")), message="no manifest downloaded")
+    wait(page, lambda d: "with its manifest" in d.find_element(By.ID, "result-summary").text, message="the summary does not name the manifest")
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["type"] == "export-manifest" and manifest["filters"]["actions"] == ["MemberInvited"]
+    assert manifest["signature"] and manifest["checkpoint"]["signature"]
+
+    # The service's public key, as an auditor would fetch it, checks the pair offline.
+    with urllib.request.urlopen(server + "/api/v1/signing-key") as answer:
+        key = tmp_path / "service.pub"
+        key.write_text(json.load(answer)["public_key"])
+    check = subprocess.run([service.binary, "verify-export", csv_path, manifest_path, "--public-key", key], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes(csv_path.read_bytes().replace(b"MemberInvited", b"MemberRemoved", 1))
+    refused = subprocess.run([service.binary, "verify-export", changed, manifest_path, "--public-key", key], capture_output=True, text=True)
+    assert refused.returncode == 1
 
 
 def test_a_view_of_more_than_2500_events_says_the_export_is_cut(page, server, downloads):

@@ -44,29 +44,31 @@ public struct CSVExport: Sendable {
         "audit-logs_\(organizationID)_\(filter.from.utcDay)_to_\((filter.to ?? now).utcDay).csv"
     }
 
-    /// Streams the header and the rows to `sink` in chunks; returns how many data rows it wrote.
+    /// Streams the header and the rows to `sink` in chunks; returns the sequence number of each
+    /// row's event, in row order (as many as it wrote rows).
     @discardableResult
     public func write(
         from store: some EventStore,
         to sink: (_ chunk: [UInt8]) async throws -> Void
-    ) async throws -> Int {
+    ) async throws -> [Int64] {
         var writer = CSVWriter()
         writer.writeRow(Self.header)
-        var rows = 0
+        var sequences: [Int64] = []
+        sequences.reserveCapacity(rowCount)
         var after: EventPosition?
         repeat {
             let request = PageRequest(
-                filter: filter, after: after, limit: min(Self.pageSize, Self.maximumRows - rows),
+                filter: filter, after: after, limit: min(Self.pageSize, Self.maximumRows - sequences.count),
                 throughSequence: throughSequence)
             let page = try await store.page(request, organizationID: organizationID)
             for event in page.events {
                 writer.writeRow(Self.row(for: event))
+                sequences.append(event.sequence)
             }
-            rows += page.events.count
             try await sink(writer.take())
             after = page.next
-        } while after != nil && rows < Self.maximumRows
-        return rows
+        } while after != nil && sequences.count < Self.maximumRows
+        return sequences
     }
 
     /// One event as a CSV row, in `header` order.
@@ -86,5 +88,21 @@ public struct CSVExport: Sendable {
                 target.name.map { "\(target.type):\(target.id) (\($0))" } ?? "\(target.type):\(target.id)"
             }.joined(separator: "; "),
         ]
+    }
+}
+
+/// An export that was recorded (`AuditLogExported`): its id, who made it and when.
+public struct RecordedExport: Sendable {
+    public let csv: CSVExport
+    /// `exp_…`: the `X-Export-Id` of the download, and the name of its manifest.
+    public let id: String
+    public let exportedBy: Actor
+    public let exportedAt: Timestamp
+
+    public init(csv: CSVExport, id: String, exportedBy: Actor, exportedAt: Timestamp) {
+        self.csv = csv
+        self.id = id
+        self.exportedBy = exportedBy
+        self.exportedAt = exportedAt
     }
 }

@@ -20,6 +20,22 @@ public protocol IntegrityStore: Sendable {
 
     /// The organizations with events after their latest checkpoint (or with events and none).
     func organizationsWithUnsignedEvents() async throws -> [String]
+
+    /// Stores an export's manifest, in one transaction with the checkpoint it is anchored to:
+    /// the latest when it covers `throughSequence`, else a new one of the head, signed with
+    /// `signingKey` at `time` (none without a key). `document` writes the manifest given that
+    /// checkpoint; returns what it wrote.
+    func recordExportManifest(
+        exportID: String,
+        organizationID: String,
+        throughSequence: Int64,
+        at time: Timestamp,
+        signingKey: SigningKey?,
+        document: @Sendable (Checkpoint?) throws -> [UInt8]
+    ) async throws -> [UInt8]
+
+    /// An export's manifest as it was recorded; nil for an unknown export.
+    func exportManifest(exportID: String, organizationID: String) async throws -> [UInt8]?
 }
 
 /// What a verification found. Intact only when `problems` is empty.

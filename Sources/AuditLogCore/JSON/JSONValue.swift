@@ -41,6 +41,36 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The elements of an array; empty for any other value.
+    public var arrayValue: [JSONValue] {
+        if case .array(let value) = self { return value }
+        return []
+    }
+
+    public var integerValue: Int64? {
+        if case .integer(let value) = self { return value }
+        return nil
+    }
+
+    public var intValue: Int? { integerValue.map { Int($0) } }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// An object's member; nil for a missing key or any other value.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let object) = self else { return nil }
+        return object[key]
+    }
+
+    /// An array's element; nil out of bounds or for any other value.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let array) = self, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
+
     /// A scalar as a person would read it in a sentence or a CSV cell.
     public var displayText: String {
         switch self {

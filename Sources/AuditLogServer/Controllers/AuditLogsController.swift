@@ -8,12 +8,15 @@ import NIOCore
 struct AuditLogsController: Sendable {
     let service: AuditLogService
     let authenticator: Authenticator
+    /// Signs each export's manifest; nil: manifests are recorded unsigned.
+    let signingKey: SigningKey?
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("organizations/:organization/audit-logs", use: list)
             .get("organizations/:organization/audit-logs/export.csv", use: export)
             .get("organizations/:organization/audit-logs/export-preview", use: exportPreview)
+            .get("organizations/:organization/exports/:export/manifest.json", use: manifest)
     }
 
     struct Page: JSONWritable {
@@ -70,24 +73,44 @@ struct AuditLogsController: Sendable {
             userAgent: request.headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })
         let export = try await service.export(query, organizationID: organizationID, by: member.actor, context: origin)
         let service = self.service
+        let signingKey = self.signingKey
         let headers: HTTPFields = [
             .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"\(export.fileName(now: service.now()))\"",
-            HTTPField.Name("X-Export-Truncated")!: export.truncated ? "true" : "false",
-            HTTPField.Name("X-Export-Rows")!: String(export.rowCount),
+            .contentDisposition: "attachment; filename=\"\(export.csv.fileName(now: service.now()))\"",
+            HTTPField.Name("X-Export-Truncated")!: export.csv.truncated ? "true" : "false",
+            HTTPField.Name("X-Export-Rows")!: String(export.csv.rowCount),
+            HTTPField.Name("X-Export-Id")!: export.id,
         ]
         context.logger.info(
             "audit log exported",
             metadata: [
-                "audit.org": "\(organizationID)", "audit.rows": "\(export.rowCount)", "audit.truncated": "\(export.truncated)",
+                "audit.org": "\(organizationID)", "audit.export": "\(export.id)", "audit.rows": "\(export.csv.rowCount)",
+                "audit.truncated": "\(export.csv.truncated)",
             ])
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
-                try await service.stream(export) { chunk in
+                try await service.stream(export, signingKey: signingKey) { chunk in
                     try await writer.write(ByteBuffer(bytes: chunk))
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// The manifest of a finished export (docs/INTEGRITY.md), byte for byte as it was signed.
+    @Sendable func manifest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        try request.rejectParameters(allowed: [])
+        let exportID = try context.parameters.require("export")
+        guard exportID.utf8.count <= 64, let manifest = try await service.exportManifest(exportID: exportID, organizationID: organizationID)
+        else { throw AuditLogError.notFound("Export \(exportID)") }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/json; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"\(exportID).manifest.json\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: manifest)))
     }
 }

@@ -47,33 +47,6 @@ extension TestResponse {
     }
 }
 
-extension JSONValue {
-    subscript(key: String) -> JSONValue? {
-        guard case .object(let object) = self else { return nil }
-        return object[key]
-    }
-
-    subscript(index: Int) -> JSONValue? {
-        guard case .array(let array) = self, array.indices.contains(index) else { return nil }
-        return array[index]
-    }
-
-    var arrayValue: [JSONValue] {
-        if case .array(let array) = self { return array }
-        return []
-    }
-
-    var intValue: Int? {
-        if case .integer(let value) = self { return Int(value) }
-        return nil
-    }
-
-    var boolValue: Bool? {
-        if case .bool(let value) = self { return value }
-        return nil
-    }
-}
-
 /// Events for tests, with just what each test cares about.
 enum Events {
     static func make(

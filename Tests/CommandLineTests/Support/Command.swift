@@ -56,4 +56,20 @@ struct Command {
         try process.run()
         return process
     }
+
+    /// Runs `script` with /bin/sh in `directory`, as a person at a terminal would; its status
+    /// and what it printed (both streams).
+    static func shell(_ script: String, in directory: URL) throws -> (status: Int32, output: String) {
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", script]
+        shell.currentDirectoryURL = directory
+        let output = Pipe()
+        shell.standardOutput = output
+        shell.standardError = output
+        try shell.run()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        return (shell.terminationStatus, said)
+    }
 }

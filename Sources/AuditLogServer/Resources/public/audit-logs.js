@@ -300,6 +300,17 @@ function updateExportNotice(when) {
   notice.hidden = false;
 }
 
+/** Hands `blob` to the browser as a download named `name`. */
+function saveFile(blob, name) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
 $("export-csv").addEventListener("click", async () => {
   const button = $("export-csv");
   const view = generation;
@@ -313,15 +324,19 @@ $("export-csv").addEventListener("click", async () => {
     if (truncated && view === generation) updateExportNotice("before");
     const file = await response.blob();
     if (view === generation) updateExportNotice(truncated ? "after" : null);
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(file);
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    saveFile(file, name);
+    // Its signed manifest beside it, for an auditor to check the file with (docs/INTEGRITY.md).
+    // The server records it before the CSV's last byte, so it is there once the CSV is.
+    const exportId = response.headers.get("X-Export-Id");
+    let manifestName = null;
+    if (exportId) {
+      const manifest = await request(`${api}/exports/${encodeURIComponent(exportId)}/manifest.json`);
+      manifestName = name.replace(/\.csv$/, "") + ".manifest.json";
+      saveFile(await manifest.blob(), manifestName);
+    }
     if (view === generation) {
-      $("result-summary").textContent = `Exported ${plural(Number(response.headers.get("X-Export-Rows") ?? 0), "event")} to ${name}.`;
+      const rows = plural(Number(response.headers.get("X-Export-Rows") ?? 0), "event");
+      $("result-summary").textContent = `Exported ${rows} to ${name}${manifestName ? ` with its manifest, ${manifestName}` : ""}.`;
     }
   } catch (error) {
     $("export-notice").textContent = `The export failed: ${error.message}`;

@@ -1,0 +1,196 @@
+import Crypto
+import Foundation
+
+/// What an auditor needs to trust a CSV export offline (docs/INTEGRITY.md): which filters and
+/// range made it, who exported it and when, the SHA-256 of its exact bytes, the sequence number
+/// of every row's event, and the signed checkpoint that covers them; all signed with the
+/// service's key.
+///
+/// Written as its statement (compact JSON, keys sorted, the checkpoint as checkpoints are
+/// written) and then `"signature"` last, like a checkpoint, so that removing
+/// `,"signature":"…"` gives back the signed bytes.
+public struct ExportManifest: Sendable, Equatable {
+    public var exportID: String
+    public var organizationID: String
+    public var exportedAt: Timestamp
+    public var exportedBy: Actor
+    public var filter: EventFilter
+    /// Data rows in the CSV (its header not counted).
+    public var rows: Int
+    /// True when more events matched than the export holds.
+    public var truncated: Bool
+    /// The SHA-256 of the CSV's exact bytes, and how many bytes it has.
+    public var csvSHA256: [UInt8]
+    public var csvBytes: Int
+    /// The sequence number of each row's event, in row order.
+    public var sequences: [Int64]
+    /// A checkpoint whose sequence is at least every row's: the rows are events of the chain it
+    /// signs. Nil when the service has no signing key.
+    public var checkpoint: Checkpoint?
+
+    public init(
+        exportID: String,
+        organizationID: String,
+        exportedAt: Timestamp,
+        exportedBy: Actor,
+        filter: EventFilter,
+        rows: Int,
+        truncated: Bool,
+        csvSHA256: [UInt8],
+        csvBytes: Int,
+        sequences: [Int64],
+        checkpoint: Checkpoint?
+    ) {
+        self.exportID = exportID
+        self.organizationID = organizationID
+        self.exportedAt = exportedAt
+        self.exportedBy = exportedBy
+        self.filter = filter
+        self.rows = rows
+        self.truncated = truncated
+        self.csvSHA256 = csvSHA256
+        self.csvBytes = csvBytes
+        self.sequences = sequences
+        self.checkpoint = checkpoint
+    }
+
+    /// The exact bytes the signature covers, `"type":"export-manifest"` among them so that no
+    /// other signed document can pass for one.
+    public var statement: [UInt8] {
+        var json = JSONWriter(reservingCapacity: 1_024 + sequences.count * 8)
+        json.object { json in
+            json.key("checkpoint")
+            json.value(checkpoint)
+            json.field("csv_bytes", csvBytes)
+            json.field("csv_sha256", Hex.encoded(csvSHA256))
+            json.field("export_id", exportID)
+            json.field("exported_at", exportedAt.rfc3339)
+            json.key("exported_by")
+            json.object { json in
+                json.field("id", exportedBy.id)
+                json.field("name", exportedBy.name)
+                json.field("type", exportedBy.type.rawValue)
+            }
+            json.key("filters")
+            json.object { json in
+                json.key("actions")
+                json.array(filter.actions) { json, action in json.string(action) }
+                json.key("actors")
+                json.array(filter.actorIDs) { json, actor in json.string(actor) }
+                json.field("from", filter.from.rfc3339)
+                json.field("to", filter.to?.rfc3339)
+                json.key("workspaces")
+                json.array(filter.workspaceIDs) { json, workspace in json.string(workspace) }
+            }
+            json.field("organization", organizationID)
+            json.field("rows", rows)
+            json.key("sequences")
+            json.array(sequences) { json, sequence in json.integer(sequence) }
+            json.field("truncated", truncated)
+            json.field("type", "export-manifest")
+        }
+        return json.bytes
+    }
+
+    /// The manifest as it is served and downloaded: the statement, then its signature (null
+    /// without a key).
+    public func document(signedWith key: SigningKey?) throws -> [UInt8] {
+        var bytes = statement
+        bytes.removeLast()  // the closing brace
+        bytes.append(contentsOf: #","signature":"#.utf8)
+        if let key {
+            bytes.append(contentsOf: "\"\(Data(try key.signature(for: statement)).base64EncodedString())\"}".utf8)
+        } else {
+            bytes.append(contentsOf: "null}".utf8)
+        }
+        return bytes
+    }
+}
+
+/// Checks, offline, that a CSV is the one a manifest describes and that the manifest and its
+/// checkpoint are signed by one of `keys`: what `auditlogs verify-export` runs.
+public enum ExportVerification {
+    /// Every reason not to trust the CSV; empty when it is the export the manifest signs.
+    public static func problems(csv: [UInt8], manifest document: [UInt8], keys: [VerifyingKey]) -> [String] {
+        // The signature is the document's last member: `…,"signature":"<base64>"}`.
+        let marker = Array(#","signature":""#.utf8)
+        guard let markerStart = document.lastIndex(of: marker), document.last == UInt8(ascii: "}") else {
+            return ["the manifest is not signed (the service that made it has no signing key), or it is not a manifest"]
+        }
+        let statement = Array(document[..<markerStart]) + [UInt8(ascii: "}")]
+        let encoded = document[(markerStart + marker.count)..<(document.count - 2)]
+        guard document[document.count - 2] == UInt8(ascii: "\""),
+            let signature = Data(base64Encoded: String(decoding: encoded, as: UTF8.self)).map(Array.init)
+        else { return ["the manifest's signature is not base64"] }
+        guard let json = try? JSONParser.parse(statement), json["type"]?.stringValue == "export-manifest" else {
+            return ["the manifest is not an export manifest"]
+        }
+
+        var problems: [String] = []
+        if keys.isEmpty {
+            problems.append("no public key was given to check the manifest's signature with")
+        } else if !keys.contains(where: { $0.isValidSignature(signature, for: statement) }) {
+            problems.append("the manifest's signature does not match: it was edited, or signed with another key than the one given")
+        }
+
+        let digest = Array(SHA256.hash(data: csv))
+        if json["csv_sha256"]?.stringValue != Hex.encoded(digest) || json["csv_bytes"] != .integer(Int64(csv.count)) {
+            problems.append(
+                "the CSV is not the one the manifest describes: its SHA-256 or length differs (a cell, a row or their order changed, or it is another export's manifest)"
+            )
+        }
+
+        let sequences = json["sequences"]?.arrayValue.compactMap(\.integerValue) ?? []
+        if json["rows"] != .integer(Int64(sequences.count)) {
+            problems.append("the manifest's row count and its sequence numbers disagree")
+        }
+        guard let checkpointJSON = json["checkpoint"], checkpointJSON != .null else {
+            problems.append("the manifest names no checkpoint")
+            return problems
+        }
+        guard let checkpoint = Checkpoint(json: checkpointJSON) else {
+            problems.append("the manifest's checkpoint is malformed")
+            return problems
+        }
+        if checkpoint.organizationID != json["organization"]?.stringValue {
+            problems.append("the checkpoint is of another organization")
+        }
+        if !keys.contains(where: { checkpoint.isSigned(by: $0) }) {
+            problems.append("the checkpoint's signature does not match a given key")
+        }
+        if let last = sequences.max(), last > checkpoint.sequence {
+            problems.append("the rows include events after the checkpoint (\(last) > \(checkpoint.sequence)): they are not anchored")
+        }
+        return problems
+    }
+}
+
+extension Checkpoint {
+    /// A checkpoint as `write(to:)` writes it, read back; nil when a member is missing or wrong.
+    public init?(json: JSONValue) {
+        guard let organization = json["organization"]?.stringValue, let sequence = json["sequence"]?.integerValue,
+            let head = json["head_hash"]?.stringValue.flatMap(Hex.decoded), let signedAt = json["signed_at"]?.stringValue,
+            let time = Timestamp(rfc3339: signedAt), time.rfc3339 == signedAt,
+            let previous = json["previous_checkpoint"]?.stringValue.flatMap(Hex.decoded),
+            let keyID = json["key_id"]?.stringValue,
+            let signature = json["signature"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
+            json["type"]?.stringValue == "checkpoint"
+        else { return nil }
+        self.init(
+            organizationID: organization, sequence: sequence, headHash: head, signedAt: time, previousHash: previous,
+            keyID: keyID, signature: Array(signature))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Where `needle` last starts in these bytes.
+    fileprivate func lastIndex(of needle: [UInt8]) -> Int? {
+        guard needle.count <= count else { return nil }
+        var start = count - needle.count
+        while start >= 0 {
+            if self[start..<(start + needle.count)].elementsEqual(needle) { return start }
+            start -= 1
+        }
+        return nil
+    }
+}
