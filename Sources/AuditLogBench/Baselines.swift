@@ -10,7 +10,8 @@ import Logging
 /// HTTP, the disk's flush. Measured in the same run, on the same machine, as the workloads.
 enum Baselines {
     /// The same rows inserted straight into a new database with the same schema, indexes and
-    /// settings, 500 a transaction: the engine's limit for ingestion. On SQLite, a new file
+    /// settings, 500 a transaction: the engine's limit for ingestion. The rows are encoded and
+    /// chained (`EventChain`) as they are inserted, as the service's writer does. On SQLite, a new file
     /// (`synchronous = FULL`, WAL); on PostgreSQL, `COPY` into a new database of the same server.
     /// The dataset is made again, chunk by chunk, and only the inserts are timed.
     static func rawInsert(
@@ -42,27 +43,32 @@ enum Baselines {
         }
         let received = Timestamp.now
         var elapsed = Duration.zero
-        var sequences: [String: Int64] = [:]
+        var chains: [String: (sequence: Int64, head: [UInt8])] = [:]
         try await dataset.forEachChunk(ofEvents: Benchmark.chunkEvents, batchSize: Benchmark.batchSize) { batches in
             let (_, time) = try await measure {
                 for batch in batches {
-                    let start = sequences[batch.organizationID, default: 0]
-                    sequences[batch.organizationID] = start + Int64(batch.events.count)
-                    try await queue.write { db in
+                    let chain = chains[batch.organizationID, default: (0, EventChain.genesis)]
+                    chains[batch.organizationID] = try await queue.write { db in
                         let insert = try db.cachedStatement(
                             sql:
-                                "INSERT INTO events (\(EventSelect.eventColumns)) VALUES (\(EventRow.columns.map { _ in "?" }.joined(separator: ", ")))"
+                                "INSERT INTO events (\(EventSelect.eventColumns), chain_hash) VALUES (\(EventRow.columns.map { _ in "?" }.joined(separator: ", ")), ?)"
                         )
-                        for (offset, event) in batch.events.enumerated() {
-                            try insert.execute(
-                                arguments: StatementArguments(batch.values(of: event, sequence: start + Int64(offset) + 1, receivedAt: received)))
+                        var (sequence, head) = chain
+                        for event in batch.events {
+                            sequence += 1
+                            let values = batch.values(of: event, sequence: sequence, receivedAt: received)
+                            head = ChainContent(values: values).hash(after: head, sequence: sequence)
+                            try insert.execute(arguments: StatementArguments(values) + [Data(head)])
                         }
+                        return (sequence, head)
                     }
                 }
             }
             elapsed += time
         }
-        return ("the same rows inserted straight into SQLite, 500 a transaction", Double(dataset.count) / elapsed.seconds)
+        return (
+            "the same rows, encoded and chained, inserted straight into SQLite, 500 a transaction", Double(dataset.count) / elapsed.seconds
+        )
     }
 
     /// The p50, in ms, of the first page's SQL run straight on the server's database (reading
