@@ -58,7 +58,8 @@ enum PostgresBaselines {
             try await dropDatabase(name, server: server)
             return (
                 "the same rows, encoded and chained, sent straight to PostgreSQL with COPY, 500 a transaction",
-                Double(dataset.count) / elapsed.seconds)
+                Double(dataset.count) / elapsed.seconds
+            )
         } catch {
             try? await dropDatabase(name, server: server)
             throw error
