@@ -54,6 +54,37 @@ public struct AuditLogService: Sendable {
             organizationID: organizationID)
     }
 
+    // MARK: - Feed
+
+    /// Events a feed answer holds by default, and at most.
+    public static let defaultFeedLimit = 100
+    public static let maximumFeedLimit = 1_000
+    /// How long a feed request may wait for new events, and how often it looks meanwhile.
+    public static let maximumFeedWait: Duration = .seconds(30)
+    static let feedPollInterval: Duration = .milliseconds(250)
+
+    /// The organization's events after sequence `after`, in ingestion order, at most `limit`,
+    /// and the `after` to ask with next (the last one's sequence; `after` itself when there is
+    /// none). When there is none yet and `wait` is positive, looks again every quarter second
+    /// until some arrive or `wait` has passed: a poller keeps one request open instead of
+    /// asking in a loop. Every replica sees what any replica committed, so this works behind a
+    /// load balancer too.
+    public func feed(
+        organizationID: String,
+        after: Int64,
+        limit: Int,
+        wait: Duration = .zero
+    ) async throws -> (events: [AuditEvent], nextAfter: Int64) {
+        let deadline = ContinuousClock.now + min(wait, Self.maximumFeedWait)
+        while true {
+            let events = try await store.events(after: after, limit: limit, organizationID: organizationID)
+            if !events.isEmpty || ContinuousClock.now >= deadline {
+                return (events, events.last?.sequence ?? after)
+            }
+            try await Task.sleep(for: min(Self.feedPollInterval, deadline - ContinuousClock.now))
+        }
+    }
+
     // MARK: - Directory
 
     /// Actors for the Actor filter: those whose name or email holds `text` (all when it is

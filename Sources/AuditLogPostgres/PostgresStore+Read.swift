@@ -21,6 +21,15 @@ extension PostgresStore {
         return try rows.first.map { try $0.decode(Int.self) } ?? 0
     }
 
+    public func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent] {
+        try await readerRows(
+            """
+            SELECT \(unescaped: EventSelect.eventColumns) FROM events
+            WHERE organization_id = \(organizationID) AND sequence > \(after) ORDER BY sequence LIMIT \(limit)
+            """
+        ).map(Self.event(from:))
+    }
+
     public func latestSequence(organizationID: String) async throws -> Int64 {
         let rows = try await readerRows("SELECT last_sequence FROM organizations WHERE id = \(organizationID)")
         return try rows.first.map { try $0.decode(Int64.self) } ?? 0

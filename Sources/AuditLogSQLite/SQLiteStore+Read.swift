@@ -25,6 +25,14 @@ extension SQLiteStore {
         return try await read { db in try Int.fetchOne(db, sql: select.sql, arguments: select.statementArguments) ?? 0 }
     }
 
+    public func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent] {
+        try await read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(EventSelect.eventColumns) FROM events WHERE organization_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")
+            return try Array(Row.fetchCursor(statement, arguments: [organizationID, after, limit]).map(EventColumns.event(from:)))
+        }
+    }
+
     public func latestSequence(organizationID: String) async throws -> Int64 {
         try await read { db in
             try Int64.fetchOne(

@@ -48,6 +48,10 @@ actor ListedEventStore: EventStore {
         return min(matching.count, limit)
     }
 
+    func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent] {
+        Array(events.filter { $0.organizationID == organizationID && $0.sequence > after }.sorted { $0.sequence < $1.sequence }.prefix(limit))
+    }
+
     func latestSequence(organizationID: String) async throws -> Int64 {
         events.filter { $0.organizationID == organizationID }.map(\.sequence).max() ?? 0
     }

@@ -65,7 +65,7 @@ import Testing
         ]
         + [
             "/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces",
-            "/checkpoints", "/integrity",
+            "/checkpoints", "/integrity", "/events/feed",
         ].map {
             Route(
                 method: .get, path: org + $0, statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok],

@@ -145,6 +145,22 @@ import Testing
         }
     }
 
+    /// The feed's read: sequence order, whatever the times, one organization only.
+    @Test(arguments: StoreKind.enabled)
+    func eventsAfterASequenceComeInIngestionOrder(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        let hours: [Int64] = [5, 1, 9, 3, -700, 2]
+        try await store.append(hours.enumerated().map { newEvent(id: "e\($0)", at: .testStart.adding(hours: $1)) }, to: "acme")
+        try await store.append([newEvent(id: "other")], to: "globex")
+
+        let all = try await store.events(after: 0, limit: 100, organizationID: "acme")
+        #expect(all.map(\.id) == (0..<6).map { "e\($0)" })
+        #expect(all.map(\.sequence) == Array(1...6))
+        #expect(try await store.events(after: 2, limit: 3, organizationID: "acme").map(\.sequence) == [3, 4, 5])
+        #expect(try await store.events(after: 6, limit: 3, organizationID: "acme").isEmpty)
+        #expect(try await store.events(after: 0, limit: 10, organizationID: "globex").map(\.id) == ["other"])
+    }
+
     @Test(arguments: StoreKind.enabled)
     func receivedAtIsTheAppendsTime(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme")

@@ -59,6 +59,10 @@ public protocol EventStore: Sendable {
 
     /// The highest sequence stored for the organization, 0 when it has no events.
     func latestSequence(organizationID: String) async throws -> Int64
+    /// At most `limit` of the organization's events after sequence `after`, in ingestion
+    /// (sequence) order: what the feed pages through. A late event has a new sequence, so a
+    /// reader that follows the sequence never skips one.
+    func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent]
 
     /// Actors whose name or email contains `text`, case-insensitively; all when `text` is empty.
     /// Sorted by name, at most `limit`.

@@ -17,6 +17,53 @@ struct AuditLogsController: Sendable {
             .get("organizations/:organization/audit-logs/export.csv", use: export)
             .get("organizations/:organization/audit-logs/export-preview", use: exportPreview)
             .get("organizations/:organization/exports/:export/manifest.json", use: manifest)
+            .get("organizations/:organization/events/feed", use: feed)
+    }
+
+    struct FeedPage: JSONWritable {
+        var events: [AuditEvent]
+        var nextAfter: Int64
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("data")
+                json.array(events.lazy.map(EventResource.init))
+                json.key("next_after")
+                json.integer(nextAfter)
+            }
+        }
+    }
+
+    /// The organization's events in ingestion order, for pollers and SIEM jobs: `after` a
+    /// sequence (0: from the start), at most `limit`, waiting up to `wait` seconds for new ones.
+    @Sendable func feed(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<FeedPage> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.admin(of: organizationID, request: request)
+        try request.rejectParameters(allowed: ["after", "limit", "wait"])
+        var errors: [FieldError] = []
+        func number(_ name: String, default value: Int64, in range: ClosedRange<Int64>, _ message: String) -> Int64 {
+            let values = request.queryValues(name)
+            guard values.count <= 1 else {
+                errors.append(FieldError(field: name, message: "may be given only once"))
+                return value
+            }
+            guard let text = values.first else { return value }
+            guard let number = Int64(text), range.contains(number) else {
+                errors.append(FieldError(field: name, message: message))
+                return value
+            }
+            return number
+        }
+        let after = number("after", default: 0, in: 0...Int64.max, "must be a sequence number, 0 or more")
+        let maximum = Int64(AuditLogService.maximumFeedLimit)
+        let limit = number(
+            "limit", default: Int64(AuditLogService.defaultFeedLimit), in: 1...maximum, "must be a whole number from 1 to \(maximum)")
+        let longest = AuditLogService.maximumFeedWait.components.seconds
+        let wait = number("wait", default: 0, in: 0...longest, "must be a whole number of seconds from 0 to \(longest)")
+        guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
+        let (events, nextAfter) = try await service.feed(
+            organizationID: organizationID, after: after, limit: Int(limit), wait: .seconds(wait))
+        return JSONResponse(body: FeedPage(events: events, nextAfter: nextAfter))
     }
 
     struct Page: JSONWritable {

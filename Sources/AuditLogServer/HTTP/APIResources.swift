@@ -18,6 +18,8 @@ struct EventResource: JSONWritable {
             json.field("metadata", JSONValue.object(event.metadata))
             json.field("occurred_at", event.occurredAt.rfc3339)
             json.field("received_at", event.receivedAt.rfc3339)
+            json.key("sequence")
+            json.integer(event.sequence)
             json.key("targets")
             json.array(event.targets.lazy.map(TargetResource.init))
             json.field("workspace", event.workspace.map { WorkspaceResource(workspace: $0) })
