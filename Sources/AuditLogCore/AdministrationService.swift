@@ -90,12 +90,14 @@ public struct AdministrationService: Sendable {
 
     // MARK: - Ingest keys
 
-    /// Creates an ingest key; the secret is returned once and only its hash is kept.
-    public func createIngestKey(organizationID: String) async throws -> (id: String, secret: String) {
+    /// Creates an organization key, ingest (`alk_…`) or read (`alr_…`); the secret is returned
+    /// once and only its hash is kept.
+    public func createIngestKey(organizationID: String, scope: KeyScope = .ingest) async throws -> (id: String, secret: String) {
         _ = try await organization(id: organizationID)
-        let secret = Secret.generate(.ingestKey)
+        let secret = Secret.generate(scope == .read ? .readKey : .ingestKey)
         let id = Secret.identifier(prefix: "key")
-        try await store.createIngestKey(id: id, organizationID: organizationID, secretHash: Secret.hash(secret), createdAt: now())
+        try await store.createIngestKey(
+            id: id, organizationID: organizationID, scope: scope, secretHash: Secret.hash(secret), createdAt: now())
         return (id, secret)
     }
 
@@ -176,12 +178,19 @@ public struct AdministrationService: Sendable {
     public func principal(secret: String) async throws -> Principal? {
         let hash = Secret.hash(secret)
         let time = now()
-        if secret.utf8HasPrefix(Secret.Kind.ingestKey.rawValue + "_") {
-            guard let key = try await store.ingestKey(secretHash: hash) else { return nil }
+        let scope: KeyScope? =
+            secret.utf8HasPrefix(Secret.Kind.ingestKey.rawValue + "_")
+            ? .ingest : secret.utf8HasPrefix(Secret.Kind.readKey.rawValue + "_") ? .read : nil
+        if let scope {
+            // The prefix and the stored scope must agree: a key is what it was made as.
+            guard let key = try await store.ingestKey(secretHash: hash), key.scope == scope else { return nil }
             if Self.isStale(key.lastUsedAt, now: time) {
                 await Self.noteUse { try await store.recordUse(ofIngestKey: key.keyID, at: time) }
             }
-            return .ingestKey(keyID: key.keyID, organizationID: key.organizationID)
+            switch scope {
+            case .ingest: return .ingestKey(keyID: key.keyID, organizationID: key.organizationID)
+            case .read: return .readKey(keyID: key.keyID, organizationID: key.organizationID)
+            }
         }
         guard let token = try await store.member(tokenHash: hash, now: time) else { return nil }
         if Self.isStale(token.lastUsedAt, now: time) {

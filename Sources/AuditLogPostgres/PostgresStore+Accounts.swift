@@ -88,35 +88,44 @@ extension PostgresStore {
         }
     }
 
-    public func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws {
+    public func createIngestKey(
+        id: String,
+        organizationID: String,
+        scope: KeyScope,
+        secretHash: String,
+        createdAt: Timestamp
+    ) async throws {
         _ = try await primaryRows(
             """
-            INSERT INTO ingest_keys (id, organization_id, secret_hash, created_at)
-            VALUES (\(id), \(organizationID), \(secretHash), \(createdAt.milliseconds))
+            INSERT INTO ingest_keys (id, organization_id, scope, secret_hash, created_at)
+            VALUES (\(id), \(organizationID), \(scope.rawValue), \(secretHash), \(createdAt.milliseconds))
             """)
     }
 
     public func ingestKey(secretHash: String) async throws -> IngestKeyMatch? {
         try await primaryRows(
             """
-            SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = \(secretHash) AND revoked_at IS NULL
+            SELECT id, organization_id, scope, last_used_at FROM ingest_keys WHERE secret_hash = \(secretHash) AND revoked_at IS NULL
             """
-        ).first.map { row in
-            let (id, organizationID, lastUsed) = try row.decode((String, String, Int64?).self)
-            return IngestKeyMatch(keyID: id, organizationID: organizationID, lastUsedAt: Timestamp.from(milliseconds: lastUsed))
+        ).first.flatMap { row in
+            let (id, organizationID, scope, lastUsed) = try row.decode((String, String, String, Int64?).self)
+            return KeyScope(rawValue: scope).map {
+                IngestKeyMatch(keyID: id, organizationID: organizationID, scope: $0, lastUsedAt: Timestamp.from(milliseconds: lastUsed))
+            }
         }
     }
 
     public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
         try await primaryRows(
             """
-            SELECT id, organization_id, created_at, last_used_at, revoked_at FROM ingest_keys
+            SELECT id, organization_id, created_at, last_used_at, revoked_at, scope FROM ingest_keys
             WHERE organization_id = \(organizationID) ORDER BY created_at, id COLLATE "C"
             """
         ).map { row in
-            let (id, owner, created, lastUsed, revoked) = try row.decode((String, String, Int64, Int64?, Int64?).self)
+            let (id, owner, created, lastUsed, revoked, scope) = try row.decode((String, String, Int64, Int64?, Int64?, String).self)
             return CredentialRecord(
-                id: id, kind: .ingestKey, owner: owner, createdAt: Timestamp(milliseconds: created),
+                id: id, kind: scope == KeyScope.read.rawValue ? .readKey : .ingestKey, owner: owner,
+                createdAt: Timestamp(milliseconds: created),
                 lastUsedAt: Timestamp.from(milliseconds: lastUsed), revokedAt: Timestamp.from(milliseconds: revoked))
         }
     }

@@ -233,5 +233,11 @@ extension PostgresStore {
                 )
                 """
             ]),
+        Migration(
+            version: 7, name: "read keys",
+            statements: [
+                // An organization key either sends events (ingest) or reads them (read).
+                "ALTER TABLE ingest_keys ADD COLUMN scope text NOT NULL DEFAULT 'ingest' CHECK (scope IN ('ingest', 'read'))"
+            ]),
     ]
 }

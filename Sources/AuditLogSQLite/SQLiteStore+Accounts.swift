@@ -86,11 +86,17 @@ extension SQLiteStore {
         }
     }
 
-    public func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws {
+    public func createIngestKey(
+        id: String,
+        organizationID: String,
+        scope: KeyScope,
+        secretHash: String,
+        createdAt: Timestamp
+    ) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO ingest_keys (id, organization_id, secret_hash, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, organizationID, secretHash, createdAt.milliseconds])
+                sql: "INSERT INTO ingest_keys (id, organization_id, scope, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, organizationID, scope.rawValue, secretHash, createdAt.milliseconds])
         }
     }
 
@@ -98,9 +104,14 @@ extension SQLiteStore {
         try await read { db in
             try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT id, organization_id, last_used_at FROM ingest_keys WHERE secret_hash = ? AND revoked_at IS NULL"),
+                    sql:
+                        "SELECT id, organization_id, scope, last_used_at FROM ingest_keys WHERE secret_hash = ? AND revoked_at IS NULL"),
                 arguments: [secretHash]
-            ).map { IngestKeyMatch(keyID: $0[0], organizationID: $0[1], lastUsedAt: Timestamp.from(milliseconds: $0[2])) }
+            ).flatMap { row in
+                KeyScope(rawValue: row[2]).map {
+                    IngestKeyMatch(keyID: row[0], organizationID: row[1], scope: $0, lastUsedAt: Timestamp.from(milliseconds: row[3]))
+                }
+            }
         }
     }
 
@@ -109,13 +120,14 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, organization_id, created_at, last_used_at, revoked_at FROM ingest_keys
+                    SELECT id, organization_id, created_at, last_used_at, revoked_at, scope FROM ingest_keys
                     WHERE organization_id = ? ORDER BY created_at, id
                     """, arguments: [organizationID]
             ).map { row in
                 CredentialRecord(
-                    id: row[0], kind: .ingestKey, owner: row[1], createdAt: Timestamp(milliseconds: row[2]),
-                    lastUsedAt: Timestamp.from(milliseconds: row[3]), revokedAt: Timestamp.from(milliseconds: row[4]))
+                    id: row[0], kind: row[5] == KeyScope.read.rawValue ? .readKey : .ingestKey, owner: row[1],
+                    createdAt: Timestamp(milliseconds: row[2]), lastUsedAt: Timestamp.from(milliseconds: row[3]),
+                    revokedAt: Timestamp.from(milliseconds: row[4]))
             }
         }
     }

@@ -165,6 +165,11 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("0008 read keys") { db in
+            // An organization key either sends events (ingest) or reads them (read).
+            try db.execute(
+                sql: "ALTER TABLE ingest_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'ingest' CHECK (scope IN ('ingest', 'read'))")
+        }
         return migrator
     }
 

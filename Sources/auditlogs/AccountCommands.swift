@@ -87,30 +87,40 @@ struct MemberCommand: AsyncParsableCommand {
 }
 
 extension Role: ExpressibleByArgument {}
+extension KeyScope: ExpressibleByArgument {}
 
 struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "key", abstract: "Manage ingest keys.", subcommands: [Create.self, List.self, Revoke.self])
+        commandName: "key", abstract: "Manage an organization's keys: ingest keys and read keys.",
+        subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create an ingest key for an organization; prints the secret once, on the last line.")
+            abstract: "Create a key for an organization; prints the secret once, on the last line.",
+            discussion: """
+                An ingest key (alk_…) sends events and nothing else. A read key (alr_…) reads the \
+                organization's audit logs, exports and feed, and nothing else: for SIEM jobs and scripts.
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The organization's id.") var org: String
+        @Option(help: "ingest: sends events; read: reads audit logs, exports and the feed.") var scope: KeyScope = .ingest
 
         func run() async throws {
             let (id, secret) = try await database.withAdministration { administration in
-                try await knownOrganization(org) { try await administration.createIngestKey(organizationID: org) }
+                try await knownOrganization(org) { try await administration.createIngestKey(organizationID: org, scope: scope) }
             }
-            say("Ingest key \(id) for \(org). It writes events only; store it now, it is not shown again:")
+            switch scope {
+            case .ingest: say("Ingest key \(id) for \(org). It writes events only; store it now, it is not shown again:")
+            case .read: say("Read key \(id) for \(org). It reads audit logs, exports and the feed only; store it now, it is not shown again:")
+            }
             say(secret)
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List an organization's ingest keys: id, creation, last use (to the minute), revocation. Never secrets.")
+            abstract: "List an organization's keys: id, kind (ingest or read), creation, last use (to the minute), revocation. Never secrets.")
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The organization's id.") var org: String
@@ -119,13 +129,13 @@ struct KeyCommand: AsyncParsableCommand {
             let keys = try await database.withAdministration { administration in
                 try await knownOrganization(org) { try await administration.ingestKeys(organizationID: org) }
             }
-            printCredentials(keys, empty: "\(org) has no ingest keys.")
+            printCredentials(keys, empty: "\(org) has no keys.")
         }
     }
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke an ingest key: requests with it are refused from now on (401).")
+            abstract: "Revoke a key, ingest or read: requests with it are refused from now on (401).")
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The organization's id.") var org: String

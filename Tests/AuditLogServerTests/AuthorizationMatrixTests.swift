@@ -10,7 +10,8 @@ import Testing
 /// who may not read it — appears in any answer, CSV or error.
 @Suite struct AuthorizationMatrixTests {
     enum Caller: String, CaseIterable, Sendable {
-        case nobody, badToken, ingestKey, member, otherAdmin, admin
+        /// `readKey` is acme's read key, `otherReadKey` globex's.
+        case nobody, badToken, ingestKey, member, otherAdmin, admin, readKey, otherReadKey
     }
 
     struct Route: Sendable, CustomTestStringConvertible {
@@ -19,8 +20,8 @@ import Testing
         var body: String?
         /// The status each caller gets, in `Caller.allCases` order.
         var statuses: [HTTPResponse.Status]
-        /// Whether an answer may show acme's events (only the admin's, and only here).
-        var readsAcme = false
+        /// Who may see acme's events in the answer (acme's admin, and on some routes its read key).
+        var readers: Set<Caller> = []
         var testDescription: String { "\(method) \(path)" }
     }
 
@@ -30,46 +31,53 @@ import Testing
 
     static let routes: [Route] =
         [
-            Route(method: .get, path: "/health", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
-            Route(method: .get, path: "/openapi.yaml", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
-            Route(method: .get, path: "/assets/app.css", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/health", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/openapi.yaml", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/assets/app.css", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
             // The sign-in page sends anyone signed in on to their organization.
-            Route(method: .get, path: "/", statuses: [.ok, .ok, .ok, .found, .found, .found]),
+            Route(method: .get, path: "/", statuses: [.ok, .ok, .ok, .found, .found, .found, .ok, .ok]),
             Route(
                 method: .get, path: "/organizations/acme/audit-logs",
-                statuses: [.found, .found, .found, .forbidden, .notFound, .ok]),
+                statuses: [.found, .found, .found, .forbidden, .notFound, .ok, .found, .found]),
             Route(
                 method: .post, path: "/api/v1/events",
                 body: #"{"action": "UserLogin", "occurred_at": "2026-11-27T11:00:00Z", "actor": {"id": "u", "type": "user"}}"#,
-                statuses: [.unauthorized, .unauthorized, .created, .forbidden, .forbidden, .forbidden]),
+                statuses: [.unauthorized, .unauthorized, .created, .forbidden, .forbidden, .forbidden, .forbidden, .forbidden]),
             // Signing in trades the body's email and password; a header is not looked at.
             Route(
                 method: .post, path: "/api/v1/sessions", body: #"{"email": "ada@acme.test", "password": "\#(TestWorld.password)"}"#,
-                statuses: [.created, .created, .created, .created, .created, .created]),
+                statuses: [.created, .created, .created, .created, .created, .created, .created, .created]),
             Route(
                 method: .get, path: "/api/v1/sessions/current",
-                statuses: [.unauthorized, .unauthorized, .forbidden, .ok, .ok, .ok]),
+                statuses: [.unauthorized, .unauthorized, .forbidden, .ok, .ok, .ok, .forbidden, .forbidden]),
             Route(
                 method: .delete, path: "/api/v1/sessions/current",
-                statuses: [.noContent, .noContent, .noContent, .noContent, .noContent, .noContent]),
+                statuses: [.noContent, .noContent, .noContent, .noContent, .noContent, .noContent, .noContent, .noContent]),
             // A public key is for anyone who checks a signature.
-            Route(method: .get, path: "/api/v1/signing-key", statuses: [.ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/api/v1/signing-key", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
             Route(
                 method: .post, path: org + "/checkpoints",
-                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok]),
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok, .forbidden, .forbidden]),
             // An export nobody made: the admin is let through to find nothing (ExportManifestTests
             // reads real ones).
             Route(
                 method: .get, path: org + "/exports/exp_unknown/manifest.json",
-                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound]),
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound, .notFound, .notFound]),
         ]
-        + [
-            "/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/actions", "/actors?q=", "/workspaces",
-            "/checkpoints", "/integrity", "/events/feed",
-        ].map {
+        // What a read key reads: its own organization's audit logs, exports and feed; another
+        // organization's read key finds nothing there.
+        + ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/events/feed"].map {
             Route(
-                method: .get, path: org + $0, statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok],
-                readsAcme: true)
+                method: .get, path: org + $0,
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok, .ok, .notFound],
+                readers: [.admin, .readKey])
+        }
+        // The rest is for admins only.
+        + ["/actions", "/actors?q=", "/workspaces", "/checkpoints", "/integrity"].map {
+            Route(
+                method: .get, path: org + $0,
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok, .forbidden, .forbidden],
+                readers: [.admin])
         }
 
     /// The matrix covers every route the router serves.
@@ -97,6 +105,7 @@ import Testing
         let tokens: [Caller: String?] = [
             .nobody: nil, .badToken: "alt_" + String(repeating: "x", count: 43), .ingestKey: world.acmeKey,
             .member: world.acmeMemberToken, .otherAdmin: world.globexAdminToken, .admin: world.acmeAdminToken,
+            .readKey: try await world.readKey("acme"), .otherReadKey: try await world.readKey("globex"),
         ]
         try await world.withClient { client in
             for (caller, expected) in zip(Caller.allCases, route.statuses) {
@@ -107,7 +116,7 @@ import Testing
                     uri: route.path, method: route.method, headers: headers, body: route.body.map { ByteBuffer(string: $0) })
                 #expect(response.status == expected, "\(caller)")
                 #expect(response.text.contains(Self.globexMarker) == false, "\(caller) saw globex")
-                let mayShowAcme = route.readsAcme && caller == .admin
+                let mayShowAcme = route.readers.contains(caller)
                 if !mayShowAcme {
                     #expect(response.text.contains(Self.acmeMarker) == false, "\(caller) saw acme")
                 }
@@ -119,14 +128,20 @@ import Testing
         }
     }
 
-    /// The admin's answers do show acme's event, so the absence checks above can fail.
-    @Test func theAdminsAnswersHoldTheMarker() async throws {
+    /// The admin's and the read key's answers do show acme's event, so the absence checks
+    /// above can fail.
+    @Test func theReadersAnswersHoldTheMarker() async throws {
         let world = try await TestWorld.make()
         try await world.seed([Events.make(id: "acme_evt", actorName: Self.acmeMarker, details: Self.acmeMarker)], in: "acme")
+        let readKey = try await world.readKey("acme")
         try await world.withClient { client in
-            for path in ["/audit-logs", "/audit-logs/export.csv", "/actors?q="] {
+            for path in ["/audit-logs", "/audit-logs/export.csv", "/actors?q=", "/events/feed"] {
                 let response = try await client.get(Self.org + path, token: world.acmeAdminToken)
                 #expect(response.text.contains(Self.acmeMarker), "\(path)")
+            }
+            for path in ["/audit-logs", "/audit-logs/export.csv", "/events/feed"] {
+                let response = try await client.get(Self.org + path, token: readKey)
+                #expect(response.text.contains(Self.acmeMarker), "read key: \(path)")
             }
         }
     }

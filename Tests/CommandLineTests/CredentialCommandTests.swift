@@ -62,6 +62,31 @@ import Testing
         #expect(try await HTTP.get(base.appendingPathComponent("api/v1/sessions/current"), token: token) == 401)
     }
 
+    @Test func aReadKeyReadsTheFeedAndNeverWrites() async throws {
+        let database = try Self.organizationWithAdmin()
+        let created = try Command.run(["key", "create", "--database", database, "--org", "acme", "--scope", "read"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.hasPrefix("Read key "))
+        let readKey = try #require(created.lines.last)
+        #expect(readKey.hasPrefix("alr_"))
+        let ingestKey = try #require(try Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
+        #expect(try Command.run(["key", "create", "--database", database, "--org", "acme", "--scope", "admin"]).status != 0)
+
+        let list = try Command.run(["key", "list", "--database", database, "--org", "acme"])
+        #expect(list.lines.filter { $0.contains(" read ") }.count == 1)
+        #expect(list.lines.filter { $0.contains(" ingest ") }.count == 1)
+
+        let port = Int.random(in: 20_000...40_000)
+        let server = try Command.serve(database: database, port: port)
+        defer { if server.isRunning { server.terminate() } }
+        let base = URL(string: "http://127.0.0.1:\(port)")!
+        try await HTTP.waitUntilHealthy(base)
+        #expect(try await HTTP.ingest(base, key: ingestKey) == 201)
+        #expect(try await HTTP.ingest(base, key: readKey) == 403)
+        #expect(try await HTTP.get(base.appendingPathComponent("api/v1/organizations/acme/events/feed"), token: readKey) == 200)
+        #expect(try await HTTP.get(base.appendingPathComponent("api/v1/organizations/acme/workspaces"), token: readKey) == 403)
+    }
+
     @Test func aNewPasswordEndsTheSessionsOfTheRunningServer() async throws {
         let database = try Self.organizationWithAdmin()
         let port = Int.random(in: 20_000...40_000)

@@ -63,10 +63,21 @@ public struct Membership: Sendable, Hashable {
     }
 }
 
+/// What an organization's key may do: send events, or read them.
+public enum KeyScope: String, Sendable, Hashable, CaseIterable {
+    /// Writes events to its organization (`alk_…`), nothing else.
+    case ingest
+    /// Reads its organization's audit logs, exports and feed (`alr_…`), nothing else: for SIEM
+    /// jobs and scripts that must never write.
+    case read
+}
+
 /// What a bearer secret or session cookie stands for.
 public enum Principal: Sendable, Hashable {
     /// An ingest key: may write events to its organization, nothing else.
     case ingestKey(keyID: String, organizationID: String)
+    /// A read key: may read its organization's audit logs, exports and feed, nothing else.
+    case readKey(keyID: String, organizationID: String)
     /// A signed-in member, through a session or a personal token, with their organizations
     /// and roles as they were when the credential was looked up.
     case member(MemberAccess)
@@ -86,6 +97,8 @@ public struct CredentialRecord: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         /// An ingest key of an organization.
         case ingestKey = "ingest"
+        /// A read key of an organization.
+        case readKey = "read"
         /// A member's personal token.
         case personal
         /// A member's sign-in session.
@@ -115,15 +128,17 @@ public struct CredentialRecord: Sendable, Hashable {
     }
 }
 
-/// A live ingest key found by its secret's hash.
+/// A live organization key (ingest or read) found by its secret's hash.
 public struct IngestKeyMatch: Sendable, Hashable {
     public var keyID: String
     public var organizationID: String
+    public var scope: KeyScope
     public var lastUsedAt: Timestamp?
 
-    public init(keyID: String, organizationID: String, lastUsedAt: Timestamp?) {
+    public init(keyID: String, organizationID: String, scope: KeyScope = .ingest, lastUsedAt: Timestamp?) {
         self.keyID = keyID
         self.organizationID = organizationID
+        self.scope = scope
         self.lastUsedAt = lastUsedAt
     }
 }
@@ -162,10 +177,11 @@ public protocol AccountStore: Sendable {
     func role(memberID: String, organizationID: String) async throws -> Role?
     func memberships(memberID: String) async throws -> [Membership]
 
-    func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws
-    /// The unrevoked ingest key with this hash.
+    /// Creates an organization key (ingest or read).
+    func createIngestKey(id: String, organizationID: String, scope: KeyScope, secretHash: String, createdAt: Timestamp) async throws
+    /// The unrevoked organization key with this hash.
     func ingestKey(secretHash: String) async throws -> IngestKeyMatch?
-    /// The organization's ingest keys, revoked ones included, oldest first.
+    /// The organization's keys, ingest and read, revoked ones included, oldest first.
     func ingestKeys(organizationID: String) async throws -> [CredentialRecord]
     /// Revokes the organization's key `id` at `time`: it stops working at once. False when there
     /// is no such key, or it was revoked already.
@@ -197,3 +213,10 @@ public protocol AccountStore: Sendable {
 
 /// Everything a backend provides.
 public typealias AuditLogStore = EventStore & AccountStore & IntegrityStore
+
+extension AccountStore {
+    /// Creates an ingest key.
+    public func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws {
+        try await createIngestKey(id: id, organizationID: organizationID, scope: .ingest, secretHash: secretHash, createdAt: createdAt)
+    }
+}

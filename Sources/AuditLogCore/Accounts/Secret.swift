@@ -8,6 +8,7 @@ public enum Secret {
     /// What a secret is for; its prefix makes a leaked secret recognizable.
     public enum Kind: String, Sendable {
         case ingestKey = "alk"
+        case readKey = "alr"
         case personalToken = "alt"
         case session = "als"
     }

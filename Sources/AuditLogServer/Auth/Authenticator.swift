@@ -60,11 +60,13 @@ struct Authenticator: Sendable {
         return principal
     }
 
-    /// The organization an ingest key writes to; members' tokens may not ingest.
+    /// The organization an ingest key writes to; members' tokens and read keys may not ingest.
     func ingestOrganization(of request: Request) async throws -> String {
         switch try await principal(of: request) {
         case .ingestKey(_, let organizationID):
             return organizationID
+        case .readKey:
+            throw AuditLogError.forbidden("A read key cannot send events; send them with an ingest key (auditlogs key create).")
         case .member:
             throw AuditLogError.forbidden("Events are sent with an ingest key (auditlogs key create), not a member's token.")
         }
@@ -72,11 +74,18 @@ struct Authenticator: Sendable {
 
     /// The signed-in member behind the request, with their organizations and roles.
     func memberAccess(of request: Request) async throws -> MemberAccess {
-        switch try await principal(of: request) {
+        try Self.memberAccess(from: try await principal(of: request))
+    }
+
+    private static func memberAccess(from principal: Principal) throws -> MemberAccess {
+        switch principal {
         case .member(let access):
             return access
         case .ingestKey:
             throw AuditLogError.forbidden("An ingest key can only write events; sign in as an organization admin to read.")
+        case .readKey:
+            throw AuditLogError.forbidden(
+                "A read key reads audit logs, exports and the feed only; sign in as an organization admin for the rest.")
         }
     }
 
@@ -84,5 +93,32 @@ struct Authenticator: Sendable {
     func admin(of organizationID: String, request: Request) async throws -> (Member, Organization) {
         let access = try await memberAccess(of: request)
         return (access.member, try access.admin(of: organizationID))
+    }
+
+    /// Who may read an organization's audit logs, exports and feed: one of its admins, or one of
+    /// its read keys. Another organization's read key finds nothing (404), as a non-member does.
+    func reader(of organizationID: String, request: Request) async throws -> Reader {
+        let principal = try await principal(of: request)
+        if case .readKey(let keyID, let keyOrganization) = principal {
+            guard keyOrganization == organizationID else { throw AuditLogError.notFound("Organization \(organizationID)") }
+            return .key(keyID: keyID)
+        }
+        let access = try Self.memberAccess(from: principal)
+        _ = try access.admin(of: organizationID)
+        return .admin(access.member)
+    }
+}
+
+/// Who reads an organization's events: an admin, or a read key.
+enum Reader {
+    case admin(Member)
+    case key(keyID: String)
+
+    /// As an `AuditLogExported` record names them.
+    var actor: Actor {
+        switch self {
+        case .admin(let member): member.actor
+        case .key(let keyID): Actor(id: keyID, type: .apiKey, name: "Read key \(keyID)")
+        }
     }
 }

@@ -38,7 +38,7 @@ struct AuditLogsController: Sendable {
     /// sequence (0: from the start), at most `limit`, waiting up to `wait` seconds for new ones.
     @Sendable func feed(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<FeedPage> {
         let organizationID = try context.parameters.require("organization")
-        _ = try await authenticator.admin(of: organizationID, request: request)
+        _ = try await authenticator.reader(of: organizationID, request: request)
         try request.rejectParameters(allowed: ["after", "limit", "wait"])
         var errors: [FieldError] = []
         func number(_ name: String, default value: Int64, in range: ClosedRange<Int64>, _ message: String) -> Int64 {
@@ -81,7 +81,7 @@ struct AuditLogsController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Page> {
         let organizationID = try context.parameters.require("organization")
-        _ = try await authenticator.admin(of: organizationID, request: request)
+        _ = try await authenticator.reader(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: true)
         let page = try await service.page(query, organizationID: organizationID)
         return JSONResponse(body: Page(events: page.events, nextCursor: page.next.map(Cursor.encode)))
@@ -105,7 +105,7 @@ struct AuditLogsController: Sendable {
     /// recorded): the page warns before the download when the export would be truncated.
     @Sendable func exportPreview(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<ExportPreview> {
         let organizationID = try context.parameters.require("organization")
-        _ = try await authenticator.admin(of: organizationID, request: request)
+        _ = try await authenticator.reader(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: false)
         let export = try await service.previewExport(query, organizationID: organizationID)
         return JSONResponse(body: ExportPreview(rows: export.rowCount, truncated: export.truncated, limit: CSVExport.maximumRows))
@@ -113,12 +113,12 @@ struct AuditLogsController: Sendable {
 
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
-        let (member, _) = try await authenticator.admin(of: organizationID, request: request)
+        let reader = try await authenticator.reader(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: false)
         let origin = EventContext(
             ipAddress: context.remoteAddress?.ipAddress,
             userAgent: request.headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })
-        let export = try await service.export(query, organizationID: organizationID, by: member.actor, context: origin)
+        let export = try await service.export(query, organizationID: organizationID, by: reader.actor, context: origin)
         let service = self.service
         let signingKey = self.signingKey
         let headers: HTTPFields = [
@@ -147,7 +147,7 @@ struct AuditLogsController: Sendable {
     /// The manifest of a finished export (docs/INTEGRITY.md), byte for byte as it was signed.
     @Sendable func manifest(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
-        _ = try await authenticator.admin(of: organizationID, request: request)
+        _ = try await authenticator.reader(of: organizationID, request: request)
         try request.rejectParameters(allowed: [])
         let exportID = try context.parameters.require("export")
         guard exportID.utf8.count <= 64, let manifest = try await service.exportManifest(exportID: exportID, organizationID: organizationID)

@@ -96,6 +96,12 @@ struct TestWorld {
         return try await app.test(.router, body)
     }
 
+    /// A new read key of `organizationID`: it reads audit logs, exports and the feed.
+    func readKey(_ organizationID: String) async throws -> String {
+        let administration = AdministrationService(store: store, passwords: PasswordHasher(cost: 4))
+        return try await administration.createIngestKey(organizationID: organizationID, scope: .read).secret
+    }
+
     /// Stores events for `organizationID` straight through the store, for tests about reading.
     func seed(_ events: [NewEvent], in organizationID: String = "acme") async throws {
         var start = 0
