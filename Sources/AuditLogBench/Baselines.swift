@@ -97,7 +97,7 @@ enum Baselines {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         var latencies = Latencies()
         for attempt in 0..<105 {
-            let (_, time) = try await measure { try await queue.read { db in try Row.fetchAll(db, sql: select.sql, arguments: arguments) } }
+            let (_, time) = try await measure { try queue.read { db in try Row.fetchAll(db, sql: select.sql, arguments: arguments) } }
             if attempt >= 5 { latencies.add(time) }
         }
         return latencies.percentile(0.5)

@@ -1,4 +1,4 @@
-public import AuditLogCore
+import AuditLogCore
 import AuditLogStorage
 import Foundation
 import Logging

@@ -13,7 +13,6 @@ extension PostgresStore {
     /// has events in `events_default` one too, moving them there. Under the migration lock, so
     /// replicas doing it at once do not collide.
     func ensurePartitions(now: Date = Date()) async throws {
-        let logger = self.logger
         try await transaction(deadline: Self.maintenanceTimeout) { session in
             try await session.rows("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
             var months = Set(Self.months(around: now))
