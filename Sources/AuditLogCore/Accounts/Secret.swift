@@ -20,10 +20,7 @@ public enum Secret {
 
     /// The hex SHA-256 of `secret`, which is all that is stored.
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { byte in
-            let hex = Array("0123456789abcdef")
-            return String([hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-        }.joined()
+        Hex.encoded(SHA256.hash(data: Array(secret.utf8)))
     }
 
     /// A random identifier such as `key_3fT9xQ2mAb1c`, for rows that need a public id.

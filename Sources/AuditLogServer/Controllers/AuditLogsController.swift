@@ -41,25 +41,15 @@ struct AuditLogsController: Sendable {
         _ = try await authenticator.reader(of: organizationID, request: request)
         try request.rejectParameters(allowed: ["after", "limit", "wait"])
         var errors: [FieldError] = []
-        func number(_ name: String, default value: Int64, in range: ClosedRange<Int64>, _ message: String) -> Int64 {
-            let values = request.queryValues(name)
-            guard values.count <= 1 else {
-                errors.append(FieldError(field: name, message: "may be given only once"))
-                return value
-            }
-            guard let text = values.first else { return value }
-            guard let number = Int64(text), range.contains(number) else {
-                errors.append(FieldError(field: name, message: message))
-                return value
-            }
-            return number
-        }
-        let after = number("after", default: 0, in: 0...Int64.max, "must be a sequence number, 0 or more")
+        let after = request.integerParameter("after", in: 0...Int64.max, message: "must be a sequence number, 0 or more", errors: &errors) ?? 0
         let maximum = Int64(AuditLogService.maximumFeedLimit)
-        let limit = number(
-            "limit", default: Int64(AuditLogService.defaultFeedLimit), in: 1...maximum, "must be a whole number from 1 to \(maximum)")
+        let limit =
+            request.integerParameter("limit", in: 1...maximum, message: "must be a whole number from 1 to \(maximum)", errors: &errors)
+            ?? Int64(AuditLogService.defaultFeedLimit)
         let longest = AuditLogService.maximumFeedWait.components.seconds
-        let wait = number("wait", default: 0, in: 0...longest, "must be a whole number of seconds from 0 to \(longest)")
+        let wait =
+            request.integerParameter("wait", in: 0...longest, message: "must be a whole number of seconds from 0 to \(longest)", errors: &errors)
+            ?? 0
         guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
         let (events, nextAfter) = try await service.feed(
             organizationID: organizationID, after: after, limit: Int(limit), wait: .seconds(wait))

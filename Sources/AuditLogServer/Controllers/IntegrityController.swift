@@ -99,12 +99,10 @@ struct IntegrityController: Sendable {
         try request.rejectParameters(allowed: ["limit", "before"])
         let maximum = AuditLogService.maximumCheckpointsPerPage
         var errors: [FieldError] = []
-        let limit = try single("limit", in: request, &errors).map { Int($0) ?? 0 } ?? 100
-        if !(1...maximum).contains(limit) {
-            errors.append(FieldError(field: "limit", message: "must be a whole number from 1 to \(maximum)"))
-        }
-        let before = try single("before", in: request, &errors).map { Int64($0) ?? 0 }
-        if let before, before < 1 { errors.append(FieldError(field: "before", message: "must be a sequence number from 1")) }
+        let limit = Int(
+            request.integerParameter(
+                "limit", in: 1...Int64(maximum), message: "must be a whole number from 1 to \(maximum)", errors: &errors) ?? 100)
+        let before = request.integerParameter("before", in: 1...Int64.max, message: "must be a sequence number from 1", errors: &errors)
         guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
         let page = try await service.checkpoints(organizationID: organizationID, before: before, limit: limit + 1)
         let shown = Array(page.prefix(limit))
@@ -137,12 +135,5 @@ struct IntegrityController: Sendable {
         defer { verifications.leave() }
         let report = try await service.verify(organizationID: organizationID, keys: signingKey.map { [$0.publicKey] } ?? [])
         return JSONResponse(body: ReportResource(report: report))
-    }
-
-    /// The one value of a parameter given at most once.
-    private func single(_ name: String, in request: Request, _ errors: inout [FieldError]) throws -> String? {
-        let values = request.queryValues(name)
-        if values.count > 1 { errors.append(FieldError(field: name, message: "may be given only once")) }
-        return values.first
     }
 }

@@ -18,6 +18,28 @@ extension Request {
         queryPairs.filter { $0.name == name }.map(\.value)
     }
 
+    /// The whole number the query parameter `name` gives once, within `range`; nil when it is
+    /// absent. A repeated or bad value is noted in `errors` (with `message`) and reads as nil,
+    /// so that every bad parameter of a query is reported at once.
+    func integerParameter(
+        _ name: String,
+        in range: ClosedRange<Int64>,
+        message: String,
+        errors: inout [FieldError]
+    ) -> Int64? {
+        let values = queryValues(name)
+        guard values.count <= 1 else {
+            errors.append(FieldError(field: name, message: "may be given only once"))
+            return nil
+        }
+        guard let text = values.first else { return nil }
+        guard let number = Int64(text), range.contains(number) else {
+            errors.append(FieldError(field: name, message: message))
+            return nil
+        }
+        return number
+    }
+
     /// 422 `invalid_query` naming every query parameter not in `allowed`.
     func rejectParameters(allowed: Set<String>) throws(AuditLogError) {
         let unknown = queryPairs.map(\.name).filter { !allowed.contains($0) }
