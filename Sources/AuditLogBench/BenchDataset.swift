@@ -25,7 +25,7 @@ public struct BenchDataset: Sendable {
         self.count = count
         self.end = end
         self.seed = seed
-        self.actions = ActionCatalog.all.map(\.name).filter { $0 != ActionCatalog.auditLogExported }
+        self.actions = ActionCatalog.all.map(\.name).filter { !ActionCatalog.serviceActions.contains($0) }
     }
 
     /// A batch of events for one organization, in the order they are sent.

@@ -1,4 +1,4 @@
-public import Logging
+import Logging
 
 /// The use cases of accounts: organizations, members, ingest keys, tokens and sessions, and
 /// who a credential stands for.

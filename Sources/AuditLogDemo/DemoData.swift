@@ -36,7 +36,7 @@ public enum DemoData {
         // Every action appears at least once, so every filter value has something to show.
         let seen = Set(events.map(\.action))
         for definition in ActionCatalog.all
-        where !seen.contains(definition.name) && definition.name != ActionCatalog.auditLogExported {
+        where !seen.contains(definition.name) && !ActionCatalog.serviceActions.contains(definition.name) {
             let time = Timestamp(milliseconds: now.milliseconds - Int64.random(in: 3_600_000...(80 * 86_400_000), using: &random))
             events.append(scene.event(definition.name, at: time, &random))
         }
@@ -73,6 +73,6 @@ public enum DemoData {
 
     /// Every action a sender may send, with its weight, in catalog order.
     static let actionWeights: [(String, Int)] = ActionCatalog.all
-        .filter { $0.name != ActionCatalog.auditLogExported }
+        .filter { !ActionCatalog.serviceActions.contains($0.name) }
         .map { ($0.name, commonWeights[$0.name] ?? rareWeight) }
 }

@@ -102,7 +102,7 @@ extension PostgresStore: IntegrityStore {
     }
 
     public func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint] {
-        try await Self.checkpoints(
+        try Self.checkpoints(
             organizationID,
             rows: try await primaryRows(
                 """

@@ -239,5 +239,29 @@ extension PostgresStore {
                 // An organization key either sends events (ingest) or reads them (read).
                 "ALTER TABLE ingest_keys ADD COLUMN scope text NOT NULL DEFAULT 'ingest' CHECK (scope IN ('ingest', 'read'))"
             ]),
+        Migration(
+            version: 8, name: "log streams",
+            statements: [
+                // Where each organization's events are pushed, how far they went, and which
+                // replica delivers them now (a lease: a holder and an expiry).
+                """
+                CREATE TABLE log_streams (
+                    id text PRIMARY KEY,
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    url text NOT NULL,
+                    format text NOT NULL CHECK (format IN ('json', 'splunk_hec', 'datadog')),
+                    secret text NOT NULL,
+                    token text,
+                    created_at bigint NOT NULL,
+                    delivered_through bigint NOT NULL CHECK (delivered_through >= 0),
+                    last_success_at bigint,
+                    last_error text,
+                    last_error_at bigint,
+                    lease_holder text,
+                    lease_expires_at bigint
+                )
+                """,
+                "CREATE INDEX log_streams_organization ON log_streams (organization_id, created_at)",
+            ]),
     ]
 }

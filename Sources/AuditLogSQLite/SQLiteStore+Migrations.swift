@@ -170,6 +170,29 @@ extension SQLiteStore {
             try db.execute(
                 sql: "ALTER TABLE ingest_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'ingest' CHECK (scope IN ('ingest', 'read'))")
         }
+        migrator.registerMigration("0009 log streams") { db in
+            // Where each organization's events are pushed, how far they went, and which replica
+            // delivers them now (a lease: a holder and an expiry).
+            try db.execute(
+                sql: """
+                    CREATE TABLE log_streams (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        url TEXT NOT NULL,
+                        format TEXT NOT NULL CHECK (format IN ('json', 'splunk_hec', 'datadog')),
+                        secret TEXT NOT NULL,
+                        token TEXT,
+                        created_at INTEGER NOT NULL,
+                        delivered_through INTEGER NOT NULL CHECK (delivered_through >= 0),
+                        last_success_at INTEGER,
+                        last_error TEXT,
+                        last_error_at INTEGER,
+                        lease_holder TEXT,
+                        lease_expires_at INTEGER
+                    );
+                    CREATE INDEX log_streams_organization ON log_streams (organization_id, created_at);
+                    """)
+        }
         return migrator
     }
 

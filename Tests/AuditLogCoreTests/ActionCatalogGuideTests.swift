@@ -32,18 +32,18 @@ struct ActionCatalogGuideTests {
         #expect(ActionCatalog.actions(in: .generation).map(\.name) == ["GenerationCreated"])
     }
 
-    @Test func catalogHoldsTheGuideActionsAndAuditLogExportedOnly() {
+    @Test func catalogHoldsTheGuideActionsAndTheServicesOwnOnly() {
         let guideActions = guide.rows.map(\.name) + ["GenerationCreated"]
         #expect(guideActions.count == 54)
         #expect(Set(guideActions).count == 54)
-        #expect(ActionCatalog.all.map(\.name).sorted() == (guideActions + ["AuditLogExported"]).sorted())
+        #expect(ActionCatalog.all.map(\.name).sorted() == (guideActions + ActionCatalog.serviceActions).sorted())
     }
 
     @Test(arguments: ActionCategory.allCases)
     func catalogOrderWithinACategoryIsTheGuides(category: ActionCategory) {
         var expected = guide.rows.filter { $0.heading == category.title }.map(\.name)
         if category == .generation { expected = ["GenerationCreated"] }
-        let catalog = ActionCatalog.actions(in: category).map(\.name).filter { $0 != ActionCatalog.auditLogExported }
+        let catalog = ActionCatalog.actions(in: category).map(\.name).filter { !ActionCatalog.serviceActions.contains($0) }
         #expect(catalog == expected)
     }
 }

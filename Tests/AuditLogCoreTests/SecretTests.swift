@@ -5,7 +5,7 @@ import Testing
 private let base64URLAlphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 @Suite struct SecretTests {
-    @Test(arguments: [(Secret.Kind.ingestKey, "alk_"), (.personalToken, "alt_"), (.session, "als_")])
+    @Test(arguments: [(Secret.Kind.ingestKey, "alk_"), (.personalToken, "alt_"), (.session, "als_"), (.streamSecret, "alh_"), (.readKey, "alr_")])
     func secretsCarryTheirKindsPrefix(kind: Secret.Kind, prefix: String) {
         let secret = Secret.generate(kind)
         #expect(secret.hasPrefix(prefix))

@@ -212,7 +212,7 @@ public protocol AccountStore: Sendable {
 }
 
 /// Everything a backend provides.
-public typealias AuditLogStore = EventStore & AccountStore & IntegrityStore
+public typealias AuditLogStore = EventStore & AccountStore & IntegrityStore & StreamStore
 
 extension AccountStore {
     /// Creates an ingest key.

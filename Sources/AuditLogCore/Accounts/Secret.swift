@@ -11,6 +11,8 @@ public enum Secret {
         case readKey = "alr"
         case personalToken = "alt"
         case session = "als"
+        /// A log stream's signing secret; kept, unlike the others, because signing needs it.
+        case streamSecret = "alh"
     }
 
     /// A new random secret, `alk_` + 43 base64url characters.

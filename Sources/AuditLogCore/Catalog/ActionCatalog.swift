@@ -16,6 +16,13 @@ public struct ActionDefinition: Sendable, Hashable {
 public enum ActionCatalog {
     /// The action the service records itself whenever someone exports a CSV.
     public static let auditLogExported = "AuditLogExported"
+    /// Recorded when an admin or the operator creates a log stream.
+    public static let logStreamCreated = "LogStreamCreated"
+    /// Recorded when a log stream is removed.
+    public static let logStreamDeleted = "LogStreamDeleted"
+
+    /// The actions only the service records, about its own use; senders may not send them.
+    public static let serviceActions: Set<String> = [auditLogExported, logStreamCreated, logStreamDeleted]
 
     public static let all: [ActionDefinition] = [
         // Account and permission events
@@ -204,6 +211,12 @@ public enum ActionCatalog {
         entry(
             auditLogExported, .organization, "Audit logs were exported to CSV",
             "Exported {row_count} audit log events to CSV", "Exported audit logs to CSV"),
+        entry(
+            logStreamCreated, .organization, "A log stream was created",
+            "Created a {format} log stream to {host}", "Created a log stream"),
+        entry(
+            logStreamDeleted, .organization, "A log stream was removed",
+            "Removed the {format} log stream to {host}", "Removed a log stream"),
     ]
 
     private static let byName: [String: ActionDefinition] = Dictionary(

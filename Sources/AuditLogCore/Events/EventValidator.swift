@@ -90,7 +90,7 @@ public struct EventValidator: Sendable {
                     FieldError(
                         field: join(path, "action"),
                         message: "\"\(action)\" is not an action of the catalog (GET /api/v1/organizations/{org}/actions lists them)"))
-            } else if action == ActionCatalog.auditLogExported {
+            } else if ActionCatalog.serviceActions.contains(action) {
                 errors.append(
                     FieldError(
                         field: join(path, "action"),

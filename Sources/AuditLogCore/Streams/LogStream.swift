@@ -1,0 +1,115 @@
+import Foundation
+
+/// How a stream's batches are written, for the receiver it points at.
+public enum StreamFormat: String, Sendable, Hashable, CaseIterable {
+    /// `{"events": [...]}`: our events as the API writes them, each with its `sequence`.
+    case json
+    /// Splunk's HTTP Event Collector (`/services/collector/event`): one `{"time", "event", ...}`
+    /// object per event, the stream's token sent as `Authorization: Splunk <token>`.
+    case splunkHEC = "splunk_hec"
+    /// Datadog's logs intake (`/api/v2/logs`): a JSON array of log entries, the stream's token
+    /// sent as `DD-API-KEY`.
+    case datadog
+}
+
+/// An organization's log stream: where its events are pushed, and how far they have gone.
+///
+/// The secret signs every request (`StreamSignature`). Unlike credentials, which are stored
+/// hashed, it is stored as it is: signing needs the key itself, as with any webhook secret.
+/// It is shown once, when the stream is created, and never listed.
+public struct LogStream: Sendable, Hashable {
+    public var id: String
+    public var organizationID: String
+    public var url: String
+    public var format: StreamFormat
+    public var secret: String
+    /// The receiver's own credential (a Splunk HEC token, a Datadog API key), when its format
+    /// needs one. Stored and never listed, like the secret.
+    public var token: String?
+    public var createdAt: Timestamp
+    /// Every event up to this sequence was accepted by the receiver.
+    public var deliveredThrough: Int64
+    public var lastSuccessAt: Timestamp?
+    public var lastError: String?
+    public var lastErrorAt: Timestamp?
+
+    public init(
+        id: String, organizationID: String, url: String, format: StreamFormat, secret: String, token: String? = nil,
+        createdAt: Timestamp, deliveredThrough: Int64 = 0, lastSuccessAt: Timestamp? = nil, lastError: String? = nil,
+        lastErrorAt: Timestamp? = nil
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.url = url
+        self.format = format
+        self.secret = secret
+        self.token = token
+        self.createdAt = createdAt
+        self.deliveredThrough = deliveredThrough
+        self.lastSuccessAt = lastSuccessAt
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+    }
+
+    /// The destination's host, as audit records and messages name it (never its path or query,
+    /// which may hold a credential).
+    public var host: String { URLComponents(string: url)?.host ?? "" }
+}
+
+/// A stream as `stream list` and the API show it.
+public struct LogStreamStatus: Sendable, Hashable {
+    public var stream: LogStream
+    /// Events stored and not yet accepted by the receiver.
+    public var lag: Int64
+
+    public init(stream: LogStream, lag: Int64) {
+        self.stream = stream
+        self.lag = lag
+    }
+}
+
+/// The organizations' log streams, their cursors, and the leases that let one replica at a
+/// time deliver each.
+///
+/// A lease is a holder's name and an expiry. A replica takes the streams whose lease is free or
+/// expired, renews them while it works, and every write of delivery state checks that it still
+/// holds the lease, so a replica that lost one (stalled past its expiry) can neither move the
+/// cursor back nor report for a stream another replica now delivers.
+public protocol StreamStore: Sendable {
+    /// Creates the stream with its cursor at the organization's newest event: it delivers what
+    /// is stored after it. `conflict` when the organization already has `maximumPerOrganization`.
+    func createStream(_ stream: LogStream, maximumPerOrganization: Int) async throws -> LogStream
+
+    /// The organization's streams, oldest first, with their lag.
+    func streams(organizationID: String) async throws -> [LogStreamStatus]
+
+    /// Removes a stream; false when the organization has none with this id.
+    func deleteStream(id: String, organizationID: String) async throws -> Bool
+
+    /// Takes every stream whose lease is free, expired or already `holder`'s, until `until`,
+    /// and returns the streams `holder` now holds, with their delivery state.
+    func leaseStreams(holder: String, now: Timestamp, until: Timestamp) async throws -> [LogStream]
+
+    /// Extends `holder`'s lease of the stream to `until`; false when the lease was lost or the
+    /// stream removed.
+    func renewLease(streamID: String, holder: String, now: Timestamp, until: Timestamp) async throws -> Bool
+
+    /// Records that the receiver accepted every event through `sequence` at `time` (the cursor
+    /// never moves back) and clears the last error; false when `holder` no longer holds the
+    /// lease, or the stream was removed.
+    func recordDelivery(streamID: String, holder: String, through sequence: Int64, at time: Timestamp) async throws -> Bool
+
+    /// Records why a delivery failed; false when `holder` no longer holds the lease.
+    func recordDeliveryFailure(streamID: String, holder: String, error: String, at time: Timestamp) async throws -> Bool
+
+    /// Gives up `holder`'s leases, so that another replica takes its streams at once.
+    func releaseLeases(holder: String) async throws
+}
+
+extension AuditLogError {
+    /// The organization has as many streams as it may.
+    public static func tooManyStreams(_ maximum: Int) -> Self {
+        AuditLogError(
+            .conflict, code: "too_many_streams", message: "The organization has \(maximum) streams already; remove one first.")
+    }
+}
