@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The domain and its use cases: events, the action catalog, filters, validation, CSV,
@@ -108,11 +109,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The HTTP service: routes, controllers, auth, the Audit Logs page (templates and
-        // hand-written CSS and JavaScript) and openapi.yaml.
+        // hand-written CSS and JavaScript) and openapi.yaml; and its background work: signed
+        // checkpoints, log streams delivered over AsyncHTTPClient.
         .target(
             name: "AuditLogServer",
             dependencies: [
                 "AuditLogCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -155,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AuditLogCoreTests",
-            dependencies: ["AuditLogCore"],
+            dependencies: ["AuditLogCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -192,6 +196,7 @@ let package = Package(
                 "AuditLogTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings

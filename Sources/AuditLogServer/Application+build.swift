@@ -98,6 +98,12 @@ public func buildRouter(
         IntegrityController(service: service, authenticator: authenticator, signingKey: dependencies.signingKey).endpoints,
         atPath: api)
     router.addRoutes(
+        StreamsController(
+            streams: StreamService(store: dependencies.store, now: dependencies.now), authenticator: authenticator,
+            requestTimeout: configuration.requestTimeout, allowPrivate: configuration.streamAllowPrivate
+        ).endpoints,
+        atPath: api)
+    router.addRoutes(
         SessionsController(
             administration: administration, authenticator: authenticator, throttle: SignInThrottle(),
             passwordChecks: PasswordCheckGate(

@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections: Int
     /// bcrypt checks of sign-ins that run at once; twice as many may wait.
     public var maximumPasswordChecks: Int
+    /// Let log streams point at private, loopback and link-local addresses
+    /// (`serve --stream-allow-private`); off, such streams are refused when created and when
+    /// delivering.
+    public var streamAllowPrivate: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -37,7 +41,8 @@ public struct ServerConfiguration: Sendable {
         requestTimeout: Duration = .seconds(30),
         idleTimeout: Duration = .seconds(60),
         maximumConnections: Int = 1_000,
-        maximumPasswordChecks: Int = 4
+        maximumPasswordChecks: Int = 4,
+        streamAllowPrivate: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -50,6 +55,7 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.maximumConnections = maximumConnections
         self.maximumPasswordChecks = maximumPasswordChecks
+        self.streamAllowPrivate = streamAllowPrivate
     }
 
     /// Whether `host` reaches this machine only: `localhost`, `127.0.0.0/8` or `::1`.

@@ -21,7 +21,7 @@ struct OrgCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await database.withAdministration { administration in
+            _ = try await database.withAdministration { administration in
                 try await administration.createOrganization(id: id, name: name)
             }
             say("Created organization \(id) (\(name)).")
@@ -213,7 +213,7 @@ struct TokenCommand: AsyncParsableCommand {
 }
 
 /// Runs `body`, telling how to create the organization when it does not exist.
-private func knownOrganization<Result>(_ id: String, _ body: () async throws -> Result) async throws -> Result {
+func knownOrganization<Result>(_ id: String, _ body: () async throws -> Result) async throws -> Result {
     do {
         return try await body()
     } catch let error as AuditLogError where error.kind == .notFound {
@@ -244,6 +244,11 @@ private func printCredentials(_ records: [CredentialRecord], empty: String) {
                 record.id, record.kind.rawValue, record.owner, record.createdAt.rfc3339, record.lastUsedAt?.rfc3339 ?? "never", state,
             ]
         }
+    printTable(rows)
+}
+
+/// Rows as aligned columns, two spaces apart; the first row is the header.
+func printTable(_ rows: [[String]]) {
     let widths = (0..<rows[0].count).map { column in rows.map { $0[column].unicodeScalars.count }.max() ?? 0 }
     for row in rows {
         say(

@@ -41,6 +41,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds that SIGTERM waits for requests in flight before it cancels them.") var shutdownTimeout = 10
     @OptionGroup var signingKey: SigningKeyOptions
     @Option(help: "Seconds between two rounds of signed checkpoints (with a signing key).") var checkpointInterval = 300
+    @Flag(
+        help:
+            "Let log streams deliver to private, loopback and link-local addresses. Off by default: an organization admin must not reach this network."
+    )
+    var streamAllowPrivate = false
 
     func validate() throws {
         for (flag, value) in [("--port", port), ("--operator-port", operatorPort ?? 1)] where !(1...65535).contains(value) {
@@ -91,7 +96,8 @@ struct ServeCommand: AsyncParsableCommand {
     ) async throws {
         let configuration = ServerConfiguration(
             host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
-            requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
+            requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections,
+            streamAllowPrivate: streamAllowPrivate)
         let dependencies = ServerDependencies(store: store, metrics: registry, signingKey: signingKey)
         var services: [any Service] = [
             try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
@@ -100,6 +106,10 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(
                 CheckpointSigner(store: store, signingKey: signingKey, interval: .seconds(checkpointInterval), logger: logger))
         }
+        var delivery = StreamDeliveryConfiguration()
+        delivery.allowPrivate = streamAllowPrivate
+        services.append(
+            StreamDeliverer(store: store, configuration: delivery, logger: logger, holder: StreamDeliverer.holderName(port: port)))
         if let operatorPort {
             services.append(buildOperatorApplication(host: operatorHost, port: operatorPort, dependencies: dependencies, logger: logger))
         }

@@ -63,6 +63,13 @@ import Testing
             Route(
                 method: .get, path: org + "/exports/exp_unknown/manifest.json",
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound, .notFound, .notFound]),
+            // Log streams are the admins' (a public address: the check resolves nothing).
+            Route(
+                method: .post, path: org + "/streams", body: #"{"url": "https://203.0.114.1/in"}"#,
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .created, .forbidden, .forbidden]),
+            Route(
+                method: .delete, path: org + "/streams/str_unknown",
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound, .forbidden, .forbidden]),
         ]
         // What a read key reads: its own organization's audit logs, exports and feed; another
         // organization's read key finds nothing there.
@@ -73,7 +80,7 @@ import Testing
                 readers: [.admin, .readKey])
         }
         // The rest is for admins only.
-        + ["/actions", "/actors?q=", "/workspaces", "/checkpoints", "/integrity"].map {
+        + ["/actions", "/actors?q=", "/workspaces", "/checkpoints", "/integrity", "/streams"].map {
             Route(
                 method: .get, path: org + $0,
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok, .forbidden, .forbidden],
@@ -93,6 +100,7 @@ import Testing
                     .replacingOccurrences(of: "/organizations/acme/", with: "/organizations/{organization}/")
                     .replacingOccurrences(of: "/assets/app.css", with: "/assets/{name}")
                     .replacingOccurrences(of: "/exp_unknown/", with: "/{export}/")
+                    .replacingOccurrences(of: "/str_unknown", with: "/{stream}")
             })
         #expect(served == covered)
     }

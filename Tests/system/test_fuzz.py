@@ -43,11 +43,12 @@ RUNS = {
 # - list, export and export-preview: `cursor` must be a value this API returned (an opaque,
 #   checked position), and `from` must fall before `to`;
 # - ingest: `occurred_at` must lie between 1970 and one hour after the server's clock, an
-#   event is at most 32 KiB as JSON, and ids are unique within a batch.
+#   event is at most 32 KiB as JSON, and ids are unique within a batch;
+# - create a stream: `url` must be an http(s) URL whose host resolves to public addresses.
 # The Swift suites test each of these rules by name (EventValidatorTests, EventQueryTests).
 SEMANTIC_422 = """
 [[operations]]
-include-operation-id = ["listAuditLogs", "exportAuditLogs", "previewExport", "ingestEvents"]
+include-operation-id = ["listAuditLogs", "exportAuditLogs", "previewExport", "ingestEvents", "createStream"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 """
 

@@ -105,9 +105,7 @@ struct AuditLogsController: Sendable {
         let organizationID = try context.parameters.require("organization")
         let reader = try await authenticator.reader(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: false)
-        let origin = EventContext(
-            ipAddress: context.remoteAddress?.ipAddress,
-            userAgent: request.headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })
+        let origin = request.origin(context: context)
         let export = try await service.export(query, organizationID: organizationID, by: reader.actor, context: origin)
         let service = self.service
         let signingKey = self.signingKey

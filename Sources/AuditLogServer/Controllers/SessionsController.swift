@@ -146,15 +146,7 @@ struct SessionsController: Sendable {
 
     /// Reads `{"email": ..., "password": ...}`, naming each missing or wrong field.
     static func credentials(from body: some Collection<UInt8>) throws -> (email: String, password: String) {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(body)
-        } catch {
-            throw AuditLogError(.malformed, code: "malformed_json", message: "The body is not valid JSON: \(error).")
-        }
-        guard case .object(let object) = json else {
-            throw AuditLogError.invalidField("", "The body must be {\"email\": ..., \"password\": ...}.")
-        }
+        let object = try JSONBody.object(body, shape: #"{"email": ..., "password": ...}"#)
         var errors: [FieldError] = []
         let email = object["email"]?.stringValue?.trimmingCharacters(in: .whitespaces).lowercased()
         if email.map({ !EmailAddress.isPlausible($0) }) ?? true {

@@ -88,3 +88,12 @@ extension Request {
         }
     }
 }
+
+extension Request {
+    /// Where a request came from, as the events the service records about it say.
+    func origin(context: AppRequestContext) -> EventContext {
+        EventContext(
+            ipAddress: context.remoteAddress?.ipAddress,
+            userAgent: headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })
+    }
+}

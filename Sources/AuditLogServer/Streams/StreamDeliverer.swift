@@ -1,0 +1,348 @@
+import AsyncHTTPClient
+public import AuditLogCore
+import Foundation
+public import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+public import ServiceLifecycle
+import Synchronization
+
+/// How log streams are delivered; the defaults are the product's, tests shorten the waits.
+public struct StreamDeliveryConfiguration: Sendable {
+    /// Deliver to private, loopback and link-local addresses too (`serve --stream-allow-private`).
+    public var allowPrivate = false
+    /// Events per request, at most.
+    public var batchSize = 500
+    /// How often a stream that has delivered everything looks for new events: the longest an
+    /// event waits before it is sent.
+    public var pollInterval: Duration = .seconds(1)
+    /// How long a replica's lease of a stream lasts unless renewed. It must outlast a request
+    /// by far: a lease is renewed before each request, so no other replica takes the stream
+    /// while one is in flight.
+    public var leaseDuration: Duration = .seconds(30)
+    /// How often a replica looks for streams no replica delivers.
+    public var claimInterval: Duration = .seconds(5)
+    /// How long one request may take, connection included.
+    public var requestTimeout: Duration = .seconds(10)
+    /// The first wait after a failure; each failure in a row doubles it, up to the maximum, and
+    /// a random part of it is taken off (jitter) so that many streams do not retry in step.
+    public var firstRetryDelay: Duration = .seconds(1)
+    public var maximumRetryDelay: Duration = .seconds(60)
+    /// The longest `Retry-After` obeyed; a receiver asking for more is tried again after this.
+    public var maximumRetryAfter: Duration = .seconds(600)
+
+    public init() {}
+}
+
+/// Delivers every organization's log streams, for as long as the service runs.
+///
+/// Each replica takes the streams whose lease is free or expired (`StreamStore`), and delivers
+/// each in a task of its own: it reads the events after the stream's cursor in sequence order,
+/// posts them in batches of at most `batchSize`, signed, and moves the cursor once the receiver
+/// answers 2xx. A failure is recorded as the stream's last error and retried with exponential
+/// backoff and jitter, honouring `Retry-After`; nothing is skipped, so delivery is in order and
+/// at least once (a batch accepted just before a crash is sent again after it).
+public struct StreamDeliverer: Service {
+    let store: any AuditLogStore
+    let configuration: StreamDeliveryConfiguration
+    let logger: Logger
+    /// This process's name in leases.
+    let holder: String
+    let now: @Sendable () -> Timestamp
+
+    public init(
+        store: any AuditLogStore,
+        configuration: StreamDeliveryConfiguration = StreamDeliveryConfiguration(),
+        logger: Logger,
+        holder: String,
+        now: @escaping @Sendable () -> Timestamp = { .now }
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.holder = holder
+        self.now = now
+    }
+
+    /// A replica's name in leases: its host and port. A replica restarted after a crash takes
+    /// its streams back at once instead of waiting for its old leases to expire; two live
+    /// replicas never share a name, since they cannot listen on one host's port both.
+    public static func holderName(port: Int) -> String {
+        "\(ProcessInfo.processInfo.hostName):\(port)"
+    }
+
+    public func run() async throws {
+        // On graceful shutdown each stream finishes the request it has in flight (at most
+        // `requestTimeout`) and records it, then the leases are given up so that another
+        // replica takes the streams at once. Cancelled instead (the shutdown timeout passed),
+        // requests are abandoned and the leases left to expire: a receiver may still be
+        // handling an abandoned batch, which another replica must not overlap. Either way
+        // nothing is lost: what was not recorded is sent again (at least once).
+        let stop = StopSignal()
+        await withGracefulShutdownHandler {
+            await deliverAll(until: stop)
+        } onGracefulShutdown: {
+            stop.set()
+        }
+        guard !Task.isCancelled else { return }
+        do {
+            try await store.releaseLeases(holder: holder)
+        } catch {
+            logger.warning("could not release stream leases", metadata: ["audit.error": "\(error)"])
+        }
+    }
+
+    /// Takes free streams every `claimInterval` and runs a delivery task for each new one,
+    /// until `stop` is set (and every task has finished its request) or the task is cancelled.
+    func deliverAll(until stop: StopSignal) async {
+        let active = ActiveStreams()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !stop.isSet {
+                let time = now()
+                do {
+                    let streams = try await store.leaseStreams(
+                        holder: holder, now: time, until: time.adding(milliseconds: configuration.leaseDuration.milliseconds))
+                    for stream in streams where active.insert(stream.id) {
+                        group.addTask {
+                            await StreamDelivery(stream: stream, deliverer: self, stop: stop).run()
+                            active.remove(stream.id)
+                        }
+                    }
+                } catch {
+                    logger.warning("could not lease log streams", metadata: ["audit.error": "\(error)"])
+                }
+                await stop.wait(upTo: configuration.claimInterval)
+            }
+        }
+    }
+}
+
+/// Set once, on graceful shutdown; waits end early when it is.
+final class StopSignal: Sendable {
+    private let flag = Atomic(false)
+
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+    func set() { flag.store(true, ordering: .releasing) }
+
+    /// Sleeps `duration`, in slices of at most 100 ms, returning early when set or cancelled.
+    func wait(upTo duration: Duration) async {
+        var left = duration
+        while left > .zero && !isSet && !Task.isCancelled {
+            let slice = min(left, .milliseconds(100))
+            try? await Task.sleep(for: slice)
+            left -= slice
+        }
+    }
+}
+
+/// The streams this replica runs a delivery task for.
+final class ActiveStreams: Sendable {
+    private let ids = Mutex<Set<String>>([])
+
+    /// False when the stream has a task already.
+    func insert(_ id: String) -> Bool { ids.withLock { $0.insert(id).inserted } }
+    func remove(_ id: String) { _ = ids.withLock { $0.remove(id) } }
+}
+
+/// One stream's delivery, by the replica that holds its lease, until the lease is lost, the
+/// stream removed, or the task cancelled.
+struct StreamDelivery {
+    let stream: LogStream
+    let deliverer: StreamDeliverer
+    private var configuration: StreamDeliveryConfiguration { deliverer.configuration }
+    private var store: any AuditLogStore { deliverer.store }
+    private var logger: Logger { deliverer.logger }
+
+    private static let delivered = Counter(label: "auditlogs_stream_events_delivered_total")
+    private static let failures = Counter(label: "auditlogs_stream_delivery_failures_total")
+
+    /// What a request came to.
+    enum Outcome {
+        case accepted
+        case failed(String, retryAfter: Duration?)
+    }
+
+    let stop: StopSignal
+
+    init(stream: LogStream, deliverer: StreamDeliverer, stop: StopSignal = StopSignal()) {
+        self.stream = stream
+        self.deliverer = deliverer
+        self.stop = stop
+    }
+
+    func run() async {
+        var logger = self.logger
+        logger[metadataKey: "audit.stream"] = "\(stream.id)"
+        logger[metadataKey: "audit.org"] = "\(stream.organizationID)"
+        var client = PinnedClient(allowPrivate: configuration.allowPrivate)
+        await deliver(with: &client, logger: logger)
+        await client.shutdown()
+    }
+
+    private func deliver(with client: inout PinnedClient, logger: Logger) async {
+        var cursor = stream.deliveredThrough
+        var failuresInARow = 0
+        var renewedAt = ContinuousClock.now
+        do {
+            while !Task.isCancelled && !stop.isSet {
+                // An idle stream renews its lease now and then; one about to send, always.
+                if ContinuousClock.now - renewedAt > configuration.leaseDuration / 3 {
+                    guard try await renewLease() else { return }
+                    renewedAt = .now
+                }
+                let events = try await store.events(
+                    after: cursor, limit: configuration.batchSize, organizationID: stream.organizationID)
+                guard let last = events.last else {
+                    await stop.wait(upTo: configuration.pollInterval)
+                    continue
+                }
+                guard try await renewLease() else { return }
+                renewedAt = .now
+                let outcome = await send(events, with: &client)
+                // Cancelled mid-request: whatever the receiver did, the batch is sent again by
+                // whoever delivers next.
+                guard !Task.isCancelled else { return }
+                switch outcome {
+                case .accepted:
+                    let time = deliverer.now()
+                    guard try await store.recordDelivery(streamID: stream.id, holder: deliverer.holder, through: last.sequence, at: time)
+                    else { return }
+                    cursor = last.sequence
+                    failuresInARow = 0
+                    Self.delivered.increment(by: events.count)
+                case .failed(let message, let retryAfter):
+                    Self.failures.increment()
+                    failuresInARow += 1
+                    logger.warning(
+                        "log stream delivery failed",
+                        metadata: ["audit.error": "\(message)", "audit.failures": "\(failuresInARow)"])
+                    let time = deliverer.now()
+                    guard try await store.recordDeliveryFailure(streamID: stream.id, holder: deliverer.holder, error: message, at: time)
+                    else { return }
+                    let delay = Self.retryDelay(after: failuresInARow, retryAfter: retryAfter, configuration: configuration)
+                    guard try await rest(for: delay, renewedAt: &renewedAt) else { return }
+                }
+            }
+        } catch {
+            // The database failed (reading events or recording): the lease runs out and this
+            // replica, or another, takes the stream again.
+            if !(error is CancellationError) {
+                logger.warning("log stream delivery stopped", metadata: ["audit.error": "\(error)"])
+            }
+        }
+    }
+
+    /// Extends the lease by a whole `leaseDuration` from now; false when it was lost or the
+    /// stream removed.
+    private func renewLease() async throws -> Bool {
+        let time = deliverer.now()
+        return try await store.renewLease(
+            streamID: stream.id, holder: deliverer.holder, now: time,
+            until: time.adding(milliseconds: configuration.leaseDuration.milliseconds))
+    }
+
+    /// Waits `delay` (less on shutdown), renewing the lease meanwhile; false when it was lost.
+    private func rest(for delay: Duration, renewedAt: inout ContinuousClock.Instant) async throws -> Bool {
+        let end = ContinuousClock.now + delay
+        while ContinuousClock.now < end && !stop.isSet && !Task.isCancelled {
+            await stop.wait(upTo: min(end - .now, configuration.leaseDuration / 3))
+            if ContinuousClock.now - renewedAt > configuration.leaseDuration / 3 {
+                guard try await renewLease() else { return false }
+                renewedAt = .now
+            }
+        }
+        return true
+    }
+
+    /// Exponential backoff with jitter: `firstRetryDelay` doubled per failure in a row, capped,
+    /// then between half and all of it; never less than what `Retry-After` asked (capped too).
+    static func retryDelay(after failures: Int, retryAfter: Duration?, configuration: StreamDeliveryConfiguration) -> Duration {
+        let exponent = min(failures - 1, 30)
+        let ceiling = min(configuration.firstRetryDelay * (1 << exponent), configuration.maximumRetryDelay)
+        let jittered = ceiling * Double.random(in: 0.5...1)
+        guard let retryAfter else { return jittered }
+        return max(jittered, min(retryAfter, configuration.maximumRetryAfter))
+    }
+
+    /// Posts one batch; never throws: every failure is an outcome to record and retry.
+    private func send(_ events: [AuditEvent], with client: inout PinnedClient) async -> Outcome {
+        let payload = StreamPayload(stream: stream, events: events, time: deliverer.now().milliseconds / 1_000)
+        do {
+            guard let host = URLComponents(string: stream.url)?.host else { return .failed("the URL has no host", retryAfter: nil) }
+            let http = try await client.client(for: host)
+            var request = HTTPClientRequest(url: stream.url)
+            request.method = .POST
+            for header in payload.headers { request.headers.add(name: header.name, value: header.value) }
+            request.body = .bytes(ByteBuffer(bytes: payload.body))
+            let response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
+            var answer: [UInt8] = []
+            for try await chunk in response.body where answer.count < 300 {
+                answer += chunk.readableBytesView.prefix(300 - answer.count)
+            }
+            if (200..<300).contains(response.status.code) { return .accepted }
+            let text = String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            var message = "the receiver answered \(response.status.code)"
+            if (300..<400).contains(response.status.code) { message += " (redirects are not followed)" }
+            if !text.isEmpty { message += ": \(text)" }
+            return .failed(message, retryAfter: Self.retryAfter(response.headers.first(name: "Retry-After")))
+        } catch let refused as StreamDestination.Refused {
+            return .failed(refused.description, retryAfter: nil)
+        } catch {
+            return .failed("could not deliver: \(error)", retryAfter: nil)
+        }
+    }
+
+    /// A `Retry-After` value: seconds, or an HTTP date.
+    static func retryAfter(_ value: String?, now: Date = Date()) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Int64(value) { return seconds >= 0 ? .seconds(seconds) : nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1_000))
+    }
+}
+
+/// An HTTP client whose connections go to the address the destination check approved.
+///
+/// AsyncHTTPClient takes such a pin per client (`dnsOverride`, which keeps the name for TLS),
+/// so a new client is made when the name's address changes.
+struct PinnedClient {
+    let allowPrivate: Bool
+    private var current: (address: String?, client: HTTPClient)?
+
+    init(allowPrivate: Bool) {
+        self.allowPrivate = allowPrivate
+    }
+
+    mutating func client(for host: String) async throws -> HTTPClient {
+        let address = try await StreamDestination.pinnedAddress(host: host, allowPrivate: allowPrivate)
+        if let current, current.address == address { return current.client }
+        await shutdown()
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        // A refused connection fails the request at once; the delivery's own backoff retries.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        if let address { configuration.dnsOverride = [host: address] }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        current = (address, client)
+        return client
+    }
+
+    mutating func shutdown() async {
+        guard let client = current?.client else { return }
+        current = nil
+        try? await client.shutdown()
+    }
+}
+
+extension Duration {
+    /// The whole milliseconds of a duration.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}

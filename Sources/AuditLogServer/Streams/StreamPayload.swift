@@ -1,0 +1,85 @@
+import AuditLogCore
+
+/// The body and headers of one delivery: a batch of events, in sequence order, written in the
+/// stream's format and signed with its secret.
+struct StreamPayload {
+    var body: [UInt8]
+    var headers: [(name: String, value: String)]
+
+    init(stream: LogStream, events: [AuditEvent], time: Int64) {
+        switch stream.format {
+        case .json:
+            var json = JSONWriter(reservingCapacity: 1_024 * max(1, events.count))
+            json.object { json in
+                json.key("events")
+                json.array(events.lazy.map(EventResource.init))
+            }
+            body = json.bytes
+        case .splunkHEC:
+            // The collector takes events one after the other, not in an array.
+            body = []
+            for event in events {
+                if !body.isEmpty { body.append(UInt8(ascii: "\n")) }
+                var json = JSONWriter(reservingCapacity: 1_024)
+                SplunkEvent(event: event).write(to: &json)
+                body += json.bytes
+            }
+        case .datadog:
+            var json = JSONWriter(reservingCapacity: 1_024 * max(1, events.count))
+            json.array(events.lazy.map(DatadogEntry.init))
+            body = json.bytes
+        }
+        headers = [
+            ("Content-Type", "application/json"),
+            ("User-Agent", "auditlogs-stream/1"),
+            ("X-AuditLogs-Organization", stream.organizationID),
+            ("X-AuditLogs-Stream", stream.id),
+            (StreamSignature.headerName, StreamSignature.header(secret: stream.secret, time: time, body: body)),
+        ]
+        if let token = stream.token {
+            switch stream.format {
+            case .json: headers.append(("Authorization", "Bearer \(token)"))
+            case .splunkHEC: headers.append(("Authorization", "Splunk \(token)"))
+            case .datadog: headers.append(("DD-API-KEY", token))
+            }
+        }
+    }
+
+    /// An event as Splunk's HTTP Event Collector takes it: its time in seconds, where it came
+    /// from, and the event itself.
+    struct SplunkEvent: JSONWritable {
+        let event: AuditEvent
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("event", EventResource(event: event))
+                json.key("fields")
+                json.object { json in
+                    json.field("action", event.action)
+                    json.field("organization", event.organizationID)
+                }
+                json.field("source", "auditlogs")
+                json.field("sourcetype", "auditlogs:event")
+                json.key("time")
+                json.number(Double(event.occurredAt.milliseconds) / 1_000)
+            }
+        }
+    }
+
+    /// An event as Datadog's logs intake takes it: the Details as the message, the time as its
+    /// `date`, tags to facet on, and the event itself under `audit`.
+    struct DatadogEntry: JSONWritable {
+        let event: AuditEvent
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("audit", EventResource(event: event))
+                json.field("date", event.occurredAt.rfc3339)
+                json.field("ddsource", "auditlogs")
+                json.field("ddtags", "organization:\(event.organizationID),action:\(event.action)")
+                json.field("message", event.details)
+                json.field("service", "audit-logs")
+            }
+        }
+    }
+}

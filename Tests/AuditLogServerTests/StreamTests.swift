@@ -1,0 +1,353 @@
+import AuditLogCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import AuditLogServer
+
+/// Log streams over the API: created, listed and removed by admins, each change recorded.
+@Suite struct StreamAPITests {
+    static let base = "/api/v1/organizations/acme/streams"
+
+    @Test func anAdminCreatesListsAndRemovesAStreamAndEachChangeIsRecorded() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient(configuration: ServerConfiguration(bcryptCost: 4, streamAllowPrivate: true)) { client in
+            let created = try await client.post(
+                Self.base, token: world.acmeAdminToken,
+                json: #"{"url": "http://127.0.0.1:9/in", "format": "splunk_hec", "token": "hec-token"}"#)
+            #expect(created.status == .created)
+            let id = try #require(try created.json["id"]?.stringValue)
+            let secret = try #require(try created.json["secret"]?.stringValue)
+            #expect(id.hasPrefix("str_"))
+            #expect(secret.hasPrefix("alh_"))
+            #expect(try created.json["format"]?.stringValue == "splunk_hec")
+            #expect(try created.json["lag"]?.integerValue == 0)
+
+            // The creation is recorded, and is the first event the stream delivers.
+            let log = try await client.get("/api/v1/organizations/acme/audit-logs?action=LogStreamCreated", token: world.acmeAdminToken)
+            let record = try #require(try log.json["data"]?[0])
+            #expect(record["actor"]?["id"]?.stringValue == world.acmeAdmin.id)
+            #expect(record["metadata"]?["stream_id"]?.stringValue == id)
+            #expect(record["metadata"]?["host"]?.stringValue == "127.0.0.1")
+            #expect(record["details"]?.stringValue == "Created a splunk_hec log stream to 127.0.0.1")
+            #expect(try created.json["delivered_through"]?.integerValue == (record["sequence"]?.integerValue ?? 0) - 1)
+
+            // Listed without its secret or token, with its lag.
+            let listed = try await client.get(Self.base, token: world.acmeAdminToken)
+            #expect(listed.status == .ok)
+            let entry = try #require(try listed.json["data"]?[0])
+            #expect(entry["id"]?.stringValue == id)
+            #expect(entry["secret"] == nil)
+            #expect(!listed.text.contains(secret))
+            #expect(!listed.text.contains("hec-token"))
+            #expect(entry["lag"]?.integerValue == 1)
+            #expect(entry["last_error"] == .null)
+            #expect(entry["last_success_at"] == .null)
+
+            // Globex sees none of it.
+            let other = try await client.get("/api/v1/organizations/globex/streams", token: world.globexAdminToken)
+            #expect(try other.json["data"]?.arrayValue.isEmpty == true)
+            let foreign = try await client.execute(
+                uri: "/api/v1/organizations/globex/streams/\(id)", method: .delete,
+                headers: [.authorization: "Bearer \(world.globexAdminToken)"], body: nil)
+            #expect(foreign.status == .notFound)
+
+            let removed = try await client.execute(
+                uri: "\(Self.base)/\(id)", method: .delete, headers: [.authorization: "Bearer \(world.acmeAdminToken)"], body: nil)
+            #expect(removed.status == .noContent)
+            let again = try await client.execute(
+                uri: "\(Self.base)/\(id)", method: .delete, headers: [.authorization: "Bearer \(world.acmeAdminToken)"], body: nil)
+            #expect(again.status == .notFound)
+            let deleted = try await client.get(
+                "/api/v1/organizations/acme/audit-logs?action=LogStreamDeleted", token: world.acmeAdminToken)
+            #expect(try deleted.json["data"]?[0]?["metadata"]?["stream_id"]?.stringValue == id)
+            #expect(try await client.get(Self.base, token: world.acmeAdminToken).json["data"]?.arrayValue.isEmpty == true)
+        }
+    }
+
+    @Test func badStreamsAreRefusedFieldByField() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient(configuration: ServerConfiguration(bcryptCost: 4, streamAllowPrivate: true)) { client in
+            let cases: [(String, [String])] = [
+                (#"{"url": "ftp://siem.example/x"}"#, ["url"]),
+                (#"{"format": "json"}"#, ["url"]),
+                (#"{"url": "https://siem.example/", "format": "syslog", "secret": "short"}"#, ["format", "secret"]),
+                (#"{"url": "https://siem.example/", "format": "datadog"}"#, ["token"]),
+                (#"{"url": "https://siem.example/", "colour": "red"}"#, ["colour"]),
+                (#"{"url": 7}"#, ["url"]),
+                (#"{"url": "https://sie\u0301m.example/"}"#, ["url"]),
+            ]
+            for (body, fields) in cases {
+                let response = try await client.post(Self.base, token: world.acmeAdminToken, json: body)
+                #expect(response.status == .unprocessableContent, "\(body)")
+                #expect(response.errorFields == fields, "\(body)")
+            }
+            #expect(try await client.post(Self.base, token: world.acmeAdminToken, json: "[").status == .badRequest)
+            #expect(try await client.get(Self.base, token: world.acmeAdminToken).json["data"]?.arrayValue.isEmpty == true)
+        }
+    }
+
+    @Test func anOrganizationHasAtMostTenStreams() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient(configuration: ServerConfiguration(bcryptCost: 4, streamAllowPrivate: true)) { client in
+            for index in 0..<StreamService.maximumStreamsPerOrganization {
+                let response = try await client.post(Self.base, token: world.acmeAdminToken, json: #"{"url": "http://127.0.0.1:9/\#(index)"}"#)
+                #expect(response.status == .created)
+            }
+            let refused = try await client.post(Self.base, token: world.acmeAdminToken, json: #"{"url": "http://127.0.0.1:9/more"}"#)
+            #expect(refused.status == .conflict)
+            #expect(refused.errorCode == "too_many_streams")
+        }
+    }
+
+    /// Without --stream-allow-private, a destination on this machine's or the operator's
+    /// network is refused when the stream is created (and again at every delivery).
+    @Test(arguments: [
+        "http://127.0.0.1:8080/", "http://localhost/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/",
+        "http://10.0.0.8/", "http://192.168.1.1/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://2130706433/",
+    ])
+    func privateDestinationsAreRefusedAtCreation(url: String) async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.post(Self.base, token: world.acmeAdminToken, json: #"{"url": "\#(url)"}"#)
+            #expect(response.status == .unprocessableContent)
+            #expect(response.errorFields == ["url"])
+            #expect(response.text.contains("not a public address") || response.text.contains("does not resolve"))
+        }
+    }
+}
+
+/// Delivery to a real receiver on a loopback port.
+@Suite(.serialized) struct StreamDeliveryTests {
+    /// A stream of acme's to `url`, made through the service as an admin would.
+    static func createStream(_ world: TestWorld, url: String, format: String = "json", token: String? = nil) async throws -> (
+        id: String, secret: String
+    ) {
+        let service = StreamService(store: world.store, now: { world.clock.now })
+        let stream = try await service.create(
+            try StreamRequest(url: url, format: format, secret: nil, token: token), organizationID: "acme", by: world.acmeAdmin.actor,
+            context: EventContext())
+        return (stream.id, stream.secret)
+    }
+
+    static func status(_ world: TestWorld) async throws -> LogStreamStatus {
+        try #require(try await world.store.streams(organizationID: "acme").first)
+    }
+
+    @Test func deliversEveryEventOnceInSequenceOrderInSignedBatches() async throws {
+        let world = try await TestWorld.make()
+        try await world.seed((0..<5).map { Events.make(id: "before-\($0)") })
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            let (_, secret) = try await Self.createStream(world, url: url)
+            try await world.seed((0..<1_234).map { Events.make(id: "e\($0)") })
+            try await world.seed((0..<5).map { Events.make(id: "g\($0)") }, in: "globex")
+            try await testDeliverer(world.store).running {
+                try await receiver.wait { try $0.acceptedSequences().count >= 1_235 }
+            }
+            // The creation record (sequence 6), then every event after it, once, in order.
+            #expect(try receiver.acceptedSequences() == Array(6...1_240))
+            for delivery in receiver.accepted {
+                #expect(try delivery.sequences.count <= 500)
+                #expect(delivery.header("Content-Type") == "application/json")
+                #expect(delivery.header("X-AuditLogs-Organization") == "acme")
+                let signature = try #require(delivery.header(StreamSignature.headerName))
+                #expect(
+                    StreamSignature.isValid(
+                        header: signature, secret: secret, body: delivery.body, now: Int64(Date().timeIntervalSince1970)))
+                // A receiver that checks with another secret refuses the batch.
+                #expect(
+                    !StreamSignature.isValid(
+                        header: signature, secret: secret + "-wrong", body: delivery.body, now: Int64(Date().timeIntervalSince1970)))
+            }
+            let first = try JSONParser.parse(receiver.accepted[0].body)["events"]?[0]
+            #expect(first?["action"]?.stringValue == "LogStreamCreated")
+            let status = try await Self.status(world)
+            #expect(status.lag == 0)
+            #expect(status.stream.deliveredThrough == 1_240)
+            #expect(status.stream.lastSuccessAt != nil)
+            #expect(status.stream.lastError == nil)
+        }
+    }
+
+    @Test func aReceiverThatIsDownGetsEverythingWhenItIsBackHonouringRetryAfter() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            _ = try await Self.createStream(world, url: url)
+            receiver.answer(.fail(status: 503, retryAfter: "1", times: 3))
+            try await world.seed((0..<40).map { Events.make(id: "e\($0)") })
+            try await testDeliverer(world.store).running {
+                try await receiver.wait { $0.refused.count >= 1 }
+                // While it fails, the stream says why, and nothing moves.
+                try await Task.sleep(for: .milliseconds(200))
+                let failing = try await Self.status(world)
+                #expect(failing.stream.lastError?.hasPrefix("the receiver answered 503: down for maintenance") == true)
+                #expect(failing.lag == 41)
+                try await receiver.wait { try $0.acceptedSequences().count >= 41 }
+            }
+            #expect(try receiver.acceptedSequences() == Array(1...41))
+            // The same batch was offered each time, and no sooner than Retry-After allowed.
+            let attempts = receiver.refused + [receiver.accepted[0]]
+            #expect(attempts.count == 4)
+            for (earlier, later) in zip(attempts, attempts.dropFirst()) {
+                #expect(try later.sequences.first == earlier.sequences.first)
+                #expect(later.receivedAt - earlier.receivedAt >= .milliseconds(950))
+            }
+            let status = try await Self.status(world)
+            #expect(status.stream.lastError == nil)
+            #expect(status.lag == 0)
+        }
+    }
+
+    @Test func anUnreachableReceiverIsRetriedAndRecorded() async throws {
+        let world = try await TestWorld.make()
+        // Port 9 (discard) has no listener here: the connection is refused.
+        _ = try await Self.createStream(world, url: "http://127.0.0.1:9/in")
+        try await testDeliverer(world.store).running {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let status = try await Self.status(world)
+        #expect(status.stream.lastError?.hasPrefix("could not deliver") == true)
+        #expect(status.stream.lastSuccessAt == nil)
+        #expect(status.lag == 1)
+    }
+
+    @Test func twoReplicasNeverDeliverOneStreamAtOnceAndOneTakesOverFromTheOther() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver(delay: .milliseconds(200))
+        try await receiver.run { url in
+            _ = try await Self.createStream(world, url: url)
+            try await world.seed((0..<3_000).map { Events.make(id: "e\($0)") })
+            let first = testDeliverer(world.store, holder: "replica-a")
+            let second = testDeliverer(world.store, holder: "replica-b")
+            let a = Replica(first)
+            try await receiver.wait { try $0.acceptedSequences().count >= 500 }
+            // replica-b runs beside it and finds the stream leased.
+            let b = Replica(second)
+            try await Task.sleep(for: .milliseconds(400))
+            // replica-a shuts down: it finishes its request and gives its lease up; replica-b
+            // delivers the rest.
+            try await a.stop()
+            let deliveredByA = try receiver.acceptedSequences().count
+            #expect(deliveredByA < 3_001)
+            try await receiver.wait { try Set($0.acceptedSequences()).count >= 3_001 }
+            try await b.stop()
+
+            #expect(receiver.mostInFlight == 1)
+            // A graceful handover loses and repeats nothing: every sequence once, in order.
+            #expect(try receiver.acceptedSequences() == Array(1...3_001))
+        }
+    }
+
+    @Test func privateDestinationsAreRefusedWhenDeliveringToo() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            // Stored as an operator's `stream add` would, past the API's check.
+            _ = try await Self.createStream(world, url: url)
+            try await testDeliverer(world.store, allowPrivate: false).running {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(receiver.accepted.isEmpty && receiver.refused.isEmpty)
+            let status = try await Self.status(world)
+            #expect(status.stream.lastError?.contains("resolves to 127.0.0.1, which is not a public address") == true)
+            #expect(status.lag == 1)
+        }
+    }
+
+    @Test func splunkAndDatadogGetTheirOwnFormatsAndCredentials() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            _ = try await Self.createStream(world, url: url + "/services/collector/event", format: "splunk_hec", token: "hec-1")
+            _ = try await Self.createStream(world, url: url + "/api/v2/logs", format: "datadog", token: "dd-1")
+            try await world.seed([Events.make(id: "e1"), Events.make("AssetDeleted", id: "e2")])
+            try await testDeliverer(world.store).running {
+                try await receiver.wait { $0.accepted.count >= 2 && $0.accepted.map(\.body.count).reduce(0, +) > 0 && Self.delivered($0) >= 7 }
+            }
+            let splunk = receiver.accepted.filter { $0.path.hasSuffix("/services/collector/event") }
+            let datadog = receiver.accepted.filter { $0.path.hasSuffix("/api/v2/logs") }
+            #expect(splunk.allSatisfy { $0.header("Authorization") == "Splunk hec-1" })
+            #expect(datadog.allSatisfy { $0.header("DD-API-KEY") == "dd-1" })
+            // Splunk: one object per event, one after the other, each with its time in seconds.
+            let splunkEvents = try splunk.flatMap { delivery in
+                try String(decoding: delivery.body, as: UTF8.self).split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+            }
+            #expect(splunkEvents.compactMap { $0["event"]?["action"]?.stringValue }.suffix(2) == ["MemberInvited", "AssetDeleted"])
+            #expect(splunkEvents.allSatisfy { $0["sourcetype"]?.stringValue == "auditlogs:event" && $0["time"] != nil })
+            // Datadog: an array of entries, the Details as the message.
+            let entries = try datadog.flatMap { try JSONParser.parse($0.body).arrayValue }
+            #expect(entries.last?["audit"]?["action"]?.stringValue == "AssetDeleted")
+            #expect(entries.last?["ddsource"]?.stringValue == "auditlogs")
+            #expect(entries.last?["ddtags"]?.stringValue == "organization:acme,action:AssetDeleted")
+            #expect(entries.last?["message"]?.stringValue == entries.last?["audit"]?["details"]?.stringValue)
+        }
+    }
+
+    /// Events in every batch so far, whatever their format.
+    static func delivered(_ receiver: StreamReceiver) -> Int {
+        receiver.accepted.reduce(0) { count, delivery in
+            let text = String(decoding: delivery.body, as: UTF8.self)
+            if delivery.path.hasSuffix("/services/collector/event") { return count + text.split(separator: "\n").count }
+            return count + ((try? JSONParser.parse(delivery.body).arrayValue.count) ?? 0)
+        }
+    }
+}
+
+/// What the deliverer decides alone: which addresses are public, how long to wait.
+@Suite struct StreamDeliveryRulesTests {
+    @Test(
+        arguments: [
+            ([8, 8, 8, 8], true), ([1, 1, 1, 1], true), ([203, 0, 114, 1], true), ([172, 32, 0, 1], true),
+            ([127, 0, 0, 1], false), ([10, 1, 2, 3], false), ([172, 16, 0, 1], false), ([172, 31, 255, 255], false),
+            ([192, 168, 0, 1], false), ([169, 254, 169, 254], false), ([100, 64, 0, 1], false), ([0, 0, 0, 0], false),
+            ([224, 0, 0, 1], false), ([255, 255, 255, 255], false), ([198, 18, 0, 1], false),
+        ] as [([UInt8], Bool)])
+    func ipv4(address: [UInt8], isPublic: Bool) {
+        #expect(StreamDestination.isPublic(address) == isPublic)
+    }
+
+    @Test func ipv6() {
+        func address(_ text: String) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: 16)
+            _ = text.withCString { inet_pton(AF_INET6, $0, &bytes) }
+            return bytes
+        }
+        for text in ["2606:4700::1111", "2a00:1450:4001::200e"] {
+            #expect(StreamDestination.isPublic(address(text)), "\(text)")
+        }
+        for text in [
+            "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "2001:0::1", "2001:db8::1", "fec0::1",
+        ] {
+            #expect(!StreamDestination.isPublic(address(text)), "\(text)")
+        }
+        #expect(StreamDestination.isPublic(address("::ffff:8.8.8.8")))
+        #expect(StreamDestination.text(of: address("2606:4700::1111")) == "2606:4700:0:0:0:0:0:1111")
+    }
+
+    @Test func backoffDoublesWithJitterAndObeysRetryAfterWithinItsCap() {
+        var configuration = StreamDeliveryConfiguration()
+        configuration.firstRetryDelay = .seconds(1)
+        configuration.maximumRetryDelay = .seconds(60)
+        configuration.maximumRetryAfter = .seconds(600)
+        func delay(_ failures: Int, _ retryAfter: Duration?) -> Duration {
+            StreamDelivery.retryDelay(after: failures, retryAfter: retryAfter, configuration: configuration)
+        }
+        for (failures, ceiling) in [(1, 1), (2, 2), (3, 4), (7, 60), (40, 60)] as [(Int, Int64)] {
+            for _ in 0..<50 {
+                let delay = delay(failures, nil)
+                #expect(delay >= .seconds(ceiling) / 2 && delay <= .seconds(ceiling), "\(failures)")
+            }
+        }
+        #expect(delay(1, .seconds(120)) == .seconds(120))
+        #expect(delay(1, .seconds(86_400)) == .seconds(600))
+        #expect(StreamDelivery.retryAfter("30") == .seconds(30))
+        #expect(StreamDelivery.retryAfter("-1") == nil)
+        #expect(StreamDelivery.retryAfter("soon") == nil)
+        let now = Date(timeIntervalSince1970: 1_764_245_400)
+        #expect(StreamDelivery.retryAfter("Thu, 27 Nov 2025 12:10:30 GMT", now: now) == .seconds(30))
+    }
+}
