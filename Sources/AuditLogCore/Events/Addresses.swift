@@ -10,7 +10,7 @@ public enum EmailAddress {
     public static func isPlausible(_ text: String) -> Bool {
         // Decided over bytes: `@` is ASCII, so it is never part of a multi-byte character.
         let bytes = text.utf8
-        guard bytes.count <= EventLimits.maximumEmailLength, bytes.count { $0 == UInt8(ascii: "@") } == 1,
+        guard bytes.count <= EventLimits.maximumEmailLength, bytes.count(where: { $0 == UInt8(ascii: "@") }) == 1,
             bytes.first != UInt8(ascii: "@"), bytes.last != UInt8(ascii: "@")
         else { return false }
         // ASCII whitespace and controls are the bytes up to the space; beyond ASCII, Unicode says.

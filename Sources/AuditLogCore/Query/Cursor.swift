@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The opaque `cursor` of the list API: a position in the newest-first order.
 ///
