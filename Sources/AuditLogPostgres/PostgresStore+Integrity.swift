@@ -16,14 +16,19 @@ extension PostgresStore: IntegrityStore {
                 try await session.transaction(beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { session in
                     guard
                         let organization = try await session.rows(
-                            "SELECT last_sequence, chain_head FROM organizations WHERE id = \(organizationID)"
+                            """
+                            SELECT last_sequence, chain_head, chain_base_sequence, chain_base_hash FROM organizations
+                            WHERE id = \(organizationID)
+                            """
                         ).first
                     else { throw AuditLogError.notFound("Organization \(organizationID)") }
-                    let (lastSequence, head) = try organization.decode((Int64, ByteBuffer?).self)
+                    let (lastSequence, head, base, baseHash) = try organization.decode((Int64, ByteBuffer?, Int64, ByteBuffer?).self)
                     var verifier = ChainVerifier(
                         organizationID: organizationID, lastSequence: lastSequence, head: head.map { Array($0.readableBytesView) },
-                        checkpoints: try await Self.checkpoints(organizationID, session), keys: keys)
-                    try await Self.forEachPageOfEvents(of: organizationID, session) { page in
+                        checkpoints: try await Self.checkpoints(organizationID, session), keys: keys, purgedThrough: base,
+                        baseHash: baseHash.map { Array($0.readableBytesView) })
+                    // What a purge left below the base is not part of the retained chain.
+                    try await Self.forEachPageOfEvents(of: organizationID, after: base, session) { page in
                         for event in page {
                             verifier.check(sequence: event.sequence, values: event.values, storedHash: event.hash)
                         }
@@ -160,10 +165,11 @@ extension PostgresStore: IntegrityStore {
     /// Calls `body` with the organization's events, a page at a time, in sequence order.
     static func forEachPageOfEvents(
         of organizationID: String,
+        after start: Int64 = .min,
         _ session: PostgresSession,
         _ body: ([ChainedRow]) async throws -> Void
     ) async throws {
-        var after: Int64 = .min
+        var after = start
         while true {
             let rows = try await session.rows(
                 """

@@ -263,5 +263,15 @@ extension PostgresStore {
                 """,
                 "CREATE INDEX log_streams_organization ON log_streams (organization_id, created_at)",
             ]),
+        Migration(
+            version: 9, name: "retention",
+            statements: [
+                // How long the organization keeps its events (NULL: everything), and where its
+                // retained chain starts: the events up to chain_base_sequence were purged, the
+                // last of them hashing to chain_base_hash.
+                "ALTER TABLE organizations ADD COLUMN retention_days integer CHECK (retention_days BETWEEN 1 AND 36500)",
+                "ALTER TABLE organizations ADD COLUMN chain_base_sequence bigint NOT NULL DEFAULT 0",
+                "ALTER TABLE organizations ADD COLUMN chain_base_hash bytea",
+            ]),
     ]
 }

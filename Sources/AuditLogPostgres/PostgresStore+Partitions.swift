@@ -86,6 +86,14 @@ extension PostgresStore {
 
         var tableName: String { String(format: "events_%04d_%02d", year, month) }
 
+        /// The month of a partition named as `tableName` names it; nil for any other table.
+        init?(tableName: String) {
+            let parts = tableName.split(separator: "_")
+            guard parts.count == 3, parts[0] == "events", let year = Int(parts[1]), let month = Int(parts[2]), (1...12).contains(month)
+            else { return nil }
+            self.init(year: year, month: month)
+        }
+
         static func < (lhs: Month, rhs: Month) -> Bool { (lhs.year, lhs.month) < (rhs.year, rhs.month) }
 
         static let calendar: Calendar = {

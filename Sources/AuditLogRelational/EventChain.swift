@@ -83,20 +83,58 @@ public struct ChainVerifier {
     /// Checkpoints not yet reached by the walk, the next first.
     private var pendingCheckpoints: ArraySlice<Checkpoint>
     private let checkpointCount: Int
-    private var previous = EventChain.genesis
-    private var expected: Int64 = 1
+    private let purgedThrough: Int64
+    private var previous: [UInt8]
+    private var expected: Int64
     private var checked = 0
     private var problems: [IntegrityProblem] = []
 
     /// `lastSequence` and `head` as the organization's own row records them (nil head: no
-    /// event yet); its checkpoints, oldest first, and the keys they may be signed with.
-    public init(organizationID: String, lastSequence: Int64, head: [UInt8]?, checkpoints: [Checkpoint], keys: [VerifyingKey]) {
+    /// event yet); its checkpoints, oldest first, and the keys they may be signed with. When
+    /// retention purged the events up to `purgedThrough`, the walk starts after it, from
+    /// `baseHash` (the hash of the last purged event), which the checkpoint at `purgedThrough`
+    /// must vouch for when there are checkpoints; `checkpoints` then holds none before it.
+    public init(
+        organizationID: String,
+        lastSequence: Int64,
+        head: [UInt8]?,
+        checkpoints: [Checkpoint],
+        keys: [VerifyingKey],
+        purgedThrough: Int64 = 0,
+        baseHash: [UInt8]? = nil
+    ) {
         self.organizationID = organizationID
         self.recordedLastSequence = lastSequence
         self.recordedHead = head ?? EventChain.genesis
-        self.pendingCheckpoints = checkpoints[...]
+        self.purgedThrough = purgedThrough
+        self.previous = purgedThrough > 0 ? baseHash ?? [] : EventChain.genesis
+        self.expected = purgedThrough + 1
+        self.pendingCheckpoints = checkpoints.drop(while: { $0.sequence <= purgedThrough })
         self.checkpointCount = checkpoints.count
         checkSignatures(of: checkpoints, keys: keys)
+        if purgedThrough > 0 { checkBase(checkpoints: checkpoints, keys: keys) }
+    }
+
+    /// The retained chain's start: the checkpoint at the base signed its hash. Without any
+    /// checkpoint (a service that never signed) there is nothing to hold it to; with keys given
+    /// there must be one.
+    private mutating func checkBase(checkpoints: [Checkpoint], keys: [VerifyingKey]) {
+        guard let anchor = checkpoints.first(where: { $0.sequence == purgedThrough }) else {
+            if !checkpoints.isEmpty || !keys.isEmpty {
+                problems.append(
+                    IntegrityProblem(
+                        .checkpoint, sequence: purgedThrough,
+                        "the retained events start after \(purgedThrough), but no signed checkpoint there vouches for where they start: the start was moved or its checkpoint removed"
+                    ))
+            }
+            return
+        }
+        if anchor.headHash != previous {
+            problems.append(
+                IntegrityProblem(
+                    .checkpoint, sequence: purgedThrough,
+                    "the retained events start from a hash that the checkpoint at \(purgedThrough) did not sign: the start was rewritten"))
+        }
     }
 
     /// Each checkpoint signed by a given key over its statement, and following the one before.
@@ -108,7 +146,8 @@ public struct ChainVerifier {
                     .signature, sequence: checkpoints[0].sequence,
                     "\(checkpoints.count) checkpoints cannot be checked without the signing key's public key"))
         }
-        var previousHash = Checkpoint.noPrevious
+        // After a purge, the first checkpoint kept follows one that was removed with its events.
+        var previousHash = purgedThrough > 0 ? checkpoints.first?.previousHash ?? Checkpoint.noPrevious : Checkpoint.noPrevious
         for checkpoint in checkpoints {
             let at = "the checkpoint at \(checkpoint.sequence) (signed \(checkpoint.signedAt.rfc3339))"
             if checkpoint.organizationID != organizationID {
@@ -211,6 +250,6 @@ public struct ChainVerifier {
         let ordered = problems.enumerated().sorted { ($0.element.sequence, $0.offset) < ($1.element.sequence, $1.offset) }.map(\.element)
         return IntegrityReport(
             organizationID: organizationID, eventsChecked: checked, lastSequence: recordedLastSequence,
-            headHash: Hex.encoded(previous), checkpointsChecked: checkpointCount, problems: ordered)
+            headHash: Hex.encoded(previous), checkpointsChecked: checkpointCount, problems: ordered, purgedThrough: purgedThrough)
     }
 }

@@ -11,16 +11,24 @@ extension SQLiteStore: IntegrityStore {
             return try await pool.read { db in
                 guard
                     let organization = try Row.fetchOne(
-                        db, sql: "SELECT last_sequence, chain_head FROM organizations WHERE id = ?", arguments: [organizationID])
+                        db,
+                        sql: "SELECT last_sequence, chain_head, chain_base_sequence, chain_base_hash FROM organizations WHERE id = ?",
+                        arguments: [organizationID])
                 else { throw AuditLogError.notFound("Organization \(organizationID)") }
+                let base = Int64.fromDatabaseValue(organization[2]) ?? 0
                 var verifier = ChainVerifier(
                     organizationID: organizationID, lastSequence: Int64.fromDatabaseValue(organization[0]) ?? 0,
                     head: Data.fromDatabaseValue(organization[1]).map(Array.init),
-                    checkpoints: try Self.checkpoints(organizationID, db), keys: keys)
+                    checkpoints: try Self.checkpoints(organizationID, db), keys: keys, purgedThrough: base,
+                    baseHash: Data.fromDatabaseValue(organization[3]).map(Array.init))
+                // What a purge left below the base is not part of the retained chain.
                 let rows = try Row.fetchCursor(
                     db,
-                    sql: "SELECT \(EventSelect.eventColumns), chain_hash FROM events WHERE organization_id = ? ORDER BY sequence",
-                    arguments: [organizationID])
+                    sql: """
+                        SELECT \(EventSelect.eventColumns), chain_hash FROM events
+                        WHERE organization_id = ? AND sequence > ? ORDER BY sequence
+                        """,
+                    arguments: [organizationID, base])
                 let hashColumn = EventRow.columns.count
                 while let row = try rows.next() {
                     let values = SQLValue.values(of: row, count: hashColumn)

@@ -193,6 +193,17 @@ extension SQLiteStore {
                     CREATE INDEX log_streams_organization ON log_streams (organization_id, created_at);
                     """)
         }
+        migrator.registerMigration("0010 retention") { db in
+            // How long the organization keeps its events (NULL: everything), and where its
+            // retained chain starts: the events up to chain_base_sequence were purged, the last
+            // of them hashing to chain_base_hash.
+            try db.execute(
+                sql: """
+                    ALTER TABLE organizations ADD COLUMN retention_days INTEGER CHECK (retention_days BETWEEN 1 AND 36500);
+                    ALTER TABLE organizations ADD COLUMN chain_base_sequence INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE organizations ADD COLUMN chain_base_hash BLOB;
+                    """)
+        }
         return migrator
     }
 

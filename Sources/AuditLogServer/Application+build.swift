@@ -83,8 +83,8 @@ public func buildRouter(
     router.addRoutes(SystemController(service: service).endpoints)
     router.addRoutes(
         PagesController(
-            administration: administration, authenticator: authenticator, configuration: configuration, templates: try PageTemplates.load(),
-            assets: WebAssets.load()
+            administration: administration, retention: RetentionService(store: dependencies.store, now: dependencies.now),
+            authenticator: authenticator, configuration: configuration, templates: try PageTemplates.load(), assets: WebAssets.load()
         ).endpoints)
     let api: RouterPath = "api/v1"
     router.addRoutes(
@@ -101,6 +101,12 @@ public func buildRouter(
         StreamsController(
             streams: StreamService(store: dependencies.store, now: dependencies.now), authenticator: authenticator,
             requestTimeout: configuration.requestTimeout, allowPrivate: configuration.streamAllowPrivate
+        ).endpoints,
+        atPath: api)
+    router.addRoutes(
+        RetentionController(
+            retention: RetentionService(store: dependencies.store, now: dependencies.now), authenticator: authenticator,
+            requestTimeout: configuration.requestTimeout
         ).endpoints,
         atPath: api)
     router.addRoutes(

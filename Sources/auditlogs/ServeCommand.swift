@@ -41,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds that SIGTERM waits for requests in flight before it cancels them.") var shutdownTimeout = 10
     @OptionGroup var signingKey: SigningKeyOptions
     @Option(help: "Seconds between two rounds of signed checkpoints (with a signing key).") var checkpointInterval = 300
+    @Option(help: "Seconds between two rounds of the retention purge.") var retentionInterval = 3_600
     @Flag(
         help:
             "Let log streams deliver to private, loopback and link-local addresses. Off by default: an organization admin must not reach this network."
@@ -58,6 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(flag) must be from 1 to 3600 seconds.")
         }
         guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 100000.") }
+        guard (1...86_400).contains(retentionInterval) else {
+            throw ValidationError("--retention-interval must be from 1 to 86400 seconds.")
+        }
         guard (1...86_400).contains(checkpointInterval) else {
             throw ValidationError("--checkpoint-interval must be from 1 to 86400 seconds.")
         }
@@ -106,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(
                 CheckpointSigner(store: store, signingKey: signingKey, interval: .seconds(checkpointInterval), logger: logger))
         }
+        services.append(RetentionEnforcer(store: store, signs: signingKey != nil, interval: .seconds(retentionInterval), logger: logger))
         var delivery = StreamDeliveryConfiguration()
         delivery.allowPrivate = streamAllowPrivate
         services.append(

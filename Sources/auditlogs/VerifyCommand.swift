@@ -36,7 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - started).seconds
         if report.isIntact {
             say(
-                "Intact: \(report.eventsChecked) events of \(org), sequences 1–\(report.lastSequence), head \(report.headHash), \(report.checkpointsChecked) signed checkpoints (\(String(format: "%.2f", seconds)) s)."
+                "Intact: \(report.eventsChecked) events of \(org), sequences \(report.purgedThrough + 1)–\(report.lastSequence)\(report.purgedThrough > 0 ? " (1–\(report.purgedThrough) purged by retention)" : ""), head \(report.headHash), \(report.checkpointsChecked) signed checkpoints (\(String(format: "%.2f", seconds)) s)."
             )
             return
         }

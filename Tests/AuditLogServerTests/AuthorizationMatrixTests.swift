@@ -68,6 +68,9 @@ import Testing
                 method: .post, path: org + "/streams", body: #"{"url": "https://203.0.114.1/in"}"#,
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .created, .forbidden, .forbidden]),
             Route(
+                method: .put, path: org + "/retention", body: #"{"days": 30}"#,
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok, .forbidden, .forbidden]),
+            Route(
                 method: .delete, path: org + "/streams/str_unknown",
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound, .forbidden, .forbidden]),
         ]
@@ -80,7 +83,7 @@ import Testing
                 readers: [.admin, .readKey])
         }
         // The rest is for admins only.
-        + ["/actions", "/actors?q=", "/workspaces", "/checkpoints", "/integrity", "/streams"].map {
+        + ["/actions", "/actors?q=", "/workspaces", "/checkpoints", "/integrity", "/streams", "/retention"].map {
             Route(
                 method: .get, path: org + $0,
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok, .forbidden, .forbidden],

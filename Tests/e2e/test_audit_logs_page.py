@@ -293,3 +293,47 @@ def test_a_custom_range_is_applied_and_kept_in_the_link(page, server):
     wait_for_table(page)
     assert page.current_url == url
     assert [row["id"] for row in rows(page)] == [row["id"] for row in shown]
+
+
+def test_the_custom_range_starts_no_earlier_than_the_retention_policy_keeps(page, service, screenshots):
+    service.command("retention", "set", "--org", "globex", "--days", "30")
+    try:
+        sign_in(page, service.base, *ADMIN)
+        page.get(service.base + "/organizations/globex/audit-logs")
+        wait_for_table(page)
+        page.find_element(By.ID, "date-range-button").click()
+        note = page.find_element(By.ID, "retention-note")
+        assert note.is_displayed() and note.text == "Events are kept for 30 days."
+        # The earliest start the inputs offer is 30 days ago, to the minute.
+        earliest = page.execute_script("return new Date(document.getElementById('custom-from').min).getTime()")
+        assert abs(earliest / 1000 - (now().timestamp() - 30 * 86400)) < 120
+        assert page.find_element(By.ID, "custom-to").get_attribute("min") == page.find_element(By.ID, "custom-from").get_attribute("min")
+        page.save_screenshot(str(screenshots / "7-date-menu-with-retention.png"))
+        # A start before it is refused with the reason; one after it is applied.
+        page.execute_script("""
+            const pad = (n) => String(n).padStart(2, '0');
+            const local = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+            document.getElementById('custom-from').value = local(new Date(Date.now() - 40 * 86400000));
+            document.getElementById('custom-to').value = local(new Date(Date.now() - 20 * 86400000));
+        """)
+        page.find_element(By.ID, "apply-custom-range").click()
+        error = page.find_element(By.ID, "custom-range-error")
+        assert error.is_displayed() and error.text.startswith("Events are kept for 30 days: choose a start on or after")
+        assert "range=custom" not in page.current_url
+        page.execute_script("""
+            const pad = (n) => String(n).padStart(2, '0');
+            const local = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+            document.getElementById('custom-from').value = local(new Date(Date.now() - 25 * 86400000));
+        """)
+        table_generation(page)
+        page.find_element(By.ID, "apply-custom-range").click()
+        wait_for_new_table(page)
+        assert "range=custom" in page.current_url
+        # Acme keeps everything: no note, no limit.
+        page.get(service.base + "/organizations/acme/audit-logs")
+        wait_for_table(page)
+        page.find_element(By.ID, "date-range-button").click()
+        assert page.find_elements(By.ID, "retention-note") == []
+        assert page.find_element(By.ID, "custom-from").get_attribute("min") in (None, "")
+    finally:
+        service.command("retention", "set", "--org", "globex", "--keep-everything")

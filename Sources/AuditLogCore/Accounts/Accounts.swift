@@ -212,7 +212,7 @@ public protocol AccountStore: Sendable {
 }
 
 /// Everything a backend provides.
-public typealias AuditLogStore = EventStore & AccountStore & IntegrityStore & StreamStore
+public typealias AuditLogStore = EventStore & AccountStore & IntegrityStore & StreamStore & RetentionStore
 
 extension AccountStore {
     /// Creates an ingest key.

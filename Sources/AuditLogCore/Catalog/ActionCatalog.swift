@@ -21,8 +21,15 @@ public enum ActionCatalog {
     /// Recorded when a log stream is removed.
     public static let logStreamDeleted = "LogStreamDeleted"
 
+    /// Recorded when an organization's retention policy is set or cleared.
+    public static let retentionPolicyChanged = "RetentionPolicyChanged"
+    /// Recorded when the retention policy purged events.
+    public static let auditLogPurged = "AuditLogPurged"
+
     /// The actions only the service records, about its own use; senders may not send them.
-    public static let serviceActions: Set<String> = [auditLogExported, logStreamCreated, logStreamDeleted]
+    public static let serviceActions: Set<String> = [
+        auditLogExported, logStreamCreated, logStreamDeleted, retentionPolicyChanged, auditLogPurged,
+    ]
 
     public static let all: [ActionDefinition] = [
         // Account and permission events
@@ -217,6 +224,12 @@ public enum ActionCatalog {
         entry(
             logStreamDeleted, .organization, "A log stream was removed",
             "Removed the {format} log stream to {host}", "Removed a log stream"),
+        entry(
+            retentionPolicyChanged, .organization, "The audit log retention policy was changed",
+            "Set audit log retention to {days} days", "Set audit log retention to keep every event"),
+        entry(
+            auditLogPurged, .organization, "Audit log events past the retention policy were deleted",
+            "Deleted {deleted} audit log events older than {days} days", "Deleted audit log events past retention"),
     ]
 
     private static let byName: [String: ActionDefinition] = Dictionary(

@@ -51,6 +51,9 @@ public struct IntegrityReport: Sendable, Equatable {
     public var checkpointsChecked: Int
     /// In sequence order; the first is where the chain first breaks.
     public var problems: [IntegrityProblem]
+    /// The events up to this sequence were purged by the retention policy: the walk started
+    /// after it, from the hash the checkpoint there signed (0: nothing purged).
+    public var purgedThrough: Int64
 
     public init(
         organizationID: String,
@@ -58,8 +61,10 @@ public struct IntegrityReport: Sendable, Equatable {
         lastSequence: Int64,
         headHash: String,
         checkpointsChecked: Int,
-        problems: [IntegrityProblem]
+        problems: [IntegrityProblem],
+        purgedThrough: Int64 = 0
     ) {
+        self.purgedThrough = purgedThrough
         self.organizationID = organizationID
         self.eventsChecked = eventsChecked
         self.lastSequence = lastSequence

@@ -54,6 +54,16 @@ public enum JSONValue: Sendable, Hashable {
 
     public var intValue: Int? { integerValue.map { Int($0) } }
 
+    /// A whole number, also when written with a fraction of zero (`30.0`), which JSON Schema
+    /// counts as an integer; nil for anything else or beyond ±2^53.
+    public var wholeNumber: Int64? {
+        switch self {
+        case .integer(let value): value
+        case .number(let value) where value.rounded() == value && abs(value) <= 9_007_199_254_740_992: Int64(value)
+        default: nil
+        }
+    }
+
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil

@@ -73,6 +73,8 @@ struct IntegrityController: Sendable {
                         json.integer(problem.sequence)
                     }
                 }
+                json.key("purged_through")
+                json.integer(report.purgedThrough)
             }
         }
     }

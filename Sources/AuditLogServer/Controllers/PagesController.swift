@@ -8,6 +8,7 @@ import Hummingbird
 /// a 404), and a visitor without a session is sent to sign in and brought back after.
 struct PagesController: Sendable {
     let administration: AdministrationService
+    let retention: RetentionService
     let authenticator: Authenticator
     let configuration: ServerConfiguration
     let templates: PageTemplates
@@ -80,6 +81,8 @@ struct PagesController: Sendable {
         ]
         page["ssoURL"] = configuration.ssoURL.map { Self.link($0, organizationID: organizationID) }
         page["modelConfigurationURL"] = configuration.modelConfigurationURL.map { Self.link($0, organizationID: organizationID) }
+        // The date selector offers no day the retention policy has purged.
+        page["retentionDays"] = try await retention.state(organizationID: organizationID).days
         return try html(.ok, "audit-logs", page)
     }
 

@@ -103,7 +103,21 @@ function openRangeMenu() {
   // Up to the next whole minute, so the minute under way is part of the range.
   $("custom-to").value = toLocalInput(state.to ?? new Date(Math.ceil(now.getTime() / 60_000) * 60_000));
   $("custom-range-error").hidden = true;
+  // No range before the oldest day the retention policy keeps.
+  const oldest = retentionStart(now);
+  for (const input of [$("custom-from"), $("custom-to")]) {
+    if (oldest) input.min = toLocalInput(oldest);
+  }
   (rangeMenu.querySelector("[aria-checked=true]") ?? rangeMenu.querySelector("[data-range]")).focus();
+}
+
+/** The start of the oldest day the organization's retention policy keeps; null when it keeps everything. */
+function retentionStart(now) {
+  const days = Number(document.body.dataset.retentionDays);
+  if (!days) return null;
+  const start = new Date(now.getTime() - days * 86_400_000);
+  start.setSeconds(0, 0);
+  return new Date(Math.ceil(start.getTime() / 60_000) * 60_000);
 }
 
 function closeRangeMenu(returnFocus) {
@@ -138,6 +152,12 @@ $("custom-range").addEventListener("submit", (event) => {
   const error = $("custom-range-error");
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
     error.textContent = "Choose a start before the end.";
+    error.hidden = false;
+    return;
+  }
+  const oldest = retentionStart(new Date());
+  if (oldest && from < oldest) {
+    error.textContent = `Events are kept for ${document.body.dataset.retentionDays} days: choose a start on or after ${formatShort(oldest)}.`;
     error.hidden = false;
     return;
   }

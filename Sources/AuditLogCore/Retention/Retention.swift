@@ -1,0 +1,71 @@
+/// How long an organization keeps its events, and how far they have been purged.
+public struct RetentionState: Sendable, Hashable {
+    /// Days an event is kept after it was received; nil keeps everything (the default).
+    public var days: Int?
+    /// Every event up to this sequence was purged; the retained chain starts after it (0: none).
+    public var purgedThrough: Int64
+
+    public init(days: Int?, purgedThrough: Int64) {
+        self.days = days
+        self.purgedThrough = purgedThrough
+    }
+
+    /// The days a policy may keep events: a day to a hundred years.
+    public static let allowedDays = 1...36_500
+}
+
+/// What one purge of an organization did.
+public struct PurgeResult: Sendable, Hashable {
+    public var organizationID: String
+    /// The sequence the retained chain now starts after.
+    public var purgedThrough: Int64
+    /// Events newly purged (the sequence is gap-free, so this is how far the base moved).
+    public var events: Int64
+    /// Checkpoints before the new base, removed with the events they covered.
+    public var checkpoints: Int
+
+    public init(organizationID: String, purgedThrough: Int64, events: Int64, checkpoints: Int) {
+        self.organizationID = organizationID
+        self.purgedThrough = purgedThrough
+        self.events = events
+        self.checkpoints = checkpoints
+    }
+}
+
+/// Retention policies, and the purge that applies them.
+///
+/// A purge removes a prefix of an organization's chain, never a middle: the events up to a
+/// base sequence. The base is the newest signed checkpoint at or before the last event received
+/// before the cutoff (the event itself when the organization has no checkpoint), so that what
+/// remains is still verified end to end, from a hash a signature vouches for. Moving the base
+/// is one short transaction; deleting what lies before it happens after, in small
+/// transactions, and resumes where it stopped if interrupted (the verifier ignores what is left
+/// below the base).
+public protocol RetentionStore: Sendable {
+    /// Sets the organization's policy (nil keeps everything); `notFound` for an unknown one.
+    func setRetention(days: Int?, organizationID: String) async throws
+    /// The organization's policy and base; `notFound` for an unknown one.
+    func retention(organizationID: String) async throws -> RetentionState
+    /// The organizations that have a policy, and its days.
+    func retentionPolicies() async throws -> [(organizationID: String, days: Int)]
+
+    /// Moves the organization's base forward for `cutoff` (see above) and removes the
+    /// checkpoints before it. With `requireCheckpoint` (a service that signs), the base is
+    /// always a checkpoint, also for an organization that has none yet (then nothing moves).
+    /// Returns the new base and how far it moved; nothing moves when no new base qualifies.
+    /// Safe when several replicas run it at once.
+    func advanceRetentionBase(organizationID: String, receivedBefore cutoff: Timestamp, requireCheckpoint: Bool) async throws
+        -> PurgeResult
+
+    /// Deletes the organization's events (and their idempotency keys) up to its base, at most
+    /// `batchSize` sequences a transaction; returns how many rows were deleted.
+    func deletePurgedEvents(organizationID: String, batchSize: Int) async throws -> Int
+
+    /// Drops whole storage partitions that hold only purged events (PostgreSQL's monthly
+    /// partitions); returns their names. None on a backend without partitions.
+    func dropPurgedPartitions(now: Timestamp) async throws -> [String]
+}
+
+extension RetentionStore {
+    public func dropPurgedPartitions(now: Timestamp) async throws -> [String] { [] }
+}

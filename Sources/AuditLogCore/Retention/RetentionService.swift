@@ -1,0 +1,80 @@
+/// The use cases of retention: set an organization's policy (recorded), and purge what is older
+/// than it (recorded too), for the CLI, the API and the background job alike.
+public struct RetentionService: Sendable {
+    private let store: any AuditLogStore
+    /// The service signs checkpoints: every cut is at one, so a signature vouches for it.
+    private let signs: Bool
+    public let now: @Sendable () -> Timestamp
+
+    /// Sequences deleted per transaction: small, so that appends wait for at most one.
+    public static let batchSize = 1_000
+
+    /// Who the purge is recorded as.
+    public static let actor = Actor(id: "auditlogs-retention", type: .system, name: "Audit log retention")
+
+    /// `signs`: the service has a signing key, so purges cut only at signed checkpoints.
+    public init(store: any AuditLogStore, signs: Bool = false, now: @escaping @Sendable () -> Timestamp = { .now }) {
+        self.store = store
+        self.signs = signs
+        self.now = now
+    }
+
+    public func state(organizationID: String) async throws -> RetentionState {
+        try await store.retention(organizationID: organizationID)
+    }
+
+    /// Sets how many days the organization keeps its events (nil: everything) and records a
+    /// `RetentionPolicyChanged` event. The purge itself runs in the background (or `apply`).
+    public func setPolicy(days: Int?, organizationID: String, by actor: Actor, context: EventContext) async throws {
+        if let days, !RetentionState.allowedDays.contains(days) {
+            throw AuditLogError.invalidField("days", "must be a whole number of days from 1 to 36500, or null to keep everything")
+        }
+        let before = try await store.retention(organizationID: organizationID)
+        try await store.setRetention(days: days, organizationID: organizationID)
+        let time = now()
+        // Keeping everything is the absence of `days`, so the Details read as a sentence.
+        var metadata: [String: JSONValue] = [:]
+        if let days { metadata["days"] = .integer(Int64(days)) }
+        if let previous = before.days { metadata["previous_days"] = .integer(Int64(previous)) }
+        let event = NewEvent(
+            action: ActionCatalog.retentionPolicyChanged, occurredAt: time, actor: actor, context: context, metadata: metadata)
+        _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
+    }
+
+    /// Purges every organization with a policy (or only `organizationID`) of the events
+    /// received more than its days ago, and records an `AuditLogPurged` event for each that
+    /// lost some. Returns what each purge did.
+    @discardableResult
+    public func apply(organizationID: String? = nil) async throws -> [PurgeResult] {
+        let time = now()
+        var policies = try await store.retentionPolicies()
+        if let organizationID {
+            let state = try await store.retention(organizationID: organizationID)
+            policies = state.days.map { [(organizationID, $0)] } ?? []
+        }
+        var results: [PurgeResult] = []
+        for (organizationID, days) in policies {
+            try Task.checkCancellation()
+            let cutoff = time.adding(days: -Int64(days))
+            let result = try await store.advanceRetentionBase(
+                organizationID: organizationID, receivedBefore: cutoff, requireCheckpoint: signs)
+            if result.events > 0 {
+                let event = NewEvent(
+                    action: ActionCatalog.auditLogPurged, occurredAt: time, actor: Self.actor,
+                    metadata: [
+                        "deleted": .integer(result.events), "through_sequence": .integer(result.purgedThrough),
+                        "days": .integer(Int64(days)), "received_before": .string(cutoff.rfc3339),
+                    ])
+                _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
+            }
+            results.append(result)
+        }
+        // Whole partitions first, then what is left row by row.
+        _ = try await store.dropPurgedPartitions(now: time)
+        for (organizationID, _) in policies {
+            try Task.checkCancellation()
+            _ = try await store.deletePurgedEvents(organizationID: organizationID, batchSize: Self.batchSize)
+        }
+        return results
+    }
+}

@@ -1,0 +1,54 @@
+public import AuditLogCore
+public import Logging
+import Metrics
+public import ServiceLifecycle
+
+/// Applies every organization's retention policy now and then, for as long as the service
+/// runs: a purge in small transactions (RetentionService), recorded in each organization's log.
+///
+/// Several replicas may run it at once: moving an organization's base takes its row's lock and
+/// only ever moves forward, and deleting below it is idempotent.
+public struct RetentionEnforcer: Service {
+    let retention: RetentionService
+    let interval: Duration
+    let logger: Logger
+    private let purged = Counter(label: "auditlogs_retention_purged_events_total")
+    private let failed = Counter(label: "auditlogs_retention_failures_total")
+
+    /// `signs`: the service signs checkpoints, so cuts are made only at signed ones.
+    public init(store: any AuditLogStore, signs: Bool, interval: Duration, logger: Logger) {
+        self.retention = RetentionService(store: store, signs: signs)
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Stops at once on graceful shutdown: a purge cut short resumes at the next round.
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await applyPolicies()
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One round. A failure is logged and counted, and tried again next round.
+    func applyPolicies() async {
+        do {
+            for result in try await retention.apply() where result.events > 0 {
+                purged.increment(by: Int(result.events))
+                logger.info(
+                    "purged events past retention",
+                    metadata: [
+                        "audit.org": "\(result.organizationID)", "audit.events": "\(result.events)",
+                        "audit.through": "\(result.purgedThrough)",
+                    ])
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            failed.increment()
+            logger.warning("could not apply retention", metadata: ["audit.error": "\(error)"])
+        }
+    }
+}

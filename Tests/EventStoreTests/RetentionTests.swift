@@ -1,0 +1,182 @@
+import AuditLogCore
+import Foundation
+import Testing
+
+@testable import AuditLogPostgres
+@testable import AuditLogSQLite
+
+/// Retention: a purge removes a prefix of an organization's chain, cut at a signed checkpoint,
+/// and verification still holds from there; what it does not cut still catches tampering.
+@Suite struct RetentionTests {
+    static let key = SigningKey()
+    static let day: Int64 = 86_400_000
+
+    /// acme: 10 events received on day 0, 10 on day 10, 10 on day 20 (checkpoints after each
+    /// ten when `signed`), then a late event on day 20 that says it happened on day 0.
+    static func store(_ kind: StoreKind, signed: Bool) async throws -> any AuditLogStore {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        for round in 0..<3 {
+            let received = Timestamp.testStart.adding(days: Int64(round * 10))
+            try await store.append(
+                (0..<10).map { newEvent(id: "e\(round)-\($0)", at: received.adding(milliseconds: -1_000)) }, to: "acme",
+                at: received)
+            if signed { _ = try await store.addCheckpoint(organizationID: "acme", at: received, signingKey: key) }
+        }
+        try await store.append([newEvent(id: "late", at: .testStart)], to: "acme", at: .testStart.adding(days: 20))
+        try await store.append([newEvent(id: "g")], to: "globex", at: .testStart)
+        return store
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func policiesAreKeptPerOrganization(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        #expect(try await store.retention(organizationID: "acme") == RetentionState(days: nil, purgedThrough: 0))
+        try await store.setRetention(days: 30, organizationID: "acme")
+        #expect(try await store.retention(organizationID: "acme").days == 30)
+        #expect(try await store.retentionPolicies().map(\.organizationID) == ["acme"])
+        try await store.setRetention(days: nil, organizationID: "acme")
+        #expect(try await store.retentionPolicies().isEmpty)
+        await #expect(throws: AuditLogError.self) { try await store.setRetention(days: 1, organizationID: "nobody") }
+        await #expect(throws: AuditLogError.self) { try await store.retention(organizationID: "nobody") }
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func withoutCheckpointsThePurgeCutsAtTheLastExpiredEventAndTheRestVerifies(kind: StoreKind) async throws {
+        let store = try await Self.store(kind, signed: false)
+        // Everything received before day 15 goes: the first 20 events.
+        let result = try await store.advanceRetentionBase(
+            organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false)
+        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 20, events: 20, checkpoints: 0))
+        // Moved already: a second run moves nothing.
+        #expect(
+            try await store.advanceRetentionBase(
+                organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false
+            ).events == 0)
+
+        // Before the rows go, the verifier already starts after the base.
+        var report = try await store.verifyChain(organizationID: "acme", keys: [])
+        #expect(report.problems == [])
+        #expect(report.eventsChecked == 11)
+        #expect(report.purgedThrough == 20)
+
+        #expect(try await store.deletePurgedEvents(organizationID: "acme", batchSize: 7) == 20)
+        #expect(try await store.deletePurgedEvents(organizationID: "acme", batchSize: 7) == 0)
+        report = try await store.verifyChain(organizationID: "acme", keys: [])
+        #expect(report.problems == [])
+        #expect(report.eventsChecked == 11)
+        // The late event was received on day 20: kept, though it happened on day 0.
+        let kept = try await store.events(after: 0, limit: 100, organizationID: "acme")
+        #expect(kept.map(\.sequence) == Array(21...31))
+        #expect(kept.last?.id == "late")
+        #expect(try await store.events(after: 0, limit: 10, organizationID: "globex").count == 1)
+        #expect(try await store.retention(organizationID: "acme").purgedThrough == 20)
+
+        // Appends go on after the cut, and verify.
+        try await store.append([newEvent(id: "after")], to: "acme", at: .testStart.adding(days: 21))
+        #expect(try await store.verifyChain(organizationID: "acme", keys: []).problems == [])
+    }
+
+    /// A service that signs cuts only at checkpoints, also for an organization that has none
+    /// yet: then it waits.
+    @Test(arguments: StoreKind.enabled)
+    func aSigningServiceNeverCutsWhereNoCheckpointVouches(kind: StoreKind) async throws {
+        let store = try await Self.store(kind, signed: false)
+        let result = try await store.advanceRetentionBase(
+            organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: true)
+        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 0, events: 0, checkpoints: 0))
+        #expect(try await store.retention(organizationID: "acme").purgedThrough == 0)
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func withCheckpointsThePurgeCutsAtOneAndVerifyStartsFromItsSignedHash(kind: StoreKind) async throws {
+        let store = try await Self.store(kind, signed: true)
+        // Received before day 15 are 20 events; the newest checkpoint at or before them is at 20.
+        let result = try await store.advanceRetentionBase(
+            organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false)
+        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 20, events: 20, checkpoints: 1))
+        _ = try await store.deletePurgedEvents(organizationID: "acme", batchSize: 1_000)
+        #expect(try await store.checkpoints(organizationID: "acme", before: nil, limit: 10).map(\.sequence) == [30, 20])
+
+        let report = try await store.verifyChain(organizationID: "acme", keys: [Self.key.publicKey])
+        #expect(report.problems == [])
+        #expect(report.eventsChecked == 11)
+        #expect(report.checkpointsChecked == 2)
+
+        // Everything was received before day 25, but no checkpoint covers the late event 31
+        // yet: the cut waits at the checkpoint at 30.
+        let later = try await Self.store(kind, signed: true)
+        let cut = try await later.advanceRetentionBase(organizationID: "acme", receivedBefore: .testStart.adding(days: 25), requireCheckpoint: false)
+        #expect(cut.purgedThrough == 30)
+        #expect(try await later.verifyChain(organizationID: "acme", keys: [Self.key.publicKey]).problems == [])
+    }
+
+    @Test(arguments: StoreKind.enabled)
+    func tamperingAtTheCutIsCaught(kind: StoreKind) async throws {
+        func purged() async throws -> any AuditLogStore {
+            let store = try await Self.store(kind, signed: true)
+            _ = try await store.advanceRetentionBase(organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false)
+            _ = try await store.deletePurgedEvents(organizationID: "acme", batchSize: 1_000)
+            return store
+        }
+        func problems(_ store: any AuditLogStore) async throws -> [IntegrityProblem] {
+            try await store.verifyChain(organizationID: "acme", keys: [Self.key.publicKey]).problems
+        }
+
+        // The start's hash rewritten (to hide a rewrite of the first retained events).
+        var store = try await purged()
+        try await IntegrityChainTests.tamper(store, "UPDATE organizations SET chain_base_hash = chain_head WHERE id = 'acme'")
+        #expect(try await problems(store).first?.message.contains("did not sign: the start was rewritten") == true)
+
+        // The cut moved forward by hand, hiding deleted events.
+        store = try await purged()
+        try await IntegrityChainTests.tamper(
+            store,
+            "DELETE FROM events WHERE organization_id = 'acme' AND sequence <= 25;\nUPDATE organizations SET chain_base_sequence = 25 WHERE id = 'acme'"
+        )
+        #expect(try await problems(store).contains { $0.kind == .checkpoint && $0.sequence == 25 })
+
+        // The anchoring checkpoint removed.
+        store = try await purged()
+        try await IntegrityChainTests.tamper(store, "DELETE FROM checkpoints WHERE organization_id = 'acme' AND sequence = 20")
+        #expect(try await problems(store).first?.message.contains("no signed checkpoint there vouches") == true)
+
+        // A retained event changed.
+        store = try await purged()
+        try await IntegrityChainTests.tamper(store, "UPDATE events SET action = 'AssetDeleted' WHERE organization_id = 'acme' AND sequence = 22")
+        #expect(try await problems(store).first?.sequence == 22)
+    }
+
+    /// On PostgreSQL a month whose every event was purged goes as a whole partition.
+    @Test(arguments: StoreKind.enabled.filter { $0 == .postgres })
+    func wholePurgedMonthsAreDroppedAsPartitions(kind: StoreKind) async throws {
+        let backend = try await kind.makeStore()
+        try await backend.createOrganization(Organization(id: "acme", name: "Acme"), createdAt: .testStart)
+        try await backend.createOrganization(Organization(id: "globex", name: "Globex"), createdAt: .testStart)
+        let now = Timestamp.now
+        // Six months ago (acme only) and four months ago (acme and globex), received then.
+        let sixMonths = now.adding(days: -180)
+        let fourMonths = now.adding(days: -120)
+        try await backend.append((0..<5).map { newEvent(id: "old\($0)", at: sixMonths) }, to: "acme", at: sixMonths)
+        try await backend.append((0..<5).map { newEvent(id: "mid\($0)", at: fourMonths) }, to: "acme", at: fourMonths)
+        try await backend.append([newEvent(id: "g", at: fourMonths)], to: "globex", at: fourMonths)
+        try await backend.append([newEvent(id: "new", at: now)], to: "acme", at: now)
+        try await backend.optimize()
+        let store = try #require(backend as? PostgresStore)
+        let sixName = PostgresStore.Month(containing: sixMonths.milliseconds).tableName
+        let fourName = PostgresStore.Month(containing: fourMonths.milliseconds).tableName
+
+        let result = try await backend.advanceRetentionBase(organizationID: "acme", receivedBefore: now.adding(days: -30), requireCheckpoint: false)
+        #expect(result.purgedThrough == 10)
+        let dropped = try await backend.dropPurgedPartitions(now: now)
+        // The older month held only acme's purged events; the other also holds globex's.
+        #expect(dropped == [sixName])
+        #expect(!dropped.contains(fourName))
+        _ = try await backend.deletePurgedEvents(organizationID: "acme", batchSize: 2)
+        #expect(try await backend.events(after: 0, limit: 100, organizationID: "acme").map(\.id) == ["new"])
+        #expect(try await backend.events(after: 0, limit: 100, organizationID: "globex").map(\.id) == ["g"])
+        #expect(try await backend.verifyChain(organizationID: "acme", keys: []).problems == [])
+        // Retried ids older than the retention are stored again, as new events.
+        try await backend.append([newEvent(id: "old0", at: sixMonths)], to: "acme", at: now)
+        #expect(try await store.events(after: 11, limit: 10, organizationID: "acme").map(\.id) == ["old0"])
+    }
+}
