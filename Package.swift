@@ -10,7 +10,8 @@ let package = Package(
     name: "audit-logs",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "auditlogs", targets: ["auditlogs"])
+        .executable(name: "auditlogs", targets: ["auditlogs"]),
+        .library(name: "AuditLogClient", targets: ["AuditLogClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -128,6 +129,21 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // The library a platform sends events with: a bounded buffer, batches, retries,
+        // idempotent ids; the event model and catalog are AuditLogCore's.
+        .target(
+            name: "AuditLogClient",
+            dependencies: [
+                "AuditLogCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `auditlogs` command: reads configuration and calls into the libraries.
         .executableTarget(
             name: "auditlogs",
@@ -180,10 +196,14 @@ let package = Package(
             dependencies: ["AuditLogBench", "AuditLogCore"],
             swiftSettings: swiftSettings
         ),
-        // Runs the built `auditlogs` executable: its commands, and durability across a kill.
+        // Runs the built `auditlogs` executable: its commands, durability across a kill, and
+        // AuditLogClient against a real `auditlogs serve` that is killed and restarted.
         .testTarget(
             name: "CommandLineTests",
-            dependencies: ["AuditLogCore", "AuditLogSQLite", "auditlogs", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "AuditLogClient", "AuditLogCore", "AuditLogSQLite", "auditlogs", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -129,41 +129,6 @@ extension BenchDataset.Batch {
 
     /// The body `POST /api/v1/events` takes for this batch.
     public func body() -> [UInt8] {
-        Array(JSONValue.object(["events": .array(events.map(Self.json))]).serialized().utf8)
-    }
-
-    /// One event as the ingestion API reads it.
-    static func json(_ event: NewEvent) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "action": .string(event.action),
-            "occurred_at": .string(event.occurredAt.rfc3339),
-            "actor": .object(
-                [
-                    "id": .string(event.actor.id), "type": .string(event.actor.type.rawValue),
-                ].merging(
-                    [("name", event.actor.name), ("email", event.actor.email)].compactMap { key, value in value.map { (key, JSONValue.string($0)) } },
-                    uniquingKeysWith: { first, _ in first })),
-        ]
-        if let id = event.id { object["id"] = .string(id) }
-        if let workspace = event.workspace {
-            var value: [String: JSONValue] = ["id": .string(workspace.id)]
-            if let name = workspace.name { value["name"] = .string(name) }
-            object["workspace"] = .object(value)
-        }
-        if !event.targets.isEmpty {
-            object["targets"] = .array(
-                event.targets.map { target in
-                    var value: [String: JSONValue] = ["type": .string(target.type), "id": .string(target.id)]
-                    if let name = target.name { value["name"] = .string(name) }
-                    return .object(value)
-                })
-        }
-        var context: [String: JSONValue] = [:]
-        if let address = event.context.ipAddress { context["ip_address"] = .string(address) }
-        if let agent = event.context.userAgent { context["user_agent"] = .string(agent) }
-        if !context.isEmpty { object["context"] = .object(context) }
-        if !event.metadata.isEmpty { object["metadata"] = .object(event.metadata) }
-        if let details = event.details { object["details"] = .string(details) }
-        return .object(object)
+        Array(JSONValue.object(["events": .array(events.map(\.ingestionJSON))]).serialized().utf8)
     }
 }

@@ -334,7 +334,7 @@ import Testing
         configuration.maximumRetryDelay = .seconds(60)
         configuration.maximumRetryAfter = .seconds(600)
         func delay(_ failures: Int, _ retryAfter: Duration?) -> Duration {
-            StreamDelivery.retryDelay(after: failures, retryAfter: retryAfter, configuration: configuration)
+            configuration.backoff.delay(after: failures, retryAfter: retryAfter)
         }
         for (failures, ceiling) in [(1, 1), (2, 2), (3, 4), (7, 60), (40, 60)] as [(Int, Int64)] {
             for _ in 0..<50 {
@@ -344,10 +344,10 @@ import Testing
         }
         #expect(delay(1, .seconds(120)) == .seconds(120))
         #expect(delay(1, .seconds(86_400)) == .seconds(600))
-        #expect(StreamDelivery.retryAfter("30") == .seconds(30))
-        #expect(StreamDelivery.retryAfter("-1") == nil)
-        #expect(StreamDelivery.retryAfter("soon") == nil)
+        #expect(Backoff.retryAfter("30") == .seconds(30))
+        #expect(Backoff.retryAfter("-1") == nil)
+        #expect(Backoff.retryAfter("soon") == nil)
         let now = Date(timeIntervalSince1970: 1_764_245_400)
-        #expect(StreamDelivery.retryAfter("Thu, 27 Nov 2025 12:10:30 GMT", now: now) == .seconds(30))
+        #expect(Backoff.retryAfter("Thu, 27 Nov 2025 12:10:30 GMT", now: now) == .seconds(30))
     }
 }

@@ -32,6 +32,8 @@ public struct StreamDeliveryConfiguration: Sendable {
     /// The longest `Retry-After` obeyed; a receiver asking for more is tried again after this.
     public var maximumRetryAfter: Duration = .seconds(600)
 
+    var backoff: Backoff { Backoff(first: firstRetryDelay, maximum: maximumRetryDelay, maximumRetryAfter: maximumRetryAfter) }
+
     public init() {}
 }
 
@@ -220,7 +222,7 @@ struct StreamDelivery {
                     let time = deliverer.now()
                     guard try await store.recordDeliveryFailure(streamID: stream.id, holder: deliverer.holder, error: message, at: time)
                     else { return }
-                    let delay = Self.retryDelay(after: failuresInARow, retryAfter: retryAfter, configuration: configuration)
+                    let delay = configuration.backoff.delay(after: failuresInARow, retryAfter: retryAfter)
                     guard try await rest(for: delay, renewedAt: &renewedAt) else { return }
                 }
             }
@@ -255,16 +257,6 @@ struct StreamDelivery {
         return true
     }
 
-    /// Exponential backoff with jitter: `firstRetryDelay` doubled per failure in a row, capped,
-    /// then between half and all of it; never less than what `Retry-After` asked (capped too).
-    static func retryDelay(after failures: Int, retryAfter: Duration?, configuration: StreamDeliveryConfiguration) -> Duration {
-        let exponent = min(failures - 1, 30)
-        let ceiling = min(configuration.firstRetryDelay * (1 << exponent), configuration.maximumRetryDelay)
-        let jittered = ceiling * Double.random(in: 0.5...1)
-        guard let retryAfter else { return jittered }
-        return max(jittered, min(retryAfter, configuration.maximumRetryAfter))
-    }
-
     /// Posts one batch; never throws: every failure is an outcome to record and retry.
     private func send(_ events: [AuditEvent], with client: inout PinnedClient) async -> Outcome {
         let payload = StreamPayload(stream: stream, events: events, time: deliverer.now().milliseconds / 1_000)
@@ -285,24 +277,12 @@ struct StreamDelivery {
             var message = "the receiver answered \(response.status.code)"
             if (300..<400).contains(response.status.code) { message += " (redirects are not followed)" }
             if !text.isEmpty { message += ": \(text)" }
-            return .failed(message, retryAfter: Self.retryAfter(response.headers.first(name: "Retry-After")))
+            return .failed(message, retryAfter: Backoff.retryAfter(response.headers.first(name: "Retry-After")))
         } catch let refused as StreamDestination.Refused {
             return .failed(refused.description, retryAfter: nil)
         } catch {
             return .failed("could not deliver: \(error)", retryAfter: nil)
         }
-    }
-
-    /// A `Retry-After` value: seconds, or an HTTP date.
-    static func retryAfter(_ value: String?, now: Date = Date()) -> Duration? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Int64(value) { return seconds >= 0 ? .seconds(seconds) : nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1_000))
     }
 }
 
