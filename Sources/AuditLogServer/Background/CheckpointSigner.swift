@@ -25,10 +25,12 @@ public struct CheckpointSigner: Service {
 
     public func run() async throws {
         // Stops at once on graceful shutdown: a checkpoint skipped now is taken at the next start.
-        try await cancelWhenGracefulShutdown {
+        // It returns rather than throws then: a service that throws makes the service group
+        // cancel the others, the HTTP server's requests in flight included.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await signPending()
-                try await Task.sleep(for: interval)
+                try? await Task.sleep(for: interval)
             }
         }
     }

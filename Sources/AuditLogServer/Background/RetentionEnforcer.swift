@@ -24,10 +24,12 @@ public struct RetentionEnforcer: Service {
 
     public func run() async throws {
         // Stops at once on graceful shutdown: a purge cut short resumes at the next round.
-        try await cancelWhenGracefulShutdown {
+        // It returns rather than throws then: a service that throws makes the service group
+        // cancel the others, the HTTP server's requests in flight included.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await applyPolicies()
-                try await Task.sleep(for: interval)
+                try? await Task.sleep(for: interval)
             }
         }
     }
