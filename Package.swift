@@ -78,6 +78,7 @@ let package = Package(
         .target(
             name: "AuditLogBench",
             dependencies: [
+                "AuditLogClient",
                 "AuditLogCore",
                 "AuditLogRelational",
                 "AuditLogSQLite",
@@ -89,6 +90,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -97,6 +97,20 @@ public enum Benchmark {
                 baseline: raw?.eventsPerSecond, baselineName: raw?.name, ratio: raw.map { eventsPerSecond / $0.eventsPerSecond },
                 target: "≥ 0.8 × raw, ≥ 30,000/s"))
 
+        // Through AuditLogClient, as a platform sends: batched by the client itself.
+        say("Sending through AuditLogClient…")
+        let clientEvents = min(options.events, 100_000)
+        let viaClient = try await ClientWorkload.eventsPerSecond(port: port, key: credentials.keys[large]!, count: clientEvents)
+        results.append(
+            BenchResult(
+                "ingest through AuditLogClient (\(clientEvents) events recorded from 4 tasks)", throughput: viaClient,
+                unit: "events/s", baseline: eventsPerSecond, baselineName: "batches of 500 over 4 connections",
+                ratio: viaClient / eventsPerSecond))
+        results.append(
+            BenchResult(
+                "AuditLogClient's full buffer (10,000 events), bytes an event",
+                throughput: try await ClientWorkload.bufferBytesPerEvent(capacity: 10_000), unit: "bytes"))
+
         // One event per request.
         for clients in [1, 16, 64] {
             let single = try await Load.closedLoop(port: port, connections: clients, duration: duration, expect: 201) { connection, index in

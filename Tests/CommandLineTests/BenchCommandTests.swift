@@ -18,6 +18,7 @@ import Testing
             "GET /health", "ingest over HTTP, batches of 500", "ingest one event a request, 64 clients", "first page (50 rows), no filter",
             "nothing: an unknown actor", "page (50 rows) at depth 1000", "export (", "first pages, 8 connections",
             "exports, 8 connections", "actor search \"pers\"", "server peak resident memory", "one disk flush",
+            "ingest through AuditLogClient", "AuditLogClient's full buffer",
         ] {
             #expect(workloads.contains { $0.hasPrefix(expected) || $0.contains(expected) }, "no \(expected) in \(workloads)")
         }
@@ -26,7 +27,7 @@ import Testing
         }
         // Ingestion is compared with the raw insert, pages with their SQL, the export with the
         // CSV made without HTTP: each has its baseline and ratio.
-        for prefix in ["ingest over HTTP", "first page (50 rows), no filter", "export"] {
+        for prefix in ["ingest over HTTP", "ingest through AuditLogClient", "first page (50 rows), no filter", "export"] {
             let result = try #require(results.first { ($0["workload"] as? String)?.hasPrefix(prefix) == true })
             #expect((result["baseline"] as? Double ?? 0) > 0, "\(result)")
             #expect((result["ratio"] as? Double ?? 0) > 0, "\(result)")
