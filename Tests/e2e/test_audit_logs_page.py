@@ -337,3 +337,19 @@ def test_the_custom_range_starts_no_earlier_than_the_retention_policy_keeps(page
         assert page.find_element(By.ID, "custom-from").get_attribute("min") in (None, "")
     finally:
         service.command("retention", "set", "--org", "globex", "--keep-everything")
+
+
+def test_the_open_date_menu_leaves_the_export_notice_readable(page, server, screenshots):
+    sign_in(page, server, *ADMIN)
+    page.get(server + "/organizations/acme/audit-logs?range=90d")
+    wait_for_table(page)
+    notice = page.find_element(By.ID, "export-notice")
+    wait(page, lambda d: notice.is_displayed(), message="no export notice for 90 days of events")
+    page.find_element(By.ID, "date-range-button").click()
+    menu = page.find_element(By.ID, "date-range-menu")
+    assert menu.is_displayed()
+    a, b = notice.rect, menu.rect
+    overlaps = a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] \
+        and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+    assert not overlaps, f"the date menu {b} covers the export notice {a}"
+    page.save_screenshot(str(screenshots / "8-date-menu-and-export-notice.png"))

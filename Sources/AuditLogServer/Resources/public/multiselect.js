@@ -29,7 +29,7 @@ export class MultiSelect {
     this.menu.hidden = true;
     const searchBox = element("div", "menu-search");
     this.search = element("input", null, {
-      type: "search", placeholder: searchLabel, "aria-label": searchLabel, autocomplete: "off", spellcheck: "false",
+      type: "search", placeholder: searchLabel, "aria-label": searchLabel, spellcheck: "false",
     });
     searchBox.append(this.search);
     this.list = element("div", "menu-options", { role: "group", "aria-label": `${label} options` });
