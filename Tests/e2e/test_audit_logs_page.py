@@ -353,3 +353,40 @@ def test_the_open_date_menu_leaves_the_export_notice_readable(page, server, scre
         and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
     assert not overlaps, f"the date menu {b} covers the export notice {a}"
     page.save_screenshot(str(screenshots / "8-date-menu-and-export-notice.png"))
+
+
+def test_back_returns_to_each_earlier_view_and_reloading_shows_the_same_rows(page, server):
+    sign_in(page, server, *ADMIN)
+    wait_for_table(page)
+    start = page.current_url
+    first_rows = [row["id"] for row in rows(page)]
+    tick(page, "action", "UserLogin", "UserLogin")
+    filtered = page.current_url
+    filtered_rows = [row["id"] for row in rows(page)]
+    assert "action=UserLogin" in filtered and all(row["action"] == "UserLogin" for row in rows(page))
+    choose_range(page, "Last 30 days")
+    assert "range=30d" in page.current_url
+
+    # Back: the filtered last 7 days, then the unfiltered start, each as it was.
+    table_generation(page)
+    page.back()
+    wait_for_new_table(page)
+    assert page.current_url == filtered
+    assert [row["id"] for row in rows(page)] == filtered_rows
+    assert page.find_element(By.ID, "date-range-label").text == "Last 7 days"
+    assert filter_count(page, "action") == 1
+    table_generation(page)
+    page.back()
+    wait_for_new_table(page)
+    assert page.current_url == start
+    assert [row["id"] for row in rows(page)] == first_rows
+    assert filter_count(page, "action") == 0
+
+    # Forward again, and a reload of that entry shows the same rows.
+    table_generation(page)
+    page.forward()
+    wait_for_new_table(page)
+    assert page.current_url == filtered
+    page.refresh()
+    wait_for_table(page)
+    assert [row["id"] for row in rows(page)] == filtered_rows

@@ -270,9 +270,12 @@ sentinelObserver.observe($("scroll-sentinel"));
 
 function changeView(change, { record = true } = {}) {
   state = { ...state, ...change };
-  // The URL follows the view so that it can be reloaded and shared; replaced rather than
-  // pushed, so that Back leaves the page instead of unticking boxes one by one.
-  if (record) history.replaceState(null, "", location.pathname + writeViewState(state));
+  // The URL follows the view so that it can be reloaded and shared, and each change is an entry
+  // of the history: Back returns to the view before it (popstate below restores it).
+  if (record) {
+    const url = location.pathname + writeViewState(state);
+    if (url !== location.pathname + location.search) history.pushState(null, "", url);
+  }
   $("date-range-label").textContent = rangeLabel();
   $("clear-filters").hidden = !hasFilters(state);
   loadFirstPage();
