@@ -390,3 +390,79 @@ def test_back_returns_to_each_earlier_view_and_reloading_shows_the_same_rows(pag
     page.refresh()
     wait_for_table(page)
     assert [row["id"] for row in rows(page)] == filtered_rows
+
+
+def focus_is_visible(driver):
+    """Whether the focused element shows a focus ring (box shadow or outline)."""
+    return driver.execute_script("""
+        const el = document.activeElement;
+        if (!el || el === document.body) return false;
+        const style = getComputedStyle(el);
+        return (style.boxShadow && style.boxShadow !== 'none') || (style.outlineStyle !== 'none' && style.outlineWidth !== '0px');
+    """)
+
+
+def press(driver, *keys):
+    driver.switch_to.active_element.send_keys(*keys)
+
+
+def tab_to(driver, css, backwards=False, limit=80):
+    """Tabs (or shift-tabs) until `css` has the focus, checking every stop shows its focus."""
+    for _ in range(limit):
+        press(driver, Keys.SHIFT + Keys.TAB if backwards else Keys.TAB)
+        assert focus_is_visible(driver), f"on the way to {css}: no visible focus on " + driver.switch_to.active_element.get_attribute("outerHTML")[:160] + " " + str(driver.execute_script("const s = getComputedStyle(document.activeElement); return [s.boxShadow, s.outlineStyle, s.outlineWidth, document.activeElement.matches(':focus')]"))
+        if driver.execute_script("return document.activeElement.matches(arguments[0])", css):
+            return driver.switch_to.active_element
+    raise AssertionError(f"{css} was not reached with the keyboard")
+
+
+def test_signing_in_filtering_and_opening_a_row_work_from_the_keyboard(page, server):
+    # The custom range and pressing Export are left out for now: in headless Chromium, Tab
+    # inside a datetime-local input reports the focus lost (`:focus` false) between its
+    # fields, and the export's download did not arrive when run after the other tests.
+    # Issue 12 keeps both open.
+    page.get(server + "/")
+    press(page, ADMIN[0])
+    press(page, Keys.TAB)
+    assert focus_is_visible(page)
+    press(page, ADMIN[1], Keys.ENTER)
+    wait(page, lambda d: "/organizations/" in d.current_url, message="sign-in did not lead to an organization")
+    wait_for_table(page)
+
+    # Two actions and one actor, ticked from the keyboard.
+    for name, searches in (("action", ["UserLogin", "AssetShared"]), ("actor", ["liam"])):
+        button = tab_to(page, f"#{name}-filter .select-button")
+        press(page, Keys.ENTER)
+        for search in searches:
+            box = page.switch_to.active_element
+            assert box.get_attribute("type") == "search"
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(search)
+            wait(page, lambda d: d.find_element(By.CSS_SELECTOR, f"#{name}-filter .menu-options").get_attribute("aria-busy") == "false")
+            generation = table_generation(page)
+            # Down the list to the first option not ticked yet (ticked ones are listed first).
+            for steps in range(1, 20):
+                press(page, Keys.ARROW_DOWN)
+                assert focus_is_visible(page)
+                if not page.switch_to.active_element.is_selected():
+                    break
+            press(page, Keys.SPACE)
+            wait_for_new_table(page, generation)
+            for _ in range(steps):
+                press(page, Keys.ARROW_UP)  # back to the search box
+        press(page, Keys.ESCAPE)
+        assert page.switch_to.active_element == button
+    assert "action=UserLogin" in page.current_url and "action=AssetShared" in page.current_url, page.current_url
+    assert page.current_url.count("actor=") == 1, page.current_url
+
+    # A row opened.
+    disclose = tab_to(page, "tr.event-row button.disclose")
+    press(page, Keys.ENTER)
+    row = page.find_element(By.CSS_SELECTOR, "tr.event-row")
+    assert row.get_attribute("aria-expanded") == "true"
+    assert page.find_elements(By.CSS_SELECTOR, "tr.event-detail")
+    assert page.switch_to.active_element == disclose
+    # Export CSV is reached back up the page, with its focus shown (what it downloads is
+    # tested above).
+    export = tab_to(page, "#export-csv", backwards=True)
+    assert export.is_displayed() and export.is_enabled()
