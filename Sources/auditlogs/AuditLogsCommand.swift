@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuditLogCore
 import Foundation
 
 /// `auditlogs`: runs the service and administers its data.
@@ -23,6 +24,14 @@ struct CommandFailure: Error, CustomStringConvertible {
 
     init(_ description: String) {
         self.description = description
+    }
+}
+
+extension Actor {
+    /// How a command appears in the events it records: one actor id for the command line,
+    /// named after the command (`auditlogs export (command line)`).
+    static func commandLine(_ command: String) -> Actor {
+        Actor(id: "auditlogs-cli", type: .system, name: "auditlogs \(command) (command line)")
     }
 }
 

@@ -39,7 +39,7 @@ struct ExportCommand: AsyncParsableCommand {
             }
             let service = AuditLogService(store: backend)
             let query = try service.query(parameters, paging: false)
-            let cli = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs export (command line)")
+            let cli = Actor.commandLine("export")
             let export = try await service.export(query, organizationID: org, by: cli, context: EventContext())
             let document = try await service.stream(export, signingKey: key) { chunk in
                 FileHandle.standardOutput.write(Data(chunk))

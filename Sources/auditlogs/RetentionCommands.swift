@@ -9,7 +9,7 @@ struct RetentionCommand: AsyncParsableCommand {
         subcommands: [Set.self, Apply.self])
 
     /// How the command line appears in the events it records.
-    static let actor = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs retention (command line)")
+    static let actor = Actor.commandLine("retention")
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -53,9 +53,9 @@ struct RetentionCommand: AsyncParsableCommand {
             // With the service's key given, every cut is at a signed checkpoint, as the service's own.
             let signs = try signingKey.load() != nil
             let results = try await database.withBackend { backend in
-                try await knownOrganization(org ?? "") {
-                    try await RetentionService(store: backend, signs: signs).apply(organizationID: org)
-                }
+                let retention = RetentionService(store: backend, signs: signs)
+                guard let org else { return try await retention.apply() }
+                return try await knownOrganization(org) { try await retention.apply(organizationID: org) }
             }
             guard !results.isEmpty else {
                 say(org.map { "\($0) has no retention policy: it keeps every event." } ?? "No organization has a retention policy.")

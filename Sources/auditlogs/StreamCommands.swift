@@ -11,7 +11,7 @@ struct StreamCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Remove.self])
 
     /// How the command line appears in the events it records.
-    static let actor = Actor(id: "auditlogs-cli", type: .system, name: "auditlogs stream (command line)")
+    static let actor = Actor.commandLine("stream")
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
