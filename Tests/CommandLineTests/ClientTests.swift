@@ -79,26 +79,30 @@ import Testing
         let service = try Service()
         let server = Running(try await service.start())
         let client = AuditLogClient(configuration: service.configuration())
+        // Each recording task stops at a gate; with all sixteen there, the service dies without
+        // warning, the tasks go on recording while it is down, and it comes back. Twice.
+        let gates = [Gate(), Gate()]
         let ids = try await Self.running(client) {
             try await withThrowingTaskGroup(of: [String].self) { group in
                 for task in 0..<16 {
                     group.addTask {
                         var ids: [String] = []
                         for index in 0..<625 {
+                            if index == 208 { try await gates[0].pass() }
+                            if index == 416 { try await gates[1].pass() }
                             ids.append(try #require(try await client.record(Self.event(task * 625 + index))))
                             if index % 50 == 0 { try await Task.sleep(for: .milliseconds(15)) }
                         }
                         return ids
                     }
                 }
-                // Meanwhile the service dies twice without warning and comes back, each time
-                // with events still waiting to be sent.
-                for _ in 0..<2 {
-                    try await Task.sleep(for: .milliseconds(250))
-                    #expect(await client.pending > 0)
+                for gate in gates {
+                    try await gate.waitForArrivals(16)
                     kill(server.process.processIdentifier, SIGKILL)
                     server.process.waitUntilExit()
+                    gate.open()
                     try await Task.sleep(for: .milliseconds(300))
+                    #expect(await client.pending > 0, "events recorded while the service is down wait for it")
                     server.process = try await service.start()
                 }
                 var all: [String] = []
@@ -148,7 +152,11 @@ import Testing
             }
             // With the service down the recorder stops at the buffer's capacity, plus the batch
             // the sender holds and retries.
-            try await Task.sleep(for: .milliseconds(500))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while recorded.value.load(ordering: .relaxed) < 200, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(300))
             #expect(recorded.value.load(ordering: .relaxed) == 200)
             let server = try await service.start()
             try await recorder.value
@@ -279,4 +287,33 @@ final class Running: @unchecked Sendable {
 /// Events recorded so far, read while a recorder runs.
 final class RecordCount: Sendable {
     let value = Atomic(0)
+}
+
+/// Where tasks wait until the test opens it.
+final class Gate: Sendable {
+    private let arrivals = Atomic(0)
+    private let isOpen = Atomic(false)
+
+    func pass() async throws {
+        arrivals.add(1, ordering: .sequentiallyConsistent)
+        while !isOpen.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    /// Waits for `count` tasks to arrive, failing after a minute rather than hanging the run.
+    func waitForArrivals(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while arrivals.load(ordering: .sequentiallyConsistent) < count {
+            guard ContinuousClock.now < deadline else {
+                throw GateTimeout(arrived: arrivals.load(ordering: .sequentiallyConsistent), expected: count)
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func open() { isOpen.store(true, ordering: .sequentiallyConsistent) }
+}
+
+struct GateTimeout: Error {
+    let arrived: Int
+    let expected: Int
 }
