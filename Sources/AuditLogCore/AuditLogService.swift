@@ -105,6 +105,11 @@ public struct AuditLogService: Sendable {
         try await store.workspaces(organizationID: organizationID)
     }
 
+    /// The organization's event with this id, for its link; nil when it has none.
+    public func event(id: String, organizationID: String) async throws -> AuditEvent? {
+        try await store.event(id: id, organizationID: organizationID)
+    }
+
     // MARK: - Health
 
     /// Throws unless the database answers a read.
@@ -115,12 +120,12 @@ public struct AuditLogService: Sendable {
     // MARK: - Export
 
     /// What an export of `query` would hold, without exporting: nothing is recorded.
-    public func previewExport(_ query: EventQuery, organizationID: String) async throws -> CSVExport {
-        try await CSVExport.prepare(organizationID: organizationID, filter: query.filter, store: store)
+    public func previewExport(_ query: EventQuery, organizationID: String) async throws -> EventExport {
+        try await EventExport.prepare(.csv, organizationID: organizationID, filter: query.filter, store: store)
     }
 
-    /// Writes a prepared export's CSV, chunk by chunk, to `write`.
-    public func stream(_ export: CSVExport, to write: (_ chunk: [UInt8]) async throws -> Void) async throws {
+    /// Writes a prepared export, chunk by chunk, to `write`.
+    public func stream(_ export: EventExport, to write: (_ chunk: [UInt8]) async throws -> Void) async throws {
         try await export.write(from: store, to: write)
     }
 
@@ -130,11 +135,12 @@ public struct AuditLogService: Sendable {
     /// of its own export.
     public func export(
         _ query: EventQuery,
+        as format: ExportFormat = .csv,
         organizationID: String,
         by actor: Actor,
         context: EventContext
     ) async throws -> RecordedExport {
-        let export = try await CSVExport.prepare(organizationID: organizationID, filter: query.filter, store: store)
+        let export = try await EventExport.prepare(format, organizationID: organizationID, filter: query.filter, store: store)
         let id = Secret.identifier(prefix: "exp", bytes: 12)
         let filter = export.filter
         var metadata: [String: JSONValue] = [
@@ -142,7 +148,7 @@ public struct AuditLogService: Sendable {
             "row_count": .integer(Int64(export.rowCount)),
             "truncated": .bool(export.truncated),
             "from": .string(filter.from.rfc3339),
-            "format": .string("csv"),
+            "format": .string(format.name),
         ]
         if let to = filter.to { metadata["to"] = .string(to.rfc3339) }
         // Metadata is flat, so lists are joined; ids hold no spaces, so ", " separates them.
@@ -154,11 +160,11 @@ public struct AuditLogService: Sendable {
             action: ActionCatalog.auditLogExported, occurredAt: time, actor: actor, context: context,
             metadata: metadata)
         _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
-        return RecordedExport(csv: export, id: id, exportedBy: actor, exportedAt: time)
+        return RecordedExport(export: export, id: id, exportedBy: actor, exportedAt: time)
     }
 
-    /// Streams a recorded export's CSV to `write`, then records its manifest: the SHA-256 of
-    /// the bytes written, every row's sequence number, and (with `signingKey`) a checkpoint
+    /// Streams a recorded export to `write`, then records its manifest: the SHA-256 of the
+    /// bytes written, every row's sequence number, and (with `signingKey`) a checkpoint
     /// covering them and a signature, stored for `exportManifest` to serve. Returns the
     /// manifest's bytes. A download that fails midway records no manifest.
     @discardableResult
@@ -169,17 +175,18 @@ public struct AuditLogService: Sendable {
     ) async throws -> [UInt8] {
         var digest = SHA256()
         var bytes = 0
-        let sequences = try await export.csv.write(from: store) { chunk in
+        let sequences = try await export.export.write(from: store) { chunk in
             digest.update(data: chunk)
             bytes += chunk.count
             try await write(chunk)
         }
         let manifest = ExportManifest(
-            exportID: export.id, organizationID: export.csv.organizationID, exportedAt: export.exportedAt,
-            exportedBy: export.exportedBy, filter: export.csv.filter, rows: sequences.count, truncated: export.csv.truncated,
-            csvSHA256: Array(digest.finalize()), csvBytes: bytes, sequences: sequences, checkpoint: nil)
+            exportID: export.id, organizationID: export.export.organizationID, exportedAt: export.exportedAt,
+            exportedBy: export.exportedBy, format: export.export.format, filter: export.export.filter, rows: sequences.count,
+            truncated: export.export.truncated, fileSHA256: Array(digest.finalize()), fileBytes: bytes, sequences: sequences,
+            checkpoint: nil)
         return try await store.recordExportManifest(
-            exportID: export.id, organizationID: export.csv.organizationID, throughSequence: export.csv.throughSequence,
+            exportID: export.id, organizationID: export.export.organizationID, throughSequence: export.export.throughSequence,
             at: now(), signingKey: signingKey
         ) { checkpoint in
             var anchored = manifest

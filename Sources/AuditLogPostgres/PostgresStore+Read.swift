@@ -30,6 +30,18 @@ extension PostgresStore {
         ).map(Self.event(from:))
     }
 
+    public func event(id: String, organizationID: String) async throws -> AuditEvent? {
+        // The id's sequence from event_keys, then the event by (organization, sequence): the
+        // partitioned events table has no index on the id.
+        try await readerRows(
+            """
+            SELECT \(unescaped: EventSelect.eventColumns) FROM events
+            WHERE organization_id = \(organizationID)
+              AND sequence = (SELECT sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = \(id))
+            """
+        ).first.map(Self.event(from:))
+    }
+
     public func latestSequence(organizationID: String) async throws -> Int64 {
         let rows = try await readerRows("SELECT last_sequence FROM organizations WHERE id = \(organizationID)")
         return try rows.first.map { try $0.decode(Int64.self) } ?? 0

@@ -33,6 +33,14 @@ extension SQLiteStore {
         }
     }
 
+    public func event(id: String, organizationID: String) async throws -> AuditEvent? {
+        try await read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(EventSelect.eventColumns) FROM events WHERE organization_id = ? AND event_id = ?")
+            return try Row.fetchOne(statement, arguments: [organizationID, id]).map(EventColumns.event(from:))
+        }
+    }
+
     public func latestSequence(organizationID: String) async throws -> Int64 {
         try await read { db in
             try Int64.fetchOne(

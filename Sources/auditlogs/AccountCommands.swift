@@ -88,6 +88,7 @@ struct MemberCommand: AsyncParsableCommand {
 
 extension Role: ExpressibleByArgument {}
 extension KeyScope: ExpressibleByArgument {}
+extension ExportFormat: ExpressibleByArgument {}
 
 struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

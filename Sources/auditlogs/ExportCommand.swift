@@ -6,10 +6,11 @@ import Logging
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write an organization's events as CSV to standard output (newest first, at most 2,500 rows).")
+        abstract: "Write an organization's events as CSV or JSON Lines to standard output (newest first, at most 2,500 rows).")
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The organization's id.") var org: String
+    @Option(help: "csv, or jsonl (one event per line, as the API writes it).") var format: ExportFormat = .csv
     @Option(help: "Only this action (repeatable).") var action: [String] = []
     @Option(help: "Only this actor id (repeatable).") var actor: [String] = []
     @Option(help: "Only this workspace id (repeatable).") var workspace: [String] = []
@@ -40,7 +41,7 @@ struct ExportCommand: AsyncParsableCommand {
             let service = AuditLogService(store: backend)
             let query = try service.query(parameters, paging: false)
             let cli = Actor.commandLine("export")
-            let export = try await service.export(query, organizationID: org, by: cli, context: EventContext())
+            let export = try await service.export(query, as: format, organizationID: org, by: cli, context: EventContext())
             let document = try await service.stream(export, signingKey: key) { chunk in
                 FileHandle.standardOutput.write(Data(chunk))
             }
@@ -49,12 +50,12 @@ struct ExportCommand: AsyncParsableCommand {
                     throw CommandFailure("Cannot write the manifest to \(manifest).")
                 }
             }
-            return export.csv
+            return export.export
         }
         if export.truncated {
             FileHandle.standardError.write(
                 Data(
-                    "More than \(CSVExport.maximumRows) events matched; the export holds the newest \(CSVExport.maximumRows). Narrow the filters or the date range to capture everything.\n"
+                    "More than \(EventExport.maximumRows) events matched; the export holds the newest \(EventExport.maximumRows). Narrow the filters or the date range to capture everything.\n"
                         .utf8))
         }
     }

@@ -5,7 +5,7 @@ import Testing
 private let anyTime = EventFilter(from: .earliest)
 
 /// The export's whole output, read back as records.
-private func written(_ export: CSVExport, from store: ListedEventStore) async throws -> (rows: Int, chunks: Int, records: [[String]]) {
+private func written(_ export: EventExport, from store: ListedEventStore) async throws -> (rows: Int, chunks: Int, records: [[String]]) {
     var bytes: [UInt8] = []
     var chunks = 0
     let rows = try await export.write(from: store) { chunk in
@@ -62,16 +62,16 @@ private func written(_ export: CSVExport, from store: ListedEventStore) async th
 
     @Test func fileNameNamesTheOrganizationAndTheRange() {
         let range = EventFilter(from: Timestamp.testNow.adding(days: -7), to: Timestamp.testNow.adding(days: -1))
-        let export = CSVExport(organizationID: "acme", filter: range, rowCount: 0, truncated: false, throughSequence: 0)
+        let export = EventExport(format: .csv, organizationID: "acme", filter: range, rowCount: 0, truncated: false, throughSequence: 0)
         #expect(export.fileName(now: .testNow) == "audit-logs_acme_2026-11-20_to_2026-11-26.csv")
-        let open = CSVExport(
-            organizationID: "acme", filter: EventFilter(from: .example), rowCount: 0, truncated: false, throughSequence: 0)
-        #expect(open.fileName(now: Timestamp.testNow.adding(days: 3)) == "audit-logs_acme_2026-11-27_to_2026-11-30.csv")
+        let open = EventExport(
+            format: .jsonLines, organizationID: "acme", filter: EventFilter(from: .example), rowCount: 0, truncated: false, throughSequence: 0)
+        #expect(open.fileName(now: Timestamp.testNow.adding(days: 3)) == "audit-logs_acme_2026-11-27_to_2026-11-30.jsonl")
     }
 
     @Test func exportStopsAt2500RowsAndSaysSo() async throws {
         let store = ListedEventStore(ListedEventStore.sequential(2_600))
-        let export = try await CSVExport.prepare(organizationID: "acme", filter: anyTime, store: store)
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: anyTime, store: store)
         #expect((export.rowCount, export.truncated, export.throughSequence) == (2_500, true, 2_600))
 
         let output = try await written(export, from: store)
@@ -86,14 +86,14 @@ private func written(_ export: CSVExport, from store: ListedEventStore) async th
 
     @Test func exportOfExactlyTheLimitIsNotTruncated() async throws {
         let store = ListedEventStore(ListedEventStore.sequential(2_500))
-        let export = try await CSVExport.prepare(organizationID: "acme", filter: anyTime, store: store)
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: anyTime, store: store)
         #expect((export.rowCount, export.truncated) == (2_500, false))
         #expect(try await written(export, from: store).rows == 2_500)
     }
 
     @Test func exportLeavesOutEventsAddedAfterItWasPrepared() async throws {
         let store = ListedEventStore(ListedEventStore.sequential(3))
-        let export = try await CSVExport.prepare(organizationID: "acme", filter: anyTime, store: store)
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: anyTime, store: store)
         await store.add(ListedEventStore.sequential(2, startingAt: 4))
         let output = try await written(export, from: store)
         #expect(output.records.dropFirst().map { $0[8] } == ["evt_3", "evt_2", "evt_1"])
@@ -101,10 +101,60 @@ private func written(_ export: CSVExport, from store: ListedEventStore) async th
 
     @Test func exportOfNothingIsTheHeaderAlone() async throws {
         let store = ListedEventStore()
-        let export = try await CSVExport.prepare(organizationID: "acme", filter: anyTime, store: store)
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: anyTime, store: store)
         #expect((export.rowCount, export.truncated, export.throughSequence) == (0, false, 0))
         let output = try await written(export, from: store)
         #expect(output.rows == 0)
         #expect(output.records == [CSVExport.header])
+    }
+}
+
+@Suite struct JSONLinesExportTests {
+    /// The export's bytes and the events its lines hold, each line parsed on its own.
+    func written(_ export: EventExport, from store: ListedEventStore) async throws -> (bytes: [UInt8], lines: [JSONValue]) {
+        var bytes: [UInt8] = []
+        try await export.write(from: store) { bytes += $0 }
+        #expect(bytes.last == UInt8(ascii: "\n") || bytes.isEmpty)
+        let lines = try bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map {
+            try JSONParser.parse(Array($0))
+        }
+        return (bytes, lines)
+    }
+
+    @Test func eachEventIsOneLineAsTheAPIWritesItEvenWithNewlinesAndOddText() async throws {
+        let odd = "two\nlines, a tab\t, e\u{0301} combining, \u{202E}override, \u{2028}separator, 日本語, \"quoted\""
+        let event = AuditEvent.make(id: "evt_odd", senderDetails: odd)
+        let store = ListedEventStore([event] + ListedEventStore.sequential(2, startingAt: 2))
+        let export = try await EventExport.prepare(.jsonLines, organizationID: "acme", filter: anyTime, store: store)
+        let (bytes, lines) = try await written(export, from: store)
+        #expect(lines.count == 3)
+        let line = try #require(lines.first { $0["id"]?.stringValue == "evt_odd" })
+        #expect(event.details == odd)
+        #expect(line["details"]?.stringValue == odd)
+        #expect(line["action"]?.stringValue == event.action)
+        #expect(line["actor"]?["id"]?.stringValue == event.actor.id)
+        #expect(line["occurred_at"]?.stringValue == event.occurredAt.rfc3339)
+        #expect(line["sequence"] == .integer(event.sequence))
+        // Byte for byte what the API writes for the event.
+        var api = JSONWriter()
+        EventResource(event: event).write(to: &api)
+        let first = Array(bytes.split(separator: UInt8(ascii: "\n"))[lines.firstIndex { $0["id"]?.stringValue == "evt_odd" }!])
+        #expect(first == api.bytes)
+    }
+
+    @Test func itStopsAt2500LinesNewestFirst() async throws {
+        let store = ListedEventStore(ListedEventStore.sequential(2_600))
+        let export = try await EventExport.prepare(.jsonLines, organizationID: "acme", filter: anyTime, store: store)
+        #expect((export.rowCount, export.truncated) == (2_500, true))
+        let (_, lines) = try await written(export, from: store)
+        #expect(lines.count == 2_500)
+        #expect(lines.first?["id"]?.stringValue == "evt_2600")
+        #expect(lines.last?["id"]?.stringValue == "evt_101")
+    }
+
+    @Test func anExportOfNothingIsEmpty() async throws {
+        let store = ListedEventStore()
+        let export = try await EventExport.prepare(.jsonLines, organizationID: "acme", filter: anyTime, store: store)
+        #expect(try await written(export, from: store).bytes.isEmpty)
     }
 }

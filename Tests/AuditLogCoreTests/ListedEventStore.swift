@@ -52,6 +52,10 @@ actor ListedEventStore: EventStore {
         Array(events.filter { $0.organizationID == organizationID && $0.sequence > after }.sorted { $0.sequence < $1.sequence }.prefix(limit))
     }
 
+    func event(id: String, organizationID: String) async throws -> AuditEvent? {
+        events.first { $0.organizationID == organizationID && $0.id == id }
+    }
+
     func latestSequence(organizationID: String) async throws -> Int64 {
         events.filter { $0.organizationID == organizationID }.map(\.sequence).max() ?? 0
     }

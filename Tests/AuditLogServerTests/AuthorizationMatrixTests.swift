@@ -39,6 +39,10 @@ import Testing
             Route(
                 method: .get, path: "/organizations/acme/audit-logs",
                 statuses: [.found, .found, .found, .forbidden, .notFound, .ok, .found, .found]),
+            // An event's link: the same page, which asks the API for the event.
+            Route(
+                method: .get, path: "/organizations/acme/audit-logs/events/acme_evt",
+                statuses: [.found, .found, .found, .forbidden, .notFound, .ok, .found, .found]),
             Route(
                 method: .post, path: "/api/v1/events",
                 body: #"{"action": "UserLogin", "occurred_at": "2026-11-27T11:00:00Z", "actor": {"id": "u", "type": "user"}}"#,
@@ -76,7 +80,8 @@ import Testing
         ]
         // What a read key reads: its own organization's audit logs, exports and feed; another
         // organization's read key finds nothing there.
-        + ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export-preview", "/events/feed"].map {
+        + ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export.jsonl", "/audit-logs/export-preview", "/events/feed", "/events/acme_evt"]
+        .map {
             Route(
                 method: .get, path: org + $0,
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .ok, .ok, .notFound],
@@ -104,6 +109,7 @@ import Testing
                     .replacingOccurrences(of: "/assets/app.css", with: "/assets/{name}")
                     .replacingOccurrences(of: "/exp_unknown/", with: "/{export}/")
                     .replacingOccurrences(of: "/str_unknown", with: "/{stream}")
+                    .replacingOccurrences(of: "/events/acme_evt", with: "/events/{event}")
             })
         #expect(served == covered)
     }
@@ -146,11 +152,11 @@ import Testing
         try await world.seed([Events.make(id: "acme_evt", actorName: Self.acmeMarker, details: Self.acmeMarker)], in: "acme")
         let readKey = try await world.readKey("acme")
         try await world.withClient { client in
-            for path in ["/audit-logs", "/audit-logs/export.csv", "/actors?q=", "/events/feed"] {
+            for path in ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export.jsonl", "/actors?q=", "/events/feed", "/events/acme_evt"] {
                 let response = try await client.get(Self.org + path, token: world.acmeAdminToken)
                 #expect(response.text.contains(Self.acmeMarker), "\(path)")
             }
-            for path in ["/audit-logs", "/audit-logs/export.csv", "/events/feed"] {
+            for path in ["/audit-logs", "/audit-logs/export.csv", "/audit-logs/export.jsonl", "/events/feed", "/events/acme_evt"] {
                 let response = try await client.get(Self.org + path, token: readKey)
                 #expect(response.text.contains(Self.acmeMarker), "read key: \(path)")
             }

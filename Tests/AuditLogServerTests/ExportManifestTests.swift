@@ -40,7 +40,7 @@ import Testing
         try await world.withClient { client in
             let (csv, id, manifest) = try await Self.download("action=MemberInvited", world, client)
             let keys = [TestWorld.signingKey.publicKey]
-            #expect(ExportVerification.problems(csv: csv, manifest: manifest, keys: keys) == [])
+            #expect(ExportVerification.problems(file: csv, manifest: manifest, keys: keys) == [])
 
             let json = try JSONParser.parse(manifest)
             #expect(json["export_id"]?.stringValue == id)
@@ -76,7 +76,7 @@ import Testing
             let (otherCSV, _, otherManifest) = try await Self.download("action=AssetCreated", world, client)
             let keys = [TestWorld.signingKey.publicKey]
             func caught(_ csv: [UInt8], _ manifest: [UInt8], keys: [VerifyingKey] = keys) -> Bool {
-                !ExportVerification.problems(csv: csv, manifest: manifest, keys: keys).isEmpty
+                !ExportVerification.problems(file: csv, manifest: manifest, keys: keys).isEmpty
             }
             #expect(!caught(otherCSV, otherManifest))
 
@@ -110,8 +110,79 @@ import Testing
             #expect(json["checkpoint"] == .null)
             #expect(json["csv_bytes"] == .integer(Int64(csv.count)))
             #expect(
-                ExportVerification.problems(csv: csv, manifest: manifest, keys: [TestWorld.signingKey.publicKey]).first?.contains("not signed")
+                ExportVerification.problems(file: csv, manifest: manifest, keys: [TestWorld.signingKey.publicKey]).first?.contains("not signed")
                     == true)
+        }
+    }
+}
+
+/// The JSON Lines export: the same filters, cap, headers, audit record and manifest as the CSV.
+@Suite struct JSONLinesExportRouteTests {
+    static let base = "/api/v1/organizations/acme"
+
+    @Test func itHoldsTheFilteredEventsOnePerLineAndIsRecordedAndSigned() async throws {
+        let world = try await ExportManifestTests.seeded()
+        try await world.withClient { client in
+            let export = try await client.get(Self.base + "/audit-logs/export.jsonl?action=MemberInvited", token: world.acmeAdminToken)
+            #expect(export.status == .ok)
+            #expect(export.headers[.contentType] == "application/x-ndjson; charset=utf-8")
+            #expect(export.headers[.contentDisposition]?.hasSuffix(".jsonl\"") == true)
+            #expect(export.headers[.init("X-Export-Rows")!] == "10")
+            #expect(export.headers[.init("X-Export-Truncated")!] == "false")
+            let bytes = Array(export.body.readableBytesView)
+            let lines = bytes.split(separator: UInt8(ascii: "\n")).map { try? JSONParser.parse(Array($0)) }
+            #expect(bytes.last == UInt8(ascii: "\n"))
+            #expect(lines.count == 10)
+            // Each line is the event as the list writes it, newest first.
+            let listed = try await client.get(Self.base + "/audit-logs?action=MemberInvited&limit=100", token: world.acmeAdminToken)
+            #expect(lines.compactMap { $0 } == (try listed.json["data"]?.arrayValue ?? []))
+            #expect(lines.first??["details"]?.stringValue == "row 0, with \"quotes\" and a\nnewline")
+
+            // Recorded as an export in JSON Lines; its manifest names the format and verifies.
+            let id = try #require(export.headers[.init("X-Export-Id")!])
+            let recorded = try await client.get(Self.base + "/audit-logs?action=AuditLogExported", token: world.acmeAdminToken)
+            let metadata = try recorded.json["data"]?[0]?["metadata"]
+            #expect(metadata?["export_id"]?.stringValue == id)
+            #expect(metadata?["format"]?.stringValue == "jsonl")
+            let manifest = Array(
+                try await client.get(Self.base + "/exports/\(id)/manifest.json", token: world.acmeAdminToken).body.readableBytesView)
+            let json = try JSONParser.parse(manifest)
+            #expect(json["format"]?.stringValue == "jsonl")
+            #expect(json["jsonl_bytes"] == .integer(Int64(bytes.count)))
+            #expect(json["csv_bytes"] == nil)
+            let keys = [TestWorld.signingKey.publicKey]
+            #expect(ExportVerification.problems(file: bytes, manifest: manifest, keys: keys) == [])
+            // One line dropped, or one value changed, is caught.
+            var dropped = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            dropped.remove(at: 3)
+            let shorter = Array(dropped.joined(separator: [UInt8(ascii: "\n")]))
+            #expect(!ExportVerification.problems(file: shorter, manifest: manifest, keys: keys).isEmpty)
+            let edited = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "Nu\u{0303}ez 3\"", with: "Nunez 3\"")
+            #expect(Array(edited.utf8) != bytes)
+            #expect(!ExportVerification.problems(file: Array(edited.utf8), manifest: manifest, keys: keys).isEmpty)
+        }
+    }
+
+    @Test func itStopsAt2500AndSaysSo() async throws {
+        let world = try await TestWorld.make()
+        try await world.seed((1...2_501).map { Events.make(id: "e\($0)", at: TestWorld.start.adding(milliseconds: -Int64($0) * 60_000)) })
+        try await world.withClient { client in
+            let export = try await client.get(Self.base + "/audit-logs/export.jsonl?from=2026-11-01T00:00:00Z", token: world.acmeAdminToken)
+            #expect(export.headers[.init("X-Export-Truncated")!] == "true")
+            #expect(export.headers[.init("X-Export-Rows")!] == "2500")
+            let lines = Array(export.body.readableBytesView).split(separator: UInt8(ascii: "\n"))
+            #expect(lines.count == 2_500)
+            #expect(try JSONParser.parse(Array(lines[0]))["id"]?.stringValue == "e1")
+        }
+    }
+
+    @Test func badFiltersAreRefusedAndNothingIsRecorded() async throws {
+        let world = try await ExportManifestTests.seeded()
+        try await world.withClient { client in
+            let refused = try await client.get(Self.base + "/audit-logs/export.jsonl?action=NoSuchAction&limit=5", token: world.acmeAdminToken)
+            #expect(refused.status == .unprocessableContent)
+            let recorded = try await client.get(Self.base + "/audit-logs?action=AuditLogExported", token: world.acmeAdminToken)
+            #expect(try recorded.json["data"]?.arrayValue == [])
         }
     }
 }

@@ -1,3 +1,4 @@
+import AuditLogCore
 import Foundation
 import GRDB
 import Testing
@@ -113,5 +114,36 @@ import Testing
         let (status, said) = try Command.shell(script, in: directory)
         #expect(status == 0, "\(said)")
         #expect(said.contains("Signature Verified Successfully"))
+    }
+
+    @Test func aJSONLinesExportIsVerifiedOfflineToo() throws {
+        let database = try Command.temporaryDatabase()
+        _ = try Command.run(["demo", "--database", database])
+        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        #expect(try Command.run(["signing-key", "create", "--output", path("key.pem")]).status == 0)
+        try Data(try Command.run(["signing-key", "public", "--signing-key", path("key.pem")]).stdout.utf8)
+            .write(to: URL(fileURLWithPath: path("key.pub")))
+
+        let export = try Command.run([
+            "export", "--database", database, "--org", "acme", "--format", "jsonl", "--action", "MemberInvited",
+            "--manifest", path("export.manifest.json"), "--signing-key", path("key.pem"),
+        ])
+        #expect(export.status == 0, "\(export.stderr)")
+        let lines = export.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { (try? JSONParser.parse(Array($0.utf8)))?["action"]?.stringValue == "MemberInvited" })
+        try Data(export.stdout.utf8).write(to: URL(fileURLWithPath: path("export.jsonl")))
+        let verified = try Command.run(["verify-export", path("export.jsonl"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        #expect(verified.status == 0, "\(verified.stdout)")
+
+        // The first event dropped, and the command says so.
+        try Data(lines.dropFirst().map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path("shorter.jsonl")))
+        let refused = try Command.run(["verify-export", path("shorter.jsonl"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("the JSON Lines file is not the one the manifest describes"), "\(refused.stdout)")
+        let wrong = try Command.run(["export", "--database", database, "--org", "acme", "--format", "xml"])
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.contains("xml"))
     }
 }

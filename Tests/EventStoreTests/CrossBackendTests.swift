@@ -33,7 +33,7 @@ import Testing
             answers.cursors.append(cursors)
             answers.counts.append(
                 try await store.countMatches(filter, upTo: 10_000, throughSequence: nil, organizationID: "acme"))
-            let export = try await CSVExport.prepare(organizationID: "acme", filter: filter, store: store)
+            let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: filter, store: store)
             var bytes: [UInt8] = []
             try await export.write(from: store) { bytes += $0 }
             answers.csv.append(bytes)

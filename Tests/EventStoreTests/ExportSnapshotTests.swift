@@ -37,7 +37,7 @@ import Testing
         let store = try await kind.makeStore(organizations: "acme")
         try await store.append((0..<3).map { newEvent(id: "evt_\($0)", at: .testStart.adding(hours: Int64($0))) }, to: "acme")
 
-        let export = try await CSVExport.prepare(organizationID: "acme", filter: EventFilter(from: .earliest), store: store)
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: EventFilter(from: .earliest), store: store)
         try await store.append([newEvent(id: "evt_late", at: .testStart.adding(days: 1))], to: "acme")
         var bytes: [UInt8] = []
         let rows = try await export.write(from: store) { bytes += $0 }
@@ -64,7 +64,7 @@ import Testing
         }
         let filter = EventFilter(actions: ["AssetShared"], from: .earliest)
 
-        let export = try await CSVExport.prepare(organizationID: "acme", filter: filter, store: store)
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: filter, store: store)
         var bytes: [UInt8] = []
         let rows = try await export.write(from: store) { bytes += $0 }
 
@@ -82,7 +82,7 @@ import Testing
         try await store.append((0..<1_000).map { newEvent(id: "a\($0)", at: .testStart.adding(minutes: $0)) }, to: "acme")
         try await store.append((0..<1_500).map { newEvent(id: "b\($0)", at: .testStart.adding(minutes: $0)) }, to: "acme")
 
-        let export = try await CSVExport.prepare(organizationID: "acme", filter: EventFilter(from: .earliest), store: store)
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: EventFilter(from: .earliest), store: store)
         #expect(export.rowCount == 2_500)
         #expect(export.truncated == false)
     }

@@ -39,6 +39,22 @@ import Testing
     }
 
     @Test(arguments: StoreKind.enabled)
+    func oneEventIsFoundByIdInItsOwnOrganizationOnly(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        let acme = try await store.append(Self.twinEvents("acme", count: 3), to: "acme")
+        try await store.append(Self.twinEvents("globex", count: 2), to: "globex")
+
+        let found = try #require(try await store.event(id: "evt_1", organizationID: "acme"))
+        #expect(found == acme.first { $0.id == "evt_1" })
+        #expect(try await store.event(id: "evt_1", organizationID: "globex")?.action == "AssetDeleted")
+        // globex has no evt_2, whatever acme has.
+        #expect(try await store.event(id: "evt_2", organizationID: "globex") == nil)
+        #expect(try await store.event(id: "evt_1", organizationID: "initech") == nil)
+        #expect(try await store.event(id: "EVT_1", organizationID: "acme") == nil)
+        #expect(try await store.event(id: "evt_%", organizationID: "acme") == nil)
+    }
+
+    @Test(arguments: StoreKind.enabled)
     func aReusedIdIsNewInEachOrganization(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme", "globex")
         try await store.append(Self.twinEvents("acme", count: 2), to: "acme")

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 
-/// What an auditor needs to trust a CSV export offline (docs/INTEGRITY.md): which filters and
-/// range made it, who exported it and when, the SHA-256 of its exact bytes, the sequence number
+/// What an auditor needs to trust an export offline (docs/INTEGRITY.md): which filters and range
+/// made it, who exported it and when, in which format, the SHA-256 of its exact bytes, the sequence number
 /// of every row's event, and the signed checkpoint that covers them; all signed with the
 /// service's key.
 ///
@@ -14,14 +14,16 @@ public struct ExportManifest: Sendable, Equatable {
     public var organizationID: String
     public var exportedAt: Timestamp
     public var exportedBy: Actor
+    public var format: ExportFormat
     public var filter: EventFilter
-    /// Data rows in the CSV (its header not counted).
+    /// Data rows in the file (a CSV's header not counted).
     public var rows: Int
     /// True when more events matched than the export holds.
     public var truncated: Bool
-    /// The SHA-256 of the CSV's exact bytes, and how many bytes it has.
-    public var csvSHA256: [UInt8]
-    public var csvBytes: Int
+    /// The SHA-256 of the file's exact bytes, and how many bytes it has: written as
+    /// `csv_sha256` and `csv_bytes` for a CSV, `jsonl_sha256` and `jsonl_bytes` for JSON Lines.
+    public var fileSHA256: [UInt8]
+    public var fileBytes: Int
     /// The sequence number of each row's event, in row order.
     public var sequences: [Int64]
     /// A checkpoint whose sequence is at least every row's: the rows are events of the chain it
@@ -33,11 +35,12 @@ public struct ExportManifest: Sendable, Equatable {
         organizationID: String,
         exportedAt: Timestamp,
         exportedBy: Actor,
+        format: ExportFormat = .csv,
         filter: EventFilter,
         rows: Int,
         truncated: Bool,
-        csvSHA256: [UInt8],
-        csvBytes: Int,
+        fileSHA256: [UInt8],
+        fileBytes: Int,
         sequences: [Int64],
         checkpoint: Checkpoint?
     ) {
@@ -45,11 +48,12 @@ public struct ExportManifest: Sendable, Equatable {
         self.organizationID = organizationID
         self.exportedAt = exportedAt
         self.exportedBy = exportedBy
+        self.format = format
         self.filter = filter
         self.rows = rows
         self.truncated = truncated
-        self.csvSHA256 = csvSHA256
-        self.csvBytes = csvBytes
+        self.fileSHA256 = fileSHA256
+        self.fileBytes = fileBytes
         self.sequences = sequences
         self.checkpoint = checkpoint
     }
@@ -61,8 +65,12 @@ public struct ExportManifest: Sendable, Equatable {
         json.object { json in
             json.key("checkpoint")
             json.value(checkpoint)
-            json.field("csv_bytes", csvBytes)
-            json.field("csv_sha256", Hex.encoded(csvSHA256))
+            // Keys are sorted, and "csv_…" and "jsonl_…" both sort between "checkpoint" and
+            // "export_id".
+            json.key("\(format.name)_bytes")
+            json.integer(fileBytes)
+            json.key("\(format.name)_sha256")
+            json.string(Hex.encoded(fileSHA256))
             json.field("export_id", exportID)
             json.field("exported_at", exportedAt.rfc3339)
             json.key("exported_by")
@@ -82,6 +90,7 @@ public struct ExportManifest: Sendable, Equatable {
                 json.key("workspaces")
                 json.array(filter.workspaceIDs) { json, workspace in json.string(workspace) }
             }
+            json.field("format", format.name)
             json.field("organization", organizationID)
             json.field("rows", rows)
             json.key("sequences")
@@ -107,11 +116,12 @@ public struct ExportManifest: Sendable, Equatable {
     }
 }
 
-/// Checks, offline, that a CSV is the one a manifest describes and that the manifest and its
-/// checkpoint are signed by one of `keys`: what `auditlogs verify-export` runs.
+/// Checks, offline, that an exported file (CSV or JSON Lines) is the one a manifest describes
+/// and that the manifest and its checkpoint are signed by one of `keys`: what
+/// `auditlogs verify-export` runs.
 public enum ExportVerification {
-    /// Every reason not to trust the CSV; empty when it is the export the manifest signs.
-    public static func problems(csv: [UInt8], manifest document: [UInt8], keys: [VerifyingKey]) -> [String] {
+    /// Every reason not to trust the file; empty when it is the export the manifest signs.
+    public static func problems(file: [UInt8], manifest document: [UInt8], keys: [VerifyingKey]) -> [String] {
         // The signature is the document's last member: `…,"signature":"<base64>"}`.
         let marker = Array(#","signature":""#.utf8)
         guard let markerStart = document.lastIndex(of: marker), document.last == UInt8(ascii: "}") else {
@@ -133,10 +143,20 @@ public enum ExportVerification {
             problems.append("the manifest's signature does not match: it was edited, or signed with another key than the one given")
         }
 
-        let digest = Array(SHA256.hash(data: csv))
-        if json["csv_sha256"]?.stringValue != Hex.encoded(digest) || json["csv_bytes"] != .integer(Int64(csv.count)) {
+        // Manifests from before JSON Lines exports name no format: they are of CSVs.
+        let format = json["format"].map { $0.stringValue.flatMap(ExportFormat.init(rawValue:)) } ?? .csv
+        guard let format else {
+            problems.append("the manifest names a format this version does not know")
+            return problems
+        }
+        let digest = Array(SHA256.hash(data: file))
+        if json["\(format.name)_sha256"]?.stringValue != Hex.encoded(digest)
+            || json["\(format.name)_bytes"] != .integer(Int64(file.count))
+        {
             problems.append(
-                "the CSV is not the one the manifest describes: its SHA-256 or length differs (a cell, a row or their order changed, or it is another export's manifest)"
+                format == .csv
+                    ? "the CSV is not the one the manifest describes: its SHA-256 or length differs (a cell, a row or their order changed, or it is another export's manifest)"
+                    : "the JSON Lines file is not the one the manifest describes: its SHA-256 or length differs (a value, a line or their order changed, or it is another export's manifest)"
             )
         }
 

@@ -63,6 +63,8 @@ public protocol EventStore: Sendable {
     /// (sequence) order: what the feed pages through. A late event has a new sequence, so a
     /// reader that follows the sequence never skips one.
     func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent]
+    /// The organization's event with this id; nil when it has none (or it was purged).
+    func event(id: String, organizationID: String) async throws -> AuditEvent?
 
     /// Actors whose name or email contains `text`, case-insensitively; all when `text` is empty.
     /// Sorted by name, at most `limit`.

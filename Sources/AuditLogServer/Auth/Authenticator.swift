@@ -45,7 +45,7 @@ struct Authenticator: Sendable {
         else { return true }
         let isNavigation = request.headers[HTTPField.Name("Sec-Fetch-Mode")!]?.lowercased() == "navigate"
         let isRead = request.method == .get || request.method == .head
-        let isExport = request.uri.path.utf8HasSuffix("/export.csv")
+        let isExport = request.uri.path.utf8HasSuffix("/export.csv") || request.uri.path.utf8HasSuffix("/export.jsonl")
         return isNavigation && isRead && !isExport
     }
 

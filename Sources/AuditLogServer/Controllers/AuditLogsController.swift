@@ -1,10 +1,11 @@
 import AuditLogCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `GET …/audit-logs` and `GET …/audit-logs/export.csv`: an organization's events, for its
-/// admins.
+/// `GET …/audit-logs`, one event, the exports (`export.csv`, `export.jsonl`) and the feed: an
+/// organization's events, for its admins and read keys.
 struct AuditLogsController: Sendable {
     let service: AuditLogService
     let authenticator: Authenticator
@@ -14,7 +15,9 @@ struct AuditLogsController: Sendable {
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("organizations/:organization/audit-logs", use: list)
-            .get("organizations/:organization/audit-logs/export.csv", use: export)
+            .get("organizations/:organization/audit-logs/export.csv") { try await export(.csv, $0, context: $1) }
+            .get("organizations/:organization/audit-logs/export.jsonl") { try await export(.jsonLines, $0, context: $1) }
+            .get("organizations/:organization/events/:event", use: event)
             .get("organizations/:organization/audit-logs/export-preview", use: exportPreview)
             .get("organizations/:organization/exports/:export/manifest.json", use: manifest)
             .get("organizations/:organization/events/feed", use: feed)
@@ -98,29 +101,45 @@ struct AuditLogsController: Sendable {
         _ = try await authenticator.reader(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: false)
         let export = try await service.previewExport(query, organizationID: organizationID)
-        return JSONResponse(body: ExportPreview(rows: export.rowCount, truncated: export.truncated, limit: CSVExport.maximumRows))
+        return JSONResponse(body: ExportPreview(rows: export.rowCount, truncated: export.truncated, limit: EventExport.maximumRows))
     }
 
-    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// One event of the organization, by id: what an event's link opens.
+    @Sendable func event(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EventResource> {
+        let organizationID = try context.parameters.require("organization")
+        _ = try await authenticator.reader(of: organizationID, request: request)
+        try request.rejectParameters(allowed: [])
+        // The router leaves path parameters percent-encoded; an id may hold any visible
+        // character, "/" and "%" among them. One longer than any that validates was never
+        // stored: no need to ask the database.
+        let raw = try context.parameters.require("event")
+        guard let eventID = raw.removingPercentEncoding, eventID.unicodeScalars.count <= EventLimits.maximumIDLength,
+            let event = try await service.event(id: eventID, organizationID: organizationID)
+        else { throw AuditLogError.notFound("Event \(raw)") }
+        return JSONResponse(body: EventResource(event: event))
+    }
+
+    /// The export in `format`, recorded before its first byte, with its manifest after its last.
+    @Sendable func export(_ format: ExportFormat, _ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
         let reader = try await authenticator.reader(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: false)
         let origin = request.origin(context: context)
-        let export = try await service.export(query, organizationID: organizationID, by: reader.actor, context: origin)
+        let export = try await service.export(query, as: format, organizationID: organizationID, by: reader.actor, context: origin)
         let service = self.service
         let signingKey = self.signingKey
         let headers: HTTPFields = [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"\(export.csv.fileName(now: service.now()))\"",
-            HTTPField.Name("X-Export-Truncated")!: export.csv.truncated ? "true" : "false",
-            HTTPField.Name("X-Export-Rows")!: String(export.csv.rowCount),
+            .contentType: format.mediaType,
+            .contentDisposition: "attachment; filename=\"\(export.export.fileName(now: service.now()))\"",
+            HTTPField.Name("X-Export-Truncated")!: export.export.truncated ? "true" : "false",
+            HTTPField.Name("X-Export-Rows")!: String(export.export.rowCount),
             HTTPField.Name("X-Export-Id")!: export.id,
         ]
         context.logger.info(
             "audit log exported",
             metadata: [
-                "audit.org": "\(organizationID)", "audit.export": "\(export.id)", "audit.rows": "\(export.csv.rowCount)",
-                "audit.truncated": "\(export.csv.truncated)",
+                "audit.org": "\(organizationID)", "audit.export": "\(export.id)", "audit.rows": "\(export.export.rowCount)",
+                "audit.truncated": "\(export.export.truncated)", "audit.format": "\(format.name)",
             ])
         return Response(
             status: .ok, headers: headers,
