@@ -139,24 +139,24 @@ def all_events(server, driver, organization, params):
             return events
 
 
-def downloaded(directory):
-    """The CSVs in the download folder now, to tell the next download from earlier ones."""
-    return set(directory.glob("*.csv"))
+def downloaded(directory, suffix=".csv"):
+    """The files of this kind in the download folder now, to tell the next download from earlier ones."""
+    return set(directory.glob("*" + suffix))
 
 
-def wait_for_download(directory, before, timeout=TIMEOUT):
-    """The CSV that appeared in `directory` and is not one of `before`, once it is complete.
+def wait_for_download(directory, before, timeout=TIMEOUT, suffix=".csv"):
+    """The file that appeared in `directory` and is not one of `before`, once it is complete.
 
     By name, not by time: the folder is the session's, and a download of the test before may be
     less than a second old (one was taken for this one, with 243 rows instead of 2,500).
     """
     deadline = time.time() + timeout
     while time.time() < deadline:
-        done = [path for path in directory.glob("*.csv") if path not in before]
+        done = [path for path in directory.glob("*" + suffix) if path not in before]
         if done and not list(directory.glob("*.crdownload")):
             return done[0]
         time.sleep(0.1)
-    raise AssertionError("no CSV was downloaded")
+    raise AssertionError(f"no {suffix} file was downloaded")
 
 
 def read_csv(path):

@@ -1,7 +1,7 @@
 """Accessibility, checked by axe-core in the browser on every state of the page an admin meets:
 no serious or critical violation on the sign-in page, the Audit Logs page, each open filter
-menu, the date menu, an expanded row, the empty state, the not-an-admin page and a narrow
-window.
+menu, the date menu, an expanded row, an event's link, times in UTC, the empty state, the
+not-an-admin page and a narrow window.
 
 axe-core comes with the `axe-selenium-python` package; a state's violations are listed with
 the elements they concern when the test fails."""
@@ -59,6 +59,17 @@ def test_the_audit_logs_page_and_its_menus(page, server, axe):
     page.find_element(By.ID, "date-range-button").click()
     page.find_element(By.CSS_SELECTOR, "tr.event-row button.disclose").click()
     axe("an expanded row")
+    page.find_element(By.CSS_SELECTOR, "tr.event-detail button.copy-link").click()
+    axe("an expanded row after Copy link")
+    link = page.find_element(By.CSS_SELECTOR, "tr.event-detail button.copy-link").get_attribute("data-link")
+    page.find_element(By.ID, "zone-utc").click()
+    try:
+        axe("times in UTC")
+    finally:
+        page.find_element(By.ID, "zone-local").click()
+    page.get(link)
+    wait_for_table(page)
+    axe("an event's link")
 
 
 def test_the_empty_state_and_a_narrow_window(page, server, axe):

@@ -1,18 +1,37 @@
-// The Audit Logs page: the filters, the date range, the table with more rows on scroll, and
-// Export CSV — all through the same JSON API that scripts use.
+// The Audit Logs page: the filters, the date range, the table with more rows on scroll, one
+// event from its link, the time zone, and the exports — all through the same JSON API that
+// scripts use.
 import "./session.js";
 import { ApiError, getJSON, request, withQuery } from "./api.js";
-import { appendEventRow } from "./event-table.js";
-import { formatShort, plural, timeZone, toLocalInput } from "./format.js";
+import { appendEventRow, expandRow, reformatTimes } from "./event-table.js";
+import { formatShort, fromZoneInput, plural, showUTC, showsUTC, shownZone, toZoneInput } from "./format.js";
 import { MultiSelect } from "./multiselect.js";
 import { DEFAULT_RANGE, RANGES, apiParameters, hasFilters, readViewState, writeViewState } from "./view-state.js";
 
 const organization = document.body.dataset.organization;
 const api = `/api/v1/organizations/${encodeURIComponent(organization)}`;
+const listPath = `/organizations/${encodeURIComponent(organization)}/audit-logs`;
 const EXPORT_LIMIT = 2500;
 const $ = (id) => document.getElementById(id);
 
+/** The address of an event's own page, which shows it expanded. */
+function eventLink(id) {
+  return `${location.origin}${listPath}/events/${encodeURIComponent(id)}`;
+}
+
+/** The id of the event a path such as `…/audit-logs/events/{id}` shows; null for the list. */
+function linkedEventOf(path) {
+  const prefix = `${listPath}/events/`;
+  if (!path.startsWith(prefix)) return null;
+  try {
+    return decodeURIComponent(path.slice(prefix.length));
+  } catch {
+    return path.slice(prefix.length);
+  }
+}
+
 let state = readViewState(location.search);
+let linkedEvent = linkedEventOf(location.pathname);
 let cursor = null;
 let loading = null; // the AbortController of the request under way
 let generation = 0; // bumps on every new view, so late answers of an old one are dropped
@@ -99,14 +118,16 @@ function openRangeMenu() {
   }
   // A custom range starts from the view on screen, to be narrowed or moved from there.
   const now = new Date();
-  $("custom-from").value = toLocalInput(state.from ?? new Date(now.getTime() - RANGES[state.range].hours * 3_600_000));
+  // The inputs are in the zone the page shows times in.
+  $("custom-from").value = toZoneInput(state.from ?? new Date(now.getTime() - RANGES[state.range].hours * 3_600_000));
   // Up to the next whole minute, so the minute under way is part of the range.
-  $("custom-to").value = toLocalInput(state.to ?? new Date(Math.ceil(now.getTime() / 60_000) * 60_000));
+  $("custom-to").value = toZoneInput(state.to ?? new Date(Math.ceil(now.getTime() / 60_000) * 60_000));
+  for (const label of rangeMenu.querySelectorAll(".custom-zone")) label.textContent = `(${shownZone()})`;
   $("custom-range-error").hidden = true;
   // No range before the oldest day the retention policy keeps.
   const oldest = retentionStart(now);
   for (const input of [$("custom-from"), $("custom-to")]) {
-    if (oldest) input.min = toLocalInput(oldest);
+    if (oldest) input.min = toZoneInput(oldest);
   }
   (rangeMenu.querySelector("[aria-checked=true]") ?? rangeMenu.querySelector("[data-range]")).focus();
 }
@@ -147,8 +168,8 @@ rangeMenu.addEventListener("keydown", (event) => {
 });
 $("custom-range").addEventListener("submit", (event) => {
   event.preventDefault();
-  const from = new Date($("custom-from").value);
-  const to = new Date($("custom-to").value);
+  const from = fromZoneInput($("custom-from").value);
+  const to = fromZoneInput($("custom-to").value);
   const error = $("custom-range-error");
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
     error.textContent = "Choose a start before the end.";
@@ -174,7 +195,27 @@ $("date-range").addEventListener("focusout", (event) => {
 // ----- The table
 
 const rows = $("event-rows");
-$("time-zone").textContent = `(${timeZone})`;
+
+// ----- Time zone: the viewer's or UTC, remembered by the browser
+
+function showZone() {
+  $("time-zone").textContent = `(${shownZone()})`;
+  $("zone-local").setAttribute("aria-pressed", String(!showsUTC()));
+  $("zone-utc").setAttribute("aria-pressed", String(showsUTC()));
+  $("zone-local").title = `Show times in your time zone (${shownZone() === "UTC" ? "local" : shownZone()})`;
+  $("zone-utc").title = "Show times in UTC, as exports write them";
+}
+
+for (const [id, utc] of [["zone-local", false], ["zone-utc", true]]) {
+  $(id).addEventListener("click", () => {
+    if (showsUTC() === utc) return;
+    showUTC(utc);
+    showZone();
+    reformatTimes(rows);
+    $("date-range-label").textContent = rangeLabel();
+  });
+}
+showZone();
 
 function show(part) {
   for (const id of ["loading", "empty-state", "error-state"]) $(id).hidden = id !== part;
@@ -182,6 +223,7 @@ function show(part) {
 
 async function loadFirstPage() {
   const view = ++generation;
+  $("linked-event").hidden = linkedEvent === null;
   loading?.abort();
   loading = null;
   cursor = null;
@@ -194,8 +236,28 @@ async function loadFirstPage() {
   $("events").setAttribute("aria-busy", "true");
   show("loading");
   updateExportNotice(null);
+  if (linkedEvent !== null) return loadLinkedEvent(view, linkedEvent);
   await loadPage(view);
   if (view === generation) refreshPreview(view);
+}
+
+/** The event of a link, alone and expanded; the filters and exports stay as they were. */
+async function loadLinkedEvent(view, id) {
+  try {
+    const event = await getJSON(`${api}/events/${encodeURIComponent(id)}`);
+    if (view !== generation) return;
+    show(null);
+    expandRow(appendEventRow(rows, event, eventLink(event.id)));
+    $("result-summary").textContent = "Showing one event, from its link. Choose Show all events for the rest.";
+  } catch (error) {
+    if (view !== generation) return;
+    $("error-message").textContent = error instanceof ApiError && error.status === 404
+      ? "This organization has no event with that id: the link may be incomplete, or the event is older than the retention policy keeps."
+      : error.message;
+    show("error-state");
+  } finally {
+    if (view === generation) $("events").setAttribute("aria-busy", "false");
+  }
 }
 
 async function loadPage(view) {
@@ -209,7 +271,7 @@ async function loadPage(view) {
     const response = await request(withQuery(`${api}/audit-logs`, params), { signal: controller.signal });
     const page = await response.json();
     if (view !== generation) return;
-    for (const event of page.data) appendEventRow(rows, event);
+    for (const event of page.data) appendEventRow(rows, event, eventLink(event.id));
     cursor = page.next_cursor;
     const shown = rows.querySelectorAll("tr.event-row").length;
     show(shown ? null : "empty-state");
@@ -271,9 +333,11 @@ sentinelObserver.observe($("scroll-sentinel"));
 function changeView(change, { record = true } = {}) {
   state = { ...state, ...change };
   // The URL follows the view so that it can be reloaded and shared, and each change is an entry
-  // of the history: Back returns to the view before it (popstate below restores it).
+  // of the history: Back returns to the view before it (popstate below restores it). Any change
+  // leaves an event's link for the list.
   if (record) {
-    const url = location.pathname + writeViewState(state);
+    linkedEvent = null;
+    const url = listPath + writeViewState(state);
     if (url !== location.pathname + location.search) history.pushState(null, "", url);
   }
   $("date-range-label").textContent = rangeLabel();
@@ -291,7 +355,13 @@ function clearFilters() {
 $("clear-filters").addEventListener("click", clearFilters);
 $("empty-clear").addEventListener("click", clearFilters);
 $("empty-widen").addEventListener("click", () => changeView({ range: "90d", from: null, to: null }));
+$("show-all-events").addEventListener("click", (click) => {
+  click.preventDefault();
+  changeView({});
+  $("events").focus();
+});
 window.addEventListener("popstate", async () => {
+  linkedEvent = linkedEventOf(location.pathname);
   state = readViewState(location.search);
   await syncFilters();
   changeView({}, { record: false });
@@ -318,7 +388,7 @@ function updateExportNotice(when) {
   }
   const limit = (preview?.limit ?? EXPORT_LIMIT).toLocaleString();
   notice.textContent = when === "before"
-    ? `More than ${limit} events match this view. Export CSV holds the newest ${limit} of them; narrow the filters or the date range to capture everything.`
+    ? `More than ${limit} events match this view. An export holds the newest ${limit} of them; narrow the filters or the date range to capture everything.`
     : `The export holds the newest ${limit} of more matching events; narrow the filters or the date range to capture everything.`;
   notice.hidden = false;
 }
@@ -334,14 +404,14 @@ function saveFile(blob, name) {
   setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
-$("export-csv").addEventListener("click", async () => {
-  const button = $("export-csv");
+/** Exports the view on screen as `format` (csv or jsonl), then its manifest. */
+async function exportView(format, button) {
   const view = generation;
   button.disabled = true;
   try {
-    const response = await request(withQuery(`${api}/audit-logs/export.csv`, viewParameters));
+    const response = await request(withQuery(`${api}/audit-logs/export.${format}`, viewParameters));
     const truncated = response.headers.get("X-Export-Truncated") === "true";
-    const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "audit-logs.csv";
+    const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? `audit-logs.${format}`;
     // Said as soon as the headers arrive, before the file is saved, even if the preview had
     // not answered yet.
     if (truncated && view === generation) updateExportNotice("before");
@@ -354,7 +424,7 @@ $("export-csv").addEventListener("click", async () => {
     let manifestName = null;
     if (exportId) {
       const manifest = await request(`${api}/exports/${encodeURIComponent(exportId)}/manifest.json`);
-      manifestName = name.replace(/\.csv$/, "") + ".manifest.json";
+      manifestName = name.replace(/\.(csv|jsonl)$/, "") + ".manifest.json";
       saveFile(await manifest.blob(), manifestName);
     }
     if (view === generation) {
@@ -367,7 +437,10 @@ $("export-csv").addEventListener("click", async () => {
   } finally {
     button.disabled = false;
   }
-});
+}
+
+$("export-csv").addEventListener("click", () => exportView("csv", $("export-csv")));
+$("export-jsonl").addEventListener("click", () => exportView("jsonl", $("export-jsonl")));
 
 // ----- Start
 

@@ -2,8 +2,9 @@
 // chosen by whoever acted.
 import { formatTime } from "./format.js";
 
-/** Appends a row for `event` to `body`; clicking it (or its button) shows the whole event. */
-export function appendEventRow(body, event) {
+/** Appends a row for `event` to `body` and returns it; clicking it (or its button) shows the
+ * whole event, with a Copy link button for `link`, the address of the event's own page. */
+export function appendEventRow(body, event, link) {
   const row = document.createElement("tr");
   row.className = "event-row";
   row.setAttribute("aria-expanded", "false");
@@ -61,7 +62,7 @@ export function appendEventRow(body, event) {
   details.textContent = event.details;
 
   row.append(time, action, actor, workspace, details);
-  const expand = () => toggleDetail(row, toggle, event);
+  const expand = () => toggleDetail(row, toggle, event, link);
   row.addEventListener("click", (click) => {
     if (click.target.closest("button") !== toggle && window.getSelection()?.toString()) return;
     expand();
@@ -71,9 +72,20 @@ export function appendEventRow(body, event) {
     expand();
   });
   body.append(row);
+  return row;
 }
 
-function toggleDetail(row, toggle, event) {
+/** Shows the whole of `row`'s event, unless it is shown already. */
+export function expandRow(row) {
+  if (row.getAttribute("aria-expanded") !== "true") row.querySelector("button.disclose").click();
+}
+
+/** Writes every time of the table again, after the viewer chose another time zone. */
+export function reformatTimes(body) {
+  for (const time of body.querySelectorAll("time[datetime]")) time.textContent = formatTime(time.dateTime);
+}
+
+function toggleDetail(row, toggle, event, link) {
   const open = row.getAttribute("aria-expanded") === "true";
   row.setAttribute("aria-expanded", String(!open));
   toggle.setAttribute("aria-expanded", String(!open));
@@ -107,9 +119,46 @@ function toggleDetail(row, toggle, event) {
       ? Object.entries(event.metadata).map(([key, value]) => [key, value === null ? "null" : String(value)])
       : [["", "None"]]),
   );
-  td.append(grid);
+  td.append(linkActions(link), grid);
   detail.append(td);
   row.after(detail);
+}
+
+/** Copy link: the event's address to the clipboard; where the browser refuses (a page served
+ * over plain HTTP to another machine), the address selected in a box, to copy by hand. */
+function linkActions(link) {
+  const bar = document.createElement("div");
+  bar.className = "detail-actions";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary copy-link";
+  button.textContent = "Copy link";
+  button.dataset.link = link;
+  const status = document.createElement("span");
+  status.className = "copy-status";
+  status.setAttribute("role", "status");
+  button.addEventListener("click", async (click) => {
+    click.stopPropagation();
+    try {
+      await navigator.clipboard.writeText(link);
+      status.textContent = "Link copied.";
+    } catch {
+      let box = bar.querySelector("input");
+      if (!box) {
+        box = document.createElement("input");
+        box.type = "text";
+        box.readOnly = true;
+        box.value = link;
+        box.setAttribute("aria-label", "Link to this event");
+        bar.insertBefore(box, status);
+      }
+      box.focus();
+      box.select();
+      status.textContent = "Copy the selected link (Ctrl+C or ⌘C).";
+    }
+  });
+  bar.append(button, status);
+  return bar;
 }
 
 function section(title, pairs) {
