@@ -286,8 +286,21 @@ public final class AuditLogClient: Service, Sendable {
             guard let field = detail["field"]?.stringValue, let message = detail["message"]?.stringValue else { return nil }
             return FieldError(field: field, message: message)
         }
+        let kind: AuditLogError.Kind =
+            switch status {
+            case 400: .malformed
+            case 401: .unauthenticated
+            case 403: .forbidden
+            case 404: .notFound
+            case 408: .timedOut
+            case 409: .conflict
+            case 413: .tooLarge
+            case 429: .rateLimited
+            case 500...: .unavailable
+            default: .invalid
+            }
         return AuditLogError(
-            status == 413 ? .tooLarge : status == 400 ? .malformed : .invalid, code: error?["code"]?.stringValue ?? "http_\(status)",
+            kind, code: error?["code"]?.stringValue ?? "http_\(status)",
             message: error?["message"]?.stringValue ?? "The service answered \(status).", details: details)
     }
 

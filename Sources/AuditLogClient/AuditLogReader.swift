@@ -70,11 +70,12 @@ public struct AuditLogReader: Sendable {
         public var id: String?
     }
 
-    /// Writes the CSV export of `filter` to `file`, as it arrives (the export is recorded in
-    /// the organization's log, as every export is).
+    /// Writes the export of `filter` to `file` as it arrives, in CSV or JSON Lines (the export
+    /// is recorded in the organization's log, as every export is).
     @discardableResult
-    public func export(organization: String, filter: EventFilter, to file: URL) async throws -> Export {
-        let response = try await execute("/api/v1/organizations/\(organization)/audit-logs/export.csv", query: Self.parameters(of: filter))
+    public func export(organization: String, filter: EventFilter, format: ExportFormat = .csv, to file: URL) async throws -> Export {
+        let response = try await execute(
+            "/api/v1/organizations/\(organization)/audit-logs/export.\(format.name)", query: Self.parameters(of: filter))
         guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
             throw AuditLogError(.unavailable, code: "cannot_write", message: "Cannot create \(file.path).")
         }
@@ -88,6 +89,19 @@ public struct AuditLogReader: Sendable {
             rows: Int(response.headers.first(name: "X-Export-Rows") ?? "") ?? 0,
             truncated: response.headers.first(name: "X-Export-Truncated") == "true",
             id: response.headers.first(name: "X-Export-Id"))
+    }
+
+    /// The organization's event with this id; nil when it has none (or it was purged).
+    public func event(organization: String, id: String) async throws -> AuditEvent? {
+        // Every byte but ASCII letters, digits, "-" and "_" percent-encoded: "/", "." and "+"
+        // may be part of an id, and so may letters of any script.
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+        let path = "/api/v1/organizations/\(organization)/events/\(id.addingPercentEncoding(withAllowedCharacters: unreserved) ?? id)"
+        do {
+            return try Self.event(from: try await getJSON(path, query: []), organization: organization)
+        } catch let error as AuditLogError where error.kind == .notFound {
+            return nil
+        }
     }
 
     // MARK: - HTTP

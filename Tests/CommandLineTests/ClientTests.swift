@@ -269,10 +269,23 @@ import Testing
         let csv = try String(contentsOf: file, encoding: .utf8)
         #expect(csv.split(separator: "\r\n").count == 4)
         #expect(csv.components(separatedBy: ",AssetDeleted,").count - 1 == 3)
+        // The same as JSON Lines: one event per line, as the reader reads them.
+        let lines = URL(fileURLWithPath: service.database + ".jsonl")
+        let jsonl = try await reader.export(
+            organization: "acme", filter: EventFilter(actions: ["AssetDeleted"], from: week.from), format: .jsonLines, to: lines)
+        #expect(jsonl.rows == 3)
+        let written = try String(contentsOf: lines, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+        #expect(written.map { $0["id"]?.stringValue } == deleted.map(\.id))
+
+        // One event by id, a plus sign and all; none for an id the organization does not have.
+        #expect(try await reader.event(organization: "acme", id: "evt_plus+sign") == deleted.first { $0.id == "evt_plus+sign" })
+        #expect(try await reader.event(organization: "acme", id: "evt_nowhere/..") == nil)
+        #expect(try await reader.event(organization: "acme", id: "e\u{0301}v\u{202E}t") == nil)
 
         // Another organization, or a wrong token, is an error with the service's reason.
         let refused = await #expect(throws: AuditLogError.self) { try await reader.feed(organization: "globex", after: 0) }
-        #expect(refused?.kind == .notFound || refused?.code == "not_found")
+        #expect(refused?.kind == .notFound)
+        #expect(refused?.code == "not_found")
         let stranger = AuditLogReader(baseURL: service.base.absoluteString, token: "alr_" + String(repeating: "x", count: 43))
         await #expect(throws: AuditLogError.self) { try await stranger.feed(organization: "acme", after: 0) }
     }
