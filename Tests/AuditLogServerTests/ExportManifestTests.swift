@@ -144,6 +144,7 @@ import Testing
             let metadata = try recorded.json["data"]?[0]?["metadata"]
             #expect(metadata?["export_id"]?.stringValue == id)
             #expect(metadata?["format"]?.stringValue == "jsonl")
+            #expect(try recorded.json["data"]?[0]?["details"]?.stringValue == "Exported 10 audit log events to a .jsonl file")
             let manifest = Array(
                 try await client.get(Self.base + "/exports/\(id)/manifest.json", token: world.acmeAdminToken).body.readableBytesView)
             let json = try JSONParser.parse(manifest)

@@ -216,8 +216,9 @@ public enum ActionCatalog {
             "Updated workspace tag {target}"),
         // The service's own action.
         entry(
-            auditLogExported, .organization, "Audit logs were exported to CSV",
-            "Exported {row_count} audit log events to CSV", "Exported audit logs to CSV"),
+            auditLogExported, .organization, "Audit logs were exported (CSV or JSON Lines)",
+            "Exported {row_count} audit log events to a .{format} file", "Exported audit logs to a .{format} file",
+            "Exported audit logs"),
         entry(
             logStreamCreated, .organization, "A log stream was created",
             "Created a {format} log stream to {host}", "Created a log stream"),
