@@ -4,6 +4,18 @@ import GRDB
 import Testing
 
 @Suite struct VerifyCommandTests {
+    /// A demo database, and beside it a signing key (`key.pem`) and its public key (`key.pub`).
+    static func demoWithSigningKey() throws -> (database: String, directory: URL) {
+        let database = try Command.temporaryDatabase()
+        _ = try Command.run(["demo", "--database", database])
+        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        let key = directory.appendingPathComponent("key.pem").path
+        #expect(try Command.run(["signing-key", "create", "--output", key]).status == 0)
+        try Data(try Command.run(["signing-key", "public", "--signing-key", key]).stdout.utf8)
+            .write(to: directory.appendingPathComponent("key.pub"))
+        return (database, directory)
+    }
+
     @Test func verifyPassesAnIntactLogAndNamesTheFirstBrokenSequenceOtherwise() throws {
         let database = try Command.temporaryDatabase()
         _ = try Command.run(["demo", "--database", database])
@@ -76,13 +88,8 @@ import Testing
     }
 
     @Test func anExportIsVerifiedOfflineByTheCommandAndByStandardTools() throws {
-        let database = try Command.temporaryDatabase()
-        _ = try Command.run(["demo", "--database", database])
-        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        let (database, directory) = try Self.demoWithSigningKey()
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        #expect(try Command.run(["signing-key", "create", "--output", path("key.pem")]).status == 0)
-        try Data(try Command.run(["signing-key", "public", "--signing-key", path("key.pem")]).stdout.utf8)
-            .write(to: URL(fileURLWithPath: path("key.pub")))
 
         let export = try Command.run([
             "export", "--database", database, "--org", "acme", "--action", "MemberInvited", "--manifest", path("export.manifest.json"),
@@ -117,13 +124,8 @@ import Testing
     }
 
     @Test func aJSONLinesExportIsVerifiedOfflineToo() throws {
-        let database = try Command.temporaryDatabase()
-        _ = try Command.run(["demo", "--database", database])
-        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        let (database, directory) = try Self.demoWithSigningKey()
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        #expect(try Command.run(["signing-key", "create", "--output", path("key.pem")]).status == 0)
-        try Data(try Command.run(["signing-key", "public", "--signing-key", path("key.pem")]).stdout.utf8)
-            .write(to: URL(fileURLWithPath: path("key.pub")))
 
         let export = try Command.run([
             "export", "--database", database, "--org", "acme", "--format", "jsonl", "--action", "MemberInvited",

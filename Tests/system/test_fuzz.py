@@ -48,7 +48,7 @@ RUNS = {
 # The Swift suites test each of these rules by name (EventValidatorTests, EventQueryTests).
 SEMANTIC_422 = """
 [[operations]]
-include-operation-id = ["listAuditLogs", "exportAuditLogs", "previewExport", "ingestEvents", "createStream"]
+include-operation-id = ["listAuditLogs", "exportAuditLogs", "exportAuditLogsAsJSONLines", "previewExport", "ingestEvents", "createStream"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 """
 
