@@ -203,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "CommandLineTests",
             dependencies: [
-                "AuditLogClient", "AuditLogCore", "AuditLogSQLite", "auditlogs", .product(name: "GRDB", package: "GRDB.swift"),
+                "AuditLogBench", "AuditLogClient", "AuditLogCore", "AuditLogSQLite", "auditlogs",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -27,8 +27,12 @@ import Testing
             var iterator = started.stream.makeAsyncIterator()
             _ = await iterator.next()
             _ = await iterator.next()
-            // Two run; let the other two queue up.
-            try await Task.sleep(for: .milliseconds(100))
+            // Two run; the other two queue up.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while await gate.waitingCount < 2 {
+                try #require(ContinuousClock.now < deadline, "the other two checks never queued")
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let refused = await #expect(throws: AuditLogError.self) { try await gate.run { "never" } }
             #expect(refused?.kind == .unavailable)
             #expect(refused?.code == "busy")

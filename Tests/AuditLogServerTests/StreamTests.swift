@@ -135,6 +135,16 @@ import Testing
         try #require(try await world.store.streams(organizationID: "acme").first)
     }
 
+    /// acme's first stream once `condition` holds of it (checked every 20 ms, for up to 30 s).
+    static func status(_ world: TestWorld, when condition: (LogStreamStatus) -> Bool) async throws -> LogStreamStatus {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let status = try await status(world)
+            if condition(status) || ContinuousClock.now >= deadline { return status }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test func deliversEveryEventOnceInSequenceOrderInSignedBatches() async throws {
         let world = try await TestWorld.make()
         try await world.seed((0..<5).map { Events.make(id: "before-\($0)") })
@@ -181,8 +191,7 @@ import Testing
             try await testDeliverer(world.store).running {
                 try await receiver.wait { $0.refused.count >= 1 }
                 // While it fails, the stream says why, and nothing moves.
-                try await Task.sleep(for: .milliseconds(200))
-                let failing = try await Self.status(world)
+                let failing = try await Self.status(world, when: { $0.stream.lastError != nil })
                 #expect(failing.stream.lastError?.hasPrefix("the receiver answered 503: down for maintenance") == true)
                 #expect(failing.lag == 41)
                 try await receiver.wait { try $0.acceptedSequences().count >= 41 }
@@ -205,10 +214,9 @@ import Testing
         let world = try await TestWorld.make()
         // Port 9 (discard) has no listener here: the connection is refused.
         _ = try await Self.createStream(world, url: "http://127.0.0.1:9/in")
-        try await testDeliverer(world.store).running {
-            try await Task.sleep(for: .milliseconds(500))
+        let status = try await testDeliverer(world.store).running {
+            try await Self.status(world, when: { $0.stream.lastError != nil })
         }
-        let status = try await Self.status(world)
         #expect(status.stream.lastError?.hasPrefix("could not deliver") == true)
         #expect(status.stream.lastSuccessAt == nil)
         #expect(status.lag == 1)
@@ -222,14 +230,19 @@ import Testing
             try await world.seed((0..<3_000).map { Events.make(id: "e\($0)") })
             let first = testDeliverer(world.store, holder: "replica-a")
             let second = testDeliverer(world.store, holder: "replica-b")
+            // replica-a delivers a batch; its second request is held at the receiver.
+            receiver.hold(afterAccepting: 1)
             let a = Replica(first)
-            try await receiver.wait { try $0.acceptedSequences().count >= 500 }
+            try await receiver.wait { $0.held == 1 }
             // replica-b runs beside it and finds the stream leased.
             let b = Replica(second)
             try await Task.sleep(for: .milliseconds(400))
             // replica-a shuts down: it finishes its request and gives its lease up; replica-b
             // delivers the rest.
-            try await a.stop()
+            let stopping = Task { try await a.stop() }
+            try await Task.sleep(for: .milliseconds(100))
+            receiver.release()
+            try await stopping.value
             let deliveredByA = try receiver.acceptedSequences().count
             #expect(deliveredByA < 3_001)
             try await receiver.wait { try Set($0.acceptedSequences()).count >= 3_001 }
@@ -247,11 +260,10 @@ import Testing
         try await receiver.run { url in
             // Stored as an operator's `stream add` would, past the API's check.
             _ = try await Self.createStream(world, url: url)
-            try await testDeliverer(world.store, allowPrivate: false).running {
-                try await Task.sleep(for: .milliseconds(500))
+            let status = try await testDeliverer(world.store, allowPrivate: false).running {
+                try await Self.status(world, when: { $0.stream.lastError != nil })
             }
             #expect(receiver.accepted.isEmpty && receiver.refused.isEmpty)
-            let status = try await Self.status(world)
             #expect(status.stream.lastError?.contains("resolves to 127.0.0.1, which is not a public address") == true)
             #expect(status.lag == 1)
         }

@@ -6,15 +6,15 @@ import Testing
 @Suite struct AdministrationCommandTests {
     @Test func anOrganizationItsAdminAKeyAndATokenAreMadeFromTheCommandLine() async throws {
         let database = try Command.temporaryDatabase()
-        let org = try Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme Studios"])
+        let org = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme Studios"])
         #expect(org.status == 0)
-        let member = try Command.run([
+        let member = try await Command.run([
             "member", "add", "--database", database, "--org", "acme", "--email", "Ada@Acme.test", "--name", "Ada",
             "--role", "admin", "--password", "a long enough password",
         ])
         #expect(member.status == 0, "\(member.stderr)")
-        let key = try Command.run(["key", "create", "--database", database, "--org", "acme"])
-        let token = try Command.run(["token", "create", "--database", database, "--email", "ada@acme.test"])
+        let key = try await Command.run(["key", "create", "--database", database, "--org", "acme"])
+        let token = try await Command.run(["token", "create", "--database", database, "--email", "ada@acme.test"])
         let keySecret = try #require(key.lines.last)
         let tokenSecret = try #require(token.lines.last)
         #expect(keySecret.hasPrefix("alk_") && keySecret.count == 47)
@@ -33,7 +33,7 @@ import Testing
         #expect(file.contains(tokenSecret) == false)
     }
 
-    @Test func mistakesGetOneClearLineAndAFailingExit() throws {
+    @Test func mistakesGetOneClearLineAndAFailingExit() async throws {
         let database = try Command.temporaryDatabase()
         let cases: [[String]] = [
             ["org", "create", "--database", database, "--id", "Not Valid", "--name", "X"],
@@ -47,7 +47,7 @@ import Testing
             ["serve", "--database", "postgres://localhost/auditlogs"],
         ]
         for arguments in cases {
-            let output = try Command.run(arguments)
+            let output = try await Command.run(arguments)
             #expect(output.status != 0, "\(arguments)")
             let lines = output.stderr.split(separator: "\n").filter {
                 !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.hasPrefix("Help:")
@@ -57,17 +57,17 @@ import Testing
         }
     }
 
-    @Test func creatingAnOrganizationTwiceIsRefused() throws {
+    @Test func creatingAnOrganizationTwiceIsRefused() async throws {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
-        let again = try Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
+        _ = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
+        let again = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
         #expect(again.status != 0)
         #expect(again.stderr.contains("already exists"))
     }
 
     @Test func theDatabaseComesFromTheEnvironmentWhenNoFlagIsGiven() async throws {
         let database = try Command.temporaryDatabase()
-        let output = try Command.run(
+        let output = try await Command.run(
             ["org", "create", "--id", "envorg", "--name", "From the environment"],
             environment: ["AUDITLOGS_DATABASE": database])
         #expect(output.status == 0)

@@ -5,9 +5,9 @@ import Testing
 /// not asserted (the machines are noisy); that every workload ran, answered as expected and
 /// reported its numbers is.
 @Suite struct BenchCommandTests {
-    @Test func aSmallBenchRunsEveryWorkloadAndReportsItsBaselines() throws {
+    @Test func aSmallBenchRunsEveryWorkloadAndReportsItsBaselines() async throws {
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json")
-        let output = try Command.run(["bench", "--events", "3000", "--seconds", "0.2", "--output", report.path])
+        let output = try await Command.run(["bench", "--events", "3000", "--seconds", "0.2", "--output", report.path])
         #expect(output.status == 0, "\(output.stderr)")
 
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])

@@ -7,6 +7,8 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
+@testable import AuditLogBench
+
 /// AuditLogClient against a real `auditlogs serve`: nothing lost, nothing stored twice, however
 /// often the service dies; a full buffer waits or drops; shutdown flushes; a wrong event is
 /// reported and not retried.
@@ -15,18 +17,19 @@ import Testing
     struct Service {
         let database: String
         let key: String
-        let port = Int.random(in: 20_000...40_000)
+        let port: Int
         var base: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-        init() throws {
+        init() async throws {
+            port = try ServerProcess.freePort()
             database = try Command.temporaryDatabase()
-            _ = try Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
-            key = try #require(try Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
+            _ = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
+            key = try #require(try await Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
         }
 
         func start() async throws -> Process {
             let server = try Command.serve(database: database, port: port)
-            try await HTTP.waitUntilHealthy(base)
+            try await HTTP.waitUntilHealthy(base, server)
             return server
         }
 
@@ -76,7 +79,7 @@ import Testing
     }
 
     @Test func tenThousandEventsFromSixteenTasksSurviveTwoKillsExactlyOnce() async throws {
-        let service = try Service()
+        let service = try await Service()
         let server = Running(try await service.start())
         let client = AuditLogClient(configuration: service.configuration())
         // Each recording task stops at a gate; with all sixteen there, the service dies without
@@ -101,8 +104,13 @@ import Testing
                     kill(server.process.processIdentifier, SIGKILL)
                     server.process.waitUntilExit()
                     gate.open()
-                    try await Task.sleep(for: .milliseconds(300))
-                    #expect(await client.pending > 0, "events recorded while the service is down wait for it")
+                    // Events recorded while the service is down wait for it.
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while await client.pending == 0 {
+                        try #require(ContinuousClock.now < deadline, "nothing was recorded while the service was down")
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
                     server.process = try await service.start()
                 }
                 var all: [String] = []
@@ -121,7 +129,7 @@ import Testing
     }
 
     @Test func aFullBufferDropsWhenToldToAndCountsWhatItDropped() async throws {
-        let service = try Service()  // not started: nothing can be sent
+        let service = try await Service()  // not started: nothing can be sent
         var configuration = service.configuration()
         configuration.bufferCapacity = 100
         configuration.whenFull = .drop
@@ -137,10 +145,13 @@ import Testing
     }
 
     @Test func aFullBufferWaitsUntilTheServiceTakesEvents() async throws {
-        let service = try Service()
+        let service = try await Service()
         var configuration = service.configuration()
         configuration.bufferCapacity = 100
         configuration.whenFull = .wait
+        // The sender takes whole buffers only, so what it holds does not depend on timing.
+        configuration.batchSize = 100
+        configuration.flushInterval = .seconds(60)
         let client = AuditLogClient(configuration: configuration)
         let recorded = RecordCount()
         let server = try await Self.running(client) {
@@ -168,7 +179,7 @@ import Testing
     }
 
     @Test func aGracefulShutdownSendsWhatIsBuffered() async throws {
-        let service = try Service()
+        let service = try await Service()
         let server = try await service.start()
         defer { server.terminate() }
         var configuration = service.configuration()
@@ -184,7 +195,7 @@ import Testing
     }
 
     @Test func aWrongEventIsRefusedAtOnceOrReportedAndNeverRetried() async throws {
-        let service = try Service()
+        let service = try await Service()
         let server = try await service.start()
         defer { server.terminate() }
         let rejected = Mutex<[RejectedEvent]>([])
@@ -222,7 +233,7 @@ import Testing
 /// Reading with AuditLogClient: every page of a filtered list, the feed, an export to a file.
 @Suite struct ReaderTests {
     @Test func readsEveryPageTheFeedAndAnExportAsTheServiceServesThem() async throws {
-        let service = try ClientTests.Service()
+        let service = try await ClientTests.Service()
         let server = try await service.start()
         defer { server.terminate() }
         let client = AuditLogClient(configuration: service.configuration())
@@ -234,7 +245,7 @@ import Testing
         let appended = try await client.send(events)
         #expect(appended.count == 1_203)
         let readKey = try #require(
-            try Command.run(["key", "create", "--database", service.database, "--org", "acme", "--scope", "read"]).lines.last)
+            try await Command.run(["key", "create", "--database", service.database, "--org", "acme", "--scope", "read"]).lines.last)
         let reader = AuditLogReader(baseURL: service.base.absoluteString, token: readKey)
         let week = EventFilter(from: .now.adding(days: -7))
 

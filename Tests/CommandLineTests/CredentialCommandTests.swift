@@ -3,6 +3,8 @@ import AuditLogSQLite
 import Foundation
 import Testing
 
+@testable import AuditLogBench
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -12,10 +14,10 @@ import Testing
 @Suite struct CredentialCommandTests {
     static let password = "a long enough password"
 
-    static func organizationWithAdmin() throws -> String {
+    static func organizationWithAdmin() async throws -> String {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
-        let added = try Command.run([
+        _ = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
+        let added = try await Command.run([
             "member", "add", "--database", database, "--org", "acme", "--email", "ada@acme.test", "--name", "Ada",
             "--role", "admin", "--password", password,
         ])
@@ -24,20 +26,20 @@ import Testing
     }
 
     @Test func aRevokedKeyAndTokenAreRefusedByTheRunningServer() async throws {
-        let database = try Self.organizationWithAdmin()
-        let key = try #require(try Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
-        let spare = try #require(try Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
-        let token = try #require(try Command.run(["token", "create", "--database", database, "--email", "ada@acme.test"]).lines.last)
-        let port = Int.random(in: 20_000...40_000)
+        let database = try await Self.organizationWithAdmin()
+        let key = try #require(try await Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
+        let spare = try #require(try await Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
+        let token = try #require(try await Command.run(["token", "create", "--database", database, "--email", "ada@acme.test"]).lines.last)
+        let port = try ServerProcess.freePort()
         let server = try Command.serve(database: database, port: port)
         defer { if server.isRunning { server.terminate() } }
         let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await HTTP.waitUntilHealthy(base)
+        try await HTTP.waitUntilHealthy(base, server)
 
         #expect(try await HTTP.ingest(base, key: key) == 201)
         #expect(try await HTTP.get(base.appendingPathComponent("api/v1/sessions/current"), token: token) == 200)
 
-        let keys = try Command.run(["key", "list", "--database", database, "--org", "acme"])
+        let keys = try await Command.run(["key", "list", "--database", database, "--org", "acme"])
         #expect(keys.status == 0)
         #expect(keys.lines.first?.hasPrefix("ID") == true)
         #expect(keys.lines.count == 3)
@@ -46,41 +48,41 @@ import Testing
         let keyID = try #require(used.split(separator: " ").first.map(String.init))
         #expect(used.contains("active"))
 
-        let revoked = try Command.run(["key", "revoke", "--database", database, "--org", "acme", "--id", keyID])
+        let revoked = try await Command.run(["key", "revoke", "--database", database, "--org", "acme", "--id", keyID])
         #expect(revoked.status == 0, "\(revoked.stderr)")
         #expect(try await HTTP.ingest(base, key: key) == 401)
         #expect(try await HTTP.ingest(base, key: spare) == 201)
-        let again = try Command.run(["key", "revoke", "--database", database, "--org", "acme", "--id", keyID])
+        let again = try await Command.run(["key", "revoke", "--database", database, "--org", "acme", "--id", keyID])
         #expect(again.status != 0)
-        #expect(try Command.run(["key", "list", "--database", database, "--org", "acme"]).stdout.contains("revoked "))
+        #expect(try await Command.run(["key", "list", "--database", database, "--org", "acme"]).stdout.contains("revoked "))
 
-        let tokens = try Command.run(["token", "list", "--database", database, "--email", "ada@acme.test"])
+        let tokens = try await Command.run(["token", "list", "--database", database, "--email", "ada@acme.test"])
         #expect(tokens.stdout.contains(token) == false)
         let tokenLine = try #require(tokens.lines.first { $0.contains(" personal ") })
         let tokenID = try #require(tokenLine.split(separator: " ").first.map(String.init))
-        #expect(try Command.run(["token", "revoke", "--database", database, "--email", "ada@acme.test", "--id", tokenID]).status == 0)
+        #expect(try await Command.run(["token", "revoke", "--database", database, "--email", "ada@acme.test", "--id", tokenID]).status == 0)
         #expect(try await HTTP.get(base.appendingPathComponent("api/v1/sessions/current"), token: token) == 401)
     }
 
     @Test func aReadKeyReadsTheFeedAndNeverWrites() async throws {
-        let database = try Self.organizationWithAdmin()
-        let created = try Command.run(["key", "create", "--database", database, "--org", "acme", "--scope", "read"])
+        let database = try await Self.organizationWithAdmin()
+        let created = try await Command.run(["key", "create", "--database", database, "--org", "acme", "--scope", "read"])
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.hasPrefix("Read key "))
         let readKey = try #require(created.lines.last)
         #expect(readKey.hasPrefix("alr_"))
-        let ingestKey = try #require(try Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
-        #expect(try Command.run(["key", "create", "--database", database, "--org", "acme", "--scope", "admin"]).status != 0)
+        let ingestKey = try #require(try await Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
+        #expect(try await Command.run(["key", "create", "--database", database, "--org", "acme", "--scope", "admin"]).status != 0)
 
-        let list = try Command.run(["key", "list", "--database", database, "--org", "acme"])
+        let list = try await Command.run(["key", "list", "--database", database, "--org", "acme"])
         #expect(list.lines.filter { $0.contains(" read ") }.count == 1)
         #expect(list.lines.filter { $0.contains(" ingest ") }.count == 1)
 
-        let port = Int.random(in: 20_000...40_000)
+        let port = try ServerProcess.freePort()
         let server = try Command.serve(database: database, port: port)
         defer { if server.isRunning { server.terminate() } }
         let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await HTTP.waitUntilHealthy(base)
+        try await HTTP.waitUntilHealthy(base, server)
         #expect(try await HTTP.ingest(base, key: ingestKey) == 201)
         #expect(try await HTTP.ingest(base, key: readKey) == 403)
         #expect(try await HTTP.get(base.appendingPathComponent("api/v1/organizations/acme/events/feed"), token: readKey) == 200)
@@ -88,16 +90,16 @@ import Testing
     }
 
     @Test func aNewPasswordEndsTheSessionsOfTheRunningServer() async throws {
-        let database = try Self.organizationWithAdmin()
-        let port = Int.random(in: 20_000...40_000)
+        let database = try await Self.organizationWithAdmin()
+        let port = try ServerProcess.freePort()
         let server = try Command.serve(database: database, port: port)
         defer { if server.isRunning { server.terminate() } }
         let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await HTTP.waitUntilHealthy(base)
+        try await HTTP.waitUntilHealthy(base, server)
         let session = try await HTTP.signIn(base, email: "ada@acme.test", password: Self.password)
         #expect(try await HTTP.get(base.appendingPathComponent("api/v1/sessions/current"), token: session) == 200)
 
-        let changed = try Command.run([
+        let changed = try await Command.run([
             "member", "password", "--database", database, "--email", "ada@acme.test", "--password", "another long password",
         ])
         #expect(changed.status == 0, "\(changed.stderr)")
@@ -108,8 +110,8 @@ import Testing
     }
 
     @Test func addingAMemberWhoseEmailIsTakenIsAnErrorAndChangesNothing() async throws {
-        let database = try Self.organizationWithAdmin()
-        let again = try Command.run([
+        let database = try await Self.organizationWithAdmin()
+        let again = try await Command.run([
             "member", "add", "--database", database, "--org", "acme", "--email", "ADA@acme.test", "--name", "Mallory",
             "--role", "member", "--password", "mallory's password",
         ])
@@ -124,8 +126,12 @@ import Testing
 
 /// Plain HTTP calls to a server the test started.
 enum HTTP {
-    static func waitUntilHealthy(_ base: URL) async throws {
-        for _ in 0..<100 {
+    /// Waits until `server`, serving at `base`, answers `/health`; throws when it exits first or
+    /// does not answer within a minute.
+    static func waitUntilHealthy(_ base: URL, _ server: Process) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            guard server.isRunning else { throw ServerDidNotStart(reason: "it exited with status \(server.terminationStatus)") }
             if let (_, response) = try? await URLSession.shared.data(from: base.appendingPathComponent("health")),
                 (response as? HTTPURLResponse)?.statusCode == 200
             {
@@ -133,7 +139,12 @@ enum HTTP {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("the server did not become healthy in 10 seconds")
+        throw ServerDidNotStart(reason: "it did not answer /health within a minute")
+    }
+
+    struct ServerDidNotStart: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "auditlogs serve did not start: \(reason)" }
     }
 
     static func get(_ url: URL, token: String) async throws -> Int {

@@ -6,14 +6,14 @@ import Testing
 @Suite struct DemoAndExportCommandTests {
     @Test func theDemoLoadsThreeOrganizationsOnceWithEveryAction() async throws {
         let database = try Command.temporaryDatabase()
-        let first = try Command.run(["demo", "--database", database])
+        let first = try await Command.run(["demo", "--database", database])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("Sign in as ada.lovelace@acme.test"))
         let store = try SQLiteStore(path: database)
         let counts = try await ["acme", "globex", "initech"].asyncMap { try await store.latestSequence(organizationID: $0) }
         #expect(counts.allSatisfy { $0 > 500 })
 
-        let second = try Command.run(["demo", "--database", database])
+        let second = try await Command.run(["demo", "--database", database])
         #expect(second.status == 0)
         #expect(second.stdout.contains("already loaded"))
         let again = try await ["acme", "globex", "initech"].asyncMap { try await store.latestSequence(organizationID: $0) }
@@ -39,8 +39,8 @@ import Testing
 
     @Test func exportWritesTheFilteredCSVToStandardOutputAndIsRecorded() async throws {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["demo", "--database", database])
-        let output = try Command.run([
+        _ = try await Command.run(["demo", "--database", database])
+        let output = try await Command.run([
             "export", "--database", database, "--org", "acme", "--action", "MemberInvited", "--action", "MemberRemoved",
         ])
         #expect(output.status == 0, "\(output.stderr)")
@@ -58,10 +58,10 @@ import Testing
         #expect(page.events.first?.metadata["row_count"] == .integer(Int64(lines.count - 1)))
     }
 
-    @Test func exportRefusesBadFiltersWithoutWritingAnything() throws {
+    @Test func exportRefusesBadFiltersWithoutWritingAnything() async throws {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
-        let output = try Command.run(["export", "--database", database, "--org", "acme", "--action", "Nope", "--from", "yesterday"])
+        _ = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
+        let output = try await Command.run(["export", "--database", database, "--org", "acme", "--action", "Nope", "--from", "yesterday"])
         #expect(output.status != 0)
         #expect(output.stdout.isEmpty)
         #expect(output.stderr.contains("action"))

@@ -3,6 +3,8 @@ import AuditLogSQLite
 import Foundation
 import Testing
 
+@testable import AuditLogBench
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -12,13 +14,13 @@ import Testing
 @Suite struct DurabilityTests {
     @Test func acknowledgedEventsSurviveAKillRightAfter() async throws {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
-        let key = try #require(try Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
-        let port = Int.random(in: 20_000...40_000)
+        _ = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
+        let key = try #require(try await Command.run(["key", "create", "--database", database, "--org", "acme"]).lines.last)
+        let port = try ServerProcess.freePort()
         let server = try Command.serve(database: database, port: port)
         defer { if server.isRunning { server.terminate() } }
         let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await HTTP.waitUntilHealthy(base)
+        try await HTTP.waitUntilHealthy(base, server)
 
         // 64 clients send one event each, at once, as group commit expects.
         let acknowledged = try await withThrowingTaskGroup(of: String?.self) { group in

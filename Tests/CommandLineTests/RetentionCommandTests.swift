@@ -8,7 +8,7 @@ import Testing
 /// `verify` across the cut.
 @Suite struct RetentionCommandTests {
     @Test func setApplyAndVerifyAcrossTheCut() async throws {
-        let database = try CredentialCommandTests.organizationWithAdmin()
+        let database = try await CredentialCommandTests.organizationWithAdmin()
         // 40 events received 100 days ago, then 3 now.
         let store = try SQLiteStore(path: database)
         let old = Timestamp.now.adding(days: -100)
@@ -21,38 +21,38 @@ import Testing
             [NewEvent(id: "new", action: "UserLogin", occurredAt: .now, actor: Actor(id: "u1", type: .user))], organizationID: "acme",
             receivedAt: .now)
 
-        let nothing = try Command.run(["retention", "apply", "--database", database])
+        let nothing = try await Command.run(["retention", "apply", "--database", database])
         #expect(nothing.stdout == "No organization has a retention policy.\n")
-        let set = try Command.run(["retention", "set", "--database", database, "--org", "acme", "--days", "30"])
+        let set = try await Command.run(["retention", "set", "--database", database, "--org", "acme", "--days", "30"])
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stdout == "acme keeps its events 30 days after they were received.\n")
 
-        let applied = try Command.run(["retention", "apply", "--database", database, "--org", "acme"])
+        let applied = try await Command.run(["retention", "apply", "--database", database, "--org", "acme"])
         #expect(applied.status == 0, "\(applied.stderr)")
         #expect(applied.stdout == "acme: purged 40 events, through sequence 40.\n")
-        let again = try Command.run(["retention", "apply", "--database", database])
+        let again = try await Command.run(["retention", "apply", "--database", database])
         #expect(again.stdout == "acme: nothing to purge (kept from sequence 41).\n")
 
-        let verified = try Command.run(["verify", "--database", database, "--org", "acme"])
+        let verified = try await Command.run(["verify", "--database", database, "--org", "acme"])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
         #expect(verified.stdout.contains("sequences 41–43 (1–40 purged by retention)"))
 
-        let csv = try Command.run(["export", "--database", database, "--org", "acme", "--from", old.adding(days: -1).rfc3339])
+        let csv = try await Command.run(["export", "--database", database, "--org", "acme", "--from", old.adding(days: -1).rfc3339])
         #expect(!csv.stdout.contains("old1"))
         #expect(csv.stdout.contains("Set audit log retention to 30 days"))
         #expect(csv.stdout.contains("Deleted 40 audit log events older than 30 days"))
 
-        let forever = try Command.run(["retention", "set", "--database", database, "--org", "acme", "--keep-everything"])
+        let forever = try await Command.run(["retention", "set", "--database", database, "--org", "acme", "--keep-everything"])
         #expect(forever.stdout == "acme keeps every event.\n")
     }
 
-    @Test func badArgumentsAreRefused() throws {
-        let database = try CredentialCommandTests.organizationWithAdmin()
+    @Test func badArgumentsAreRefused() async throws {
+        let database = try await CredentialCommandTests.organizationWithAdmin()
         for arguments in [["--days", "0"], ["--days", "36501"], [], ["--days", "5", "--keep-everything"]] {
-            let result = try Command.run(["retention", "set", "--database", database, "--org", "acme"] + arguments)
+            let result = try await Command.run(["retention", "set", "--database", database, "--org", "acme"] + arguments)
             #expect(result.status != 0, "\(arguments)")
         }
-        let unknown = try Command.run(["retention", "set", "--database", database, "--org", "nobody", "--days", "5"])
+        let unknown = try await Command.run(["retention", "set", "--database", database, "--org", "nobody", "--days", "5"])
         #expect(unknown.stderr.contains("There is no organization nobody"))
     }
 }

@@ -5,9 +5,9 @@ import Testing
 /// `auditlogs stream add|list|remove`: what an operator does for an organization, recorded in
 /// its audit log like an admin's change.
 @Suite struct StreamCommandTests {
-    @Test func addListAndRemoveAStreamEachRecorded() throws {
-        let database = try CredentialCommandTests.organizationWithAdmin()
-        let added = try Command.run([
+    @Test func addListAndRemoveAStreamEachRecorded() async throws {
+        let database = try await CredentialCommandTests.organizationWithAdmin()
+        let added = try await Command.run([
             "stream", "add", "--database", database, "--org", "acme", "--url", "https://splunk.example.com:8088/services/collector/event",
             "--format", "splunk_hec", "--token", "hec-token-1",
         ])
@@ -17,7 +17,7 @@ import Testing
         let id = try #require(added.lines.first?.split(separator: " ").dropFirst().first.map(String.init))
         #expect(id.hasPrefix("str_"))
 
-        let listed = try Command.run(["stream", "list", "--database", database, "--org", "acme"])
+        let listed = try await Command.run(["stream", "list", "--database", database, "--org", "acme"])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.lines.first?.hasPrefix("ID") == true)
         let line = try #require(listed.lines.first { $0.hasPrefix(id) })
@@ -27,38 +27,38 @@ import Testing
         #expect(line.split(separator: " ", omittingEmptySubsequences: true).contains("1"))
         #expect(!listed.stdout.contains(secret) && !listed.stdout.contains("hec-token-1"))
 
-        let removed = try Command.run(["stream", "remove", "--database", database, "--org", "acme", "--id", id])
+        let removed = try await Command.run(["stream", "remove", "--database", database, "--org", "acme", "--id", id])
         #expect(removed.status == 0, "\(removed.stderr)")
-        #expect(try Command.run(["stream", "list", "--database", database, "--org", "acme"]).stdout == "acme has no streams.\n")
-        let again = try Command.run(["stream", "remove", "--database", database, "--org", "acme", "--id", id])
+        #expect(try await Command.run(["stream", "list", "--database", database, "--org", "acme"]).stdout == "acme has no streams.\n")
+        let again = try await Command.run(["stream", "remove", "--database", database, "--org", "acme", "--id", id])
         #expect(again.status != 0)
         #expect(again.stderr.contains("acme has no stream \(id)"))
 
-        let csv = try Command.run(["export", "--database", database, "--org", "acme"])
+        let csv = try await Command.run(["export", "--database", database, "--org", "acme"])
         #expect(csv.stdout.contains("LogStreamCreated"))
         #expect(csv.stdout.contains("LogStreamDeleted"))
         #expect(csv.stdout.contains("Created a splunk_hec log stream to splunk.example.com"))
     }
 
-    @Test func badStreamsAndUnknownOrganizationsAreRefusedWithTheReason() throws {
-        let database = try CredentialCommandTests.organizationWithAdmin()
-        let badURL = try Command.run(["stream", "add", "--database", database, "--org", "acme", "--url", "ftp://x.example/"])
+    @Test func badStreamsAndUnknownOrganizationsAreRefusedWithTheReason() async throws {
+        let database = try await CredentialCommandTests.organizationWithAdmin()
+        let badURL = try await Command.run(["stream", "add", "--database", database, "--org", "acme", "--url", "ftp://x.example/"])
         #expect(badURL.status != 0)
         #expect(badURL.stderr.contains("url: must be an http or https URL with a host"))
-        let noToken = try Command.run([
+        let noToken = try await Command.run([
             "stream", "add", "--database", database, "--org", "acme", "--url", "https://x.example/", "--format", "datadog",
         ])
         #expect(noToken.status != 0)
         #expect(noToken.stderr.contains("token: is required for datadog"))
-        let badFormat = try Command.run([
+        let badFormat = try await Command.run([
             "stream", "add", "--database", database, "--org", "acme", "--url", "https://x.example/", "--format", "syslog",
         ])
         #expect(badFormat.status != 0)
-        let unknown = try Command.run(["stream", "add", "--database", database, "--org", "nobody", "--url", "https://x.example/"])
+        let unknown = try await Command.run(["stream", "add", "--database", database, "--org", "nobody", "--url", "https://x.example/"])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("There is no organization nobody"))
-        let unknownList = try Command.run(["stream", "list", "--database", database, "--org", "nobody"])
+        let unknownList = try await Command.run(["stream", "list", "--database", database, "--org", "nobody"])
         #expect(unknownList.status != 0)
-        #expect(try Command.run(["stream", "list", "--database", database, "--org", "acme"]).stdout == "acme has no streams.\n")
+        #expect(try await Command.run(["stream", "list", "--database", database, "--org", "acme"]).stdout == "acme has no streams.\n")
     }
 }

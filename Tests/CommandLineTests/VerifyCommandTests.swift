@@ -5,72 +5,73 @@ import Testing
 
 @Suite struct VerifyCommandTests {
     /// A demo database, and beside it a signing key (`key.pem`) and its public key (`key.pub`).
-    static func demoWithSigningKey() throws -> (database: String, directory: URL) {
+    static func demoWithSigningKey() async throws -> (database: String, directory: URL) {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["demo", "--database", database])
+        _ = try await Command.run(["demo", "--database", database])
         let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
         let key = directory.appendingPathComponent("key.pem").path
-        #expect(try Command.run(["signing-key", "create", "--output", key]).status == 0)
-        try Data(try Command.run(["signing-key", "public", "--signing-key", key]).stdout.utf8)
+        #expect(try await Command.run(["signing-key", "create", "--output", key]).status == 0)
+        try Data(try await Command.run(["signing-key", "public", "--signing-key", key]).stdout.utf8)
             .write(to: directory.appendingPathComponent("key.pub"))
         return (database, directory)
     }
 
-    @Test func verifyPassesAnIntactLogAndNamesTheFirstBrokenSequenceOtherwise() throws {
+    @Test func verifyPassesAnIntactLogAndNamesTheFirstBrokenSequenceOtherwise() async throws {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["demo", "--database", database])
+        _ = try await Command.run(["demo", "--database", database])
 
-        let intact = try Command.run(["verify", "--database", database, "--org", "acme"])
+        let intact = try await Command.run(["verify", "--database", database, "--org", "acme"])
         #expect(intact.status == 0, "\(intact.stderr)")
         #expect(intact.stdout.hasPrefix("Intact: "))
 
         // Someone with the database file edits one event's Details.
         let queue = try DatabaseQueue(path: database)
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(sql: "UPDATE events SET details = coalesce(details, '') || ' (edited)' WHERE organization_id = 'acme' AND sequence = 42")
         }
-        let broken = try Command.run(["verify", "--database", database, "--org", "acme"])
+        let broken = try await Command.run(["verify", "--database", database, "--org", "acme"])
         #expect(broken.status == 1)
         #expect(broken.stdout.hasPrefix("BROKEN at sequence 42: event 42 does not match its hash"), "\(broken.stdout)")
 
         // Other organizations are not affected; an unknown one is a clear error.
-        #expect(try Command.run(["verify", "--database", database, "--org", "globex"]).status == 0)
-        let unknown = try Command.run(["verify", "--database", database, "--org", "nobody"])
+        #expect(try await Command.run(["verify", "--database", database, "--org", "globex"]).status == 0)
+        let unknown = try await Command.run(["verify", "--database", database, "--org", "nobody"])
         #expect(unknown.status != 0 && unknown.stderr.contains("There is no organization nobody."))
     }
 
-    @Test func checkpointsAreSignedWithAKeyFileAndVerifiedWithItsPublicKey() throws {
+    @Test func checkpointsAreSignedWithAKeyFileAndVerifiedWithItsPublicKey() async throws {
         let database = try Command.temporaryDatabase()
-        _ = try Command.run(["demo", "--database", database])
+        _ = try await Command.run(["demo", "--database", database])
         let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
         let keyPath = directory.appendingPathComponent("signing.pem").path
 
-        let created = try Command.run(["signing-key", "create", "--output", keyPath])
+        let created = try await Command.run(["signing-key", "create", "--output", keyPath])
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.contains("-----BEGIN PUBLIC KEY-----"))
         let attributes = try FileManager.default.attributesOfItem(atPath: keyPath)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let original = try Data(contentsOf: URL(fileURLWithPath: keyPath))
-        let again = try Command.run(["signing-key", "create", "--output", keyPath])
+        let again = try await Command.run(["signing-key", "create", "--output", keyPath])
         #expect(again.status != 0 && again.stderr.contains("never overwritten"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: keyPath)) == original)
 
-        let publicKey = try Command.run(["signing-key", "public", "--signing-key", keyPath])
+        let publicKey = try await Command.run(["signing-key", "public", "--signing-key", keyPath])
         let publicPath = directory.appendingPathComponent("signing.pub").path
         try Data(publicKey.stdout.utf8).write(to: URL(fileURLWithPath: publicPath))
 
-        let checkpoint = try Command.run(["checkpoint", "--database", database, "--org", "acme", "--signing-key", keyPath])
+        let checkpoint = try await Command.run(["checkpoint", "--database", database, "--org", "acme", "--signing-key", keyPath])
         #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
         let statement = try #require(checkpoint.lines.first)
 
         // Checked with the public key, the signing key, or the environment's; not without one.
         for arguments in [["--public-key", publicPath], ["--signing-key", keyPath]] {
-            let verified = try Command.run(["verify", "--database", database, "--org", "acme"] + arguments)
+            let verified = try await Command.run(["verify", "--database", database, "--org", "acme"] + arguments)
             #expect(verified.status == 0, "\(verified.stdout)")
             #expect(verified.stdout.contains("1 signed checkpoints"))
         }
-        #expect(try Command.run(["verify", "--database", database, "--org", "acme"], environment: ["AUDITLOGS_SIGNING_KEY": keyPath]).status == 0)
-        let unchecked = try Command.run(["verify", "--database", database, "--org", "acme"])
+        #expect(
+            try await Command.run(["verify", "--database", database, "--org", "acme"], environment: ["AUDITLOGS_SIGNING_KEY": keyPath]).status == 0)
+        let unchecked = try await Command.run(["verify", "--database", database, "--org", "acme"])
         #expect(unchecked.status == 1)
         #expect(unchecked.stdout.contains("cannot be checked without the signing key's public key"))
 
@@ -82,30 +83,30 @@ import Testing
             sed -E 's/.*"signature":"([^"]*)"}$/\\1/' checkpoint.json | base64 -d > checkpoint.sig && \
             openssl pkeyutl -verify -pubin -inkey signing.pub -rawin -in signed.json -sigfile checkpoint.sig
             """
-        let (status, said) = try Command.shell(script, in: directory)
+        let (status, said) = try await Command.shell(script, in: directory)
         #expect(status == 0, "\(said)")
         #expect(said.contains("Signature Verified Successfully"))
     }
 
-    @Test func anExportIsVerifiedOfflineByTheCommandAndByStandardTools() throws {
-        let (database, directory) = try Self.demoWithSigningKey()
+    @Test func anExportIsVerifiedOfflineByTheCommandAndByStandardTools() async throws {
+        let (database, directory) = try await Self.demoWithSigningKey()
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-        let export = try Command.run([
+        let export = try await Command.run([
             "export", "--database", database, "--org", "acme", "--action", "MemberInvited", "--manifest", path("export.manifest.json"),
             "--signing-key", path("key.pem"),
         ])
         #expect(export.status == 0, "\(export.stderr)")
         try Data(export.stdout.utf8).write(to: URL(fileURLWithPath: path("export.csv")))
 
-        let verified = try Command.run(["verify-export", path("export.csv"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        let verified = try await Command.run(["verify-export", path("export.csv"), path("export.manifest.json"), "--public-key", path("key.pub")])
         #expect(verified.status == 0, "\(verified.stdout)")
         #expect(verified.stdout.hasPrefix("Verified: "))
 
         // One changed cell, and the command says so.
         let changed = export.stdout.replacingOccurrences(of: ",MemberInvited,", with: ",MemberRemoved,")
         try Data(changed.utf8).write(to: URL(fileURLWithPath: path("changed.csv")))
-        let refused = try Command.run(["verify-export", path("changed.csv"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        let refused = try await Command.run(["verify-export", path("changed.csv"), path("export.manifest.json"), "--public-key", path("key.pub")])
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("the CSV is not the one the manifest describes"), "\(refused.stdout)")
 
@@ -118,16 +119,16 @@ import Testing
             openssl pkeyutl -verify -pubin -inkey key.pub -rawin -in statement.json -sigfile manifest.sig
             ! grep -q "\\"csv_sha256\\":\\"$(sha256sum changed.csv | cut -d ' ' -f 1)\\"" export.manifest.json
             """
-        let (status, said) = try Command.shell(script, in: directory)
+        let (status, said) = try await Command.shell(script, in: directory)
         #expect(status == 0, "\(said)")
         #expect(said.contains("Signature Verified Successfully"))
     }
 
-    @Test func aJSONLinesExportIsVerifiedOfflineToo() throws {
-        let (database, directory) = try Self.demoWithSigningKey()
+    @Test func aJSONLinesExportIsVerifiedOfflineToo() async throws {
+        let (database, directory) = try await Self.demoWithSigningKey()
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-        let export = try Command.run([
+        let export = try await Command.run([
             "export", "--database", database, "--org", "acme", "--format", "jsonl", "--action", "MemberInvited",
             "--manifest", path("export.manifest.json"), "--signing-key", path("key.pem"),
         ])
@@ -136,15 +137,15 @@ import Testing
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { (try? JSONParser.parse(Array($0.utf8)))?["action"]?.stringValue == "MemberInvited" })
         try Data(export.stdout.utf8).write(to: URL(fileURLWithPath: path("export.jsonl")))
-        let verified = try Command.run(["verify-export", path("export.jsonl"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        let verified = try await Command.run(["verify-export", path("export.jsonl"), path("export.manifest.json"), "--public-key", path("key.pub")])
         #expect(verified.status == 0, "\(verified.stdout)")
 
         // The first event dropped, and the command says so.
         try Data(lines.dropFirst().map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path("shorter.jsonl")))
-        let refused = try Command.run(["verify-export", path("shorter.jsonl"), path("export.manifest.json"), "--public-key", path("key.pub")])
+        let refused = try await Command.run(["verify-export", path("shorter.jsonl"), path("export.manifest.json"), "--public-key", path("key.pub")])
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("the JSON Lines file is not the one the manifest describes"), "\(refused.stdout)")
-        let wrong = try Command.run(["export", "--database", database, "--org", "acme", "--format", "xml"])
+        let wrong = try await Command.run(["export", "--database", database, "--org", "acme", "--format", "xml"])
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("xml"))
     }

@@ -56,7 +56,9 @@ private func submitConcurrently(_ jobs: [Int], to commit: GroupCommit<Int, Strin
         #expect(outcomes == Dictionary(uniqueKeysWithValues: (0..<50).map { ($0, .success("done \($0)")) }))
         let groups = await log.groups
         #expect(groups.flatMap { $0 }.sorted() == Array(0..<50))
-        #expect(groups.count <= 5, "50 concurrent submits took \(groups.count) commits: \(groups.map(\.count))")
+        // Grouped: far fewer commits than jobs (on an idle machine, two or three). The bound
+        // leaves room for submits that trickle in on a loaded one.
+        #expect(groups.count <= 25, "50 concurrent submits took \(groups.count) commits: \(groups.map(\.count))")
     }
 
     @Test func oneJobsFailureLeavesTheOthersCommitted() async {

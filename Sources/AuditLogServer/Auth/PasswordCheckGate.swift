@@ -13,6 +13,8 @@ actor PasswordCheckGate {
     let maximumWaiting: Int
     private var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// How many checks wait for a turn now.
+    var waitingCount: Int { waiting.count }
 
     init(maximumRunning: Int, maximumWaiting: Int) {
         self.maximumRunning = max(1, maximumRunning)

@@ -41,6 +41,9 @@ final class StreamReceiver: Sendable {
         var refused: [Delivery] = []
         var inFlight: [String: Int] = [:]
         var mostInFlight = 0
+        /// Once this many batches are accepted, requests wait until `release()`.
+        var holdAfter: Int?
+        var held = 0
     }
 
     private let state = Mutex(State())
@@ -57,6 +60,12 @@ final class StreamReceiver: Sendable {
     var mostInFlight: Int { state.withLock { $0.mostInFlight } }
 
     func answer(_ answer: Answer) { state.withLock { $0.answer = answer } }
+
+    /// Makes every request after the first `count` accepted batches wait until `release()`.
+    func hold(afterAccepting count: Int) { state.withLock { $0.holdAfter = count } }
+    func release() { state.withLock { $0.holdAfter = nil } }
+    /// How many requests are waiting to be released.
+    var held: Int { state.withLock { $0.held } }
 
     /// Every sequence accepted, in the order the batches arrived.
     func acceptedSequences() throws -> [Int64] { try accepted.flatMap { try $0.sequences } }
@@ -82,6 +91,15 @@ final class StreamReceiver: Sendable {
             $0.mostInFlight = max($0.mostInFlight, $0.inFlight[stream]!)
         }
         if delay > .zero { try await Task.sleep(for: delay) }
+        let isHeld = state.withLock { state in
+            guard let limit = state.holdAfter, state.accepted.count >= limit else { return false }
+            state.held += 1
+            return true
+        }
+        if isHeld {
+            while state.withLock({ $0.holdAfter != nil }) { try await Task.sleep(for: .milliseconds(10)) }
+            state.withLock { $0.held -= 1 }
+        }
         let delivery = Delivery(path: request.uri.path, headers: request.headers, body: body, receivedAt: .now)
         return state.withLock { state in
             state.inFlight[stream]! -= 1
@@ -124,8 +142,10 @@ func testDeliverer(
     configuration.allowPrivate = allowPrivate
     configuration.pollInterval = .milliseconds(50)
     configuration.claimInterval = .milliseconds(100)
-    configuration.leaseDuration = .seconds(3)
-    configuration.requestTimeout = .seconds(1)
+    // A request may take long on a loaded machine: one abandoned and sent again would show as
+    // two in flight. The lease outlasts it, as in production.
+    configuration.leaseDuration = .seconds(30)
+    configuration.requestTimeout = .seconds(10)
     configuration.firstRetryDelay = .milliseconds(50)
     configuration.maximumRetryDelay = .milliseconds(200)
     configuration.maximumRetryAfter = .seconds(2)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The built `auditlogs` executable, run as a user would run it.
 struct Command {
@@ -28,22 +29,43 @@ struct Command {
         return directory.appendingPathComponent("cli.sqlite").path
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    /// Runs `auditlogs ARGUMENTS` to its end. The wait is on a thread of its own: blocking one
+    /// of the few threads Swift concurrency runs the tests on (two, on a two-core machine)
+    /// would hold every other test's timers and tasks for as long as the command runs.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
+        try await offThePool {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let (stdout, stderr) = try runToEnd(process)
+            return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+    }
+
+    /// Runs `process` and returns what it wrote to each stream, read at the same time so that
+    /// neither pipe can fill up and stall it.
+    private static func runToEnd(_ process: Process) throws -> (stdout: String, stderr: String) {
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let errors = Mutex(Data())
+        let reader = Thread { errors.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+        reader.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
+        return (String(decoding: stdout, as: UTF8.self), String(decoding: errors.withLock { $0 }, as: UTF8.self))
+    }
+
+    /// Runs blocking `work` on a new thread and waits for it without holding a thread of the
+    /// pool.
+    private static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
     }
 
     /// Starts `auditlogs serve` in the background; stop it with `terminate()` or `kill(SIGKILL)`.
@@ -58,18 +80,15 @@ struct Command {
     }
 
     /// Runs `script` with /bin/sh in `directory`, as a person at a terminal would; its status
-    /// and what it printed (both streams).
-    static func shell(_ script: String, in directory: URL) throws -> (status: Int32, output: String) {
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", script]
-        shell.currentDirectoryURL = directory
-        let output = Pipe()
-        shell.standardOutput = output
-        shell.standardError = output
-        try shell.run()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
-        return (shell.terminationStatus, said)
+    /// and what it printed (both streams, one after the other).
+    static func shell(_ script: String, in directory: URL) async throws -> (status: Int32, output: String) {
+        try await offThePool {
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            shell.arguments = ["-c", "exec 2>&1; " + script]
+            shell.currentDirectoryURL = directory
+            let (said, _) = try runToEnd(shell)
+            return (shell.terminationStatus, said)
+        }
     }
 }
