@@ -97,6 +97,17 @@ extension PostgresStore: StreamStore {
         ).isEmpty
     }
 
+    public func replaceCredentials(streamID: String, holder: String, current: String, secret: String, token: String?) async throws
+        -> Bool
+    {
+        try await !primaryRows(
+            """
+            UPDATE log_streams SET secret = \(secret), token = \(token)
+            WHERE id = \(streamID) AND lease_holder = \(holder) AND secret = \(current) RETURNING id
+            """
+        ).isEmpty
+    }
+
     public func releaseLeases(holder: String) async throws {
         _ = try await primaryRows(
             "UPDATE log_streams SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder = \(holder)")

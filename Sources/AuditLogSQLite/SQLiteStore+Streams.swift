@@ -102,6 +102,17 @@ extension SQLiteStore: StreamStore {
         }
     }
 
+    public func replaceCredentials(streamID: String, holder: String, current: String, secret: String, token: String?) async throws
+        -> Bool
+    {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE log_streams SET secret = ?, token = ? WHERE id = ? AND lease_holder = ? AND secret = ?",
+                arguments: [secret, token, streamID, holder, current])
+            return db.changesCount > 0
+        }
+    }
+
     public func releaseLeases(holder: String) async throws {
         try await write { db in
             try db.execute(

@@ -12,16 +12,21 @@ public struct ServerDependencies: Sendable {
     /// The key checkpoints are signed with on demand, and verifications check against; nil
     /// when the service signs nothing.
     public var signingKey: SigningKey?
+    /// Seals the secret and token of each stream created over the API; nil: they are stored
+    /// as they are.
+    public var streamCredentialKey: StreamCredentialKey?
 
     public init(
         store: any AuditLogStore,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         signingKey: SigningKey? = nil,
+        streamCredentialKey: StreamCredentialKey? = nil,
         now: @escaping @Sendable () -> Timestamp = { .now }
     ) {
         self.store = store
         self.metrics = metrics
         self.signingKey = signingKey
+        self.streamCredentialKey = streamCredentialKey
         self.now = now
     }
 }
@@ -99,7 +104,8 @@ public func buildRouter(
         atPath: api)
     router.addRoutes(
         StreamsController(
-            streams: StreamService(store: dependencies.store, now: dependencies.now), authenticator: authenticator,
+            streams: StreamService(store: dependencies.store, credentialKey: dependencies.streamCredentialKey, now: dependencies.now),
+            authenticator: authenticator,
             requestTimeout: configuration.requestTimeout, allowPrivate: configuration.streamAllowPrivate
         ).endpoints,
         atPath: api)

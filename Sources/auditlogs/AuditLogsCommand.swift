@@ -10,7 +10,8 @@ struct AuditLogsCommand: AsyncParsableCommand {
         abstract: "An audit-log service: ingest events, let organization admins filter and export them.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self,
-            TokenCommand.self, StreamCommand.self, RetentionCommand.self, ExportCommand.self, SigningKeyCommand.self, CheckpointCommand.self,
+            TokenCommand.self, StreamCommand.self, StreamKeyCommand.self, RetentionCommand.self, ExportCommand.self, SigningKeyCommand.self,
+            CheckpointCommand.self,
             VerifyCommand.self,
             VerifyExportCommand.self,
             BenchCommand.self,

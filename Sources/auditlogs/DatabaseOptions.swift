@@ -17,7 +17,7 @@ struct DatabaseOptions: ParsableArguments {
 
     /// What `--database` resolves to, after the environment and the default.
     var location: String {
-        database ?? ProcessInfo.processInfo.environment[Self.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+        database ?? environmentValue(Self.environmentVariable)
             ?? Self.defaultPath
     }
 
@@ -55,4 +55,9 @@ extension Logger {
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         return logger
     }
+}
+
+/// The environment's value of `name`; nil when it is unset or empty.
+func environmentValue(_ name: String) -> String? {
+    ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
 }

@@ -40,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Connections served at once; more wait to be accepted.") var maxConnections = 1_000
     @Option(help: "Seconds that SIGTERM waits for requests in flight before it cancels them.") var shutdownTimeout = 10
     @OptionGroup var signingKey: SigningKeyOptions
+    @OptionGroup var streamKey: StreamKeyOptions
     @Option(help: "Seconds between two rounds of signed checkpoints (with a signing key).") var checkpointInterval = 300
     @Option(help: "Seconds between two rounds of the retention purge.") var retentionInterval = 3_600
     @Flag(
@@ -78,16 +79,22 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger.command("auditlogs")
         let key = try signingKey.load()
+        let credentialKey = try streamKey.load()
         try await database.withBackend(readLocation: readDatabase, logger: logger) { backend in
             if key == nil {
                 logger.warning(
                     "no signing key (--signing-key or \(SigningKeyOptions.environmentVariable)): checkpoints are not signed, so a rewrite of the whole chain by someone with access to the database would go unnoticed"
                 )
             }
+            if credentialKey == nil {
+                logger.warning(
+                    "no stream credential key (--stream-key or \(StreamKeyOptions.environmentVariable)): log streams' secrets and tokens are stored unencrypted, so whoever reads the database can sign batches and call the receivers"
+                )
+            }
             if demo {
                 try await DemoCommand.loadDemo(into: backend)
             }
-            try await serve(backend, signingKey: key, registry: registry, logger: logger)
+            try await serve(backend, signingKey: key, credentialKey: credentialKey, registry: registry, logger: logger)
         }
         logger.info("stopped")
     }
@@ -95,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
     private func serve(
         _ store: any AuditLogBackend,
         signingKey: SigningKey?,
+        credentialKey: StreamCredentialKey?,
         registry: PrometheusCollectorRegistry,
         logger: Logger
     ) async throws {
@@ -102,7 +110,8 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
             requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections,
             streamAllowPrivate: streamAllowPrivate)
-        let dependencies = ServerDependencies(store: store, metrics: registry, signingKey: signingKey)
+        let dependencies = ServerDependencies(
+            store: store, metrics: registry, signingKey: signingKey, streamCredentialKey: credentialKey)
         var services: [any Service] = [
             try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         ]
@@ -113,6 +122,7 @@ struct ServeCommand: AsyncParsableCommand {
         services.append(RetentionEnforcer(store: store, signs: signingKey != nil, interval: .seconds(retentionInterval), logger: logger))
         var delivery = StreamDeliveryConfiguration()
         delivery.allowPrivate = streamAllowPrivate
+        delivery.credentialKey = credentialKey
         services.append(
             StreamDeliverer(store: store, configuration: delivery, logger: logger, holder: StreamDeliverer.holderName(port: port)))
         if let operatorPort {

@@ -13,7 +13,7 @@ struct SigningKeyOptions: ParsableArguments {
 
     /// The path given, or the environment's.
     var path: String? {
-        signingKey ?? ProcessInfo.processInfo.environment[Self.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+        signingKey ?? environmentValue(Self.environmentVariable)
     }
 
     /// The key, or nil when none is given; a file that is not one is a clear error.
@@ -63,23 +63,14 @@ struct SigningKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let key = SigningKey()
-            // Created with owner-only permissions, and only if nothing is there (O_EXCL), then
-            // flushed: a key that is lost after checkpoints were signed with it cannot be made again.
-            let descriptor = open(output, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard descriptor >= 0 else {
-                throw CommandFailure("Cannot create \(output): \(String(cString: strerror(errno))).")
-            }
-            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-            try handle.write(contentsOf: Data(key.pem.utf8))
-            try handle.synchronize()
+            // A key lost after checkpoints were signed with it cannot be made again.
+            try KeyFile.create(output, contents: key.pem)
             say("Wrote the signing key \(key.publicKey.id) to \(output). Its public key:")
             FileHandle.standardOutput.write(Data(key.publicKey.pem.utf8))
         }
 
         func validate() throws {
-            if FileManager.default.fileExists(atPath: output) {
-                throw ValidationError("\(output) exists; a signing key is never overwritten. Choose another path.")
-            }
+            try KeyFile.mustNotExist(output)
         }
     }
 

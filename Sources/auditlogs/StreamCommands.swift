@@ -21,10 +21,12 @@ struct StreamCommand: AsyncParsableCommand {
                 (X-AuditLogs-Signature, HMAC-SHA256 with the secret). Formats: json ({"events": [...]}), \
                 splunk_hec (--url https://HOST:8088/services/collector/event, --token the HEC token), \
                 datadog (--url https://http-intake.logs.datadoghq.com/api/v2/logs, --token the API key). \
-                Creating the stream is recorded as a LogStreamCreated event, the first it delivers.
+                Creating the stream is recorded as a LogStreamCreated event, the first it delivers. \
+                With --stream-key (the key serve has too), the secret and token are stored encrypted.
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var streamKey: StreamKeyOptions
         @Option(help: "The organization's id.") var org: String
         @Option(help: "Where to POST batches: an http or https URL.") var url: String
         @Option(help: "json, splunk_hec or datadog.") var format: StreamFormat = .json
@@ -39,9 +41,10 @@ struct StreamCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure(error.description)
             }
+            let credentialKey = try streamKey.load()
             let stream = try await database.withBackend { backend in
                 try await knownOrganization(org) {
-                    try await StreamService(store: backend).create(
+                    try await StreamService(store: backend, credentialKey: credentialKey).create(
                         request, organizationID: org, by: StreamCommand.actor, context: EventContext())
                 }
             }

@@ -10,6 +10,24 @@ import Testing
 @Suite struct StreamAPITests {
     static let base = "/api/v1/organizations/acme/streams"
 
+    @Test func aStreamCreatedOverTheAPIIsStoredSealedWhenTheServiceHasAKey() async throws {
+        let world = try await TestWorld.make()
+        let key = StreamCredentialKey()
+        try await world.withClient(configuration: ServerConfiguration(bcryptCost: 4, streamAllowPrivate: true), streamCredentialKey: key) {
+            client in
+            let created = try await client.post(
+                Self.base, token: world.acmeAdminToken,
+                json: #"{"url": "http://127.0.0.1:9/in", "format": "datadog", "token": "dd-api-key-1"}"#)
+            #expect(created.status == .created)
+            let secret = try #require(try created.json["secret"]?.stringValue)
+            #expect(secret.hasPrefix("alh_"))
+            let stored = try #require(try await world.store.streams(organizationID: "acme").first).stream
+            #expect(StreamCredentialKey.isSealed(stored.secret))
+            #expect(try StreamCredentialKey.opened(stored, with: key).secret == secret)
+            #expect(try StreamCredentialKey.opened(stored, with: key).token == "dd-api-key-1")
+        }
+    }
+
     @Test func anAdminCreatesListsAndRemovesAStreamAndEachChangeIsRecorded() async throws {
         let world = try await TestWorld.make()
         try await world.withClient(configuration: ServerConfiguration(bcryptCost: 4, streamAllowPrivate: true)) { client in
@@ -121,10 +139,10 @@ import Testing
 /// Delivery to a real receiver on a loopback port.
 @Suite(.serialized) struct StreamDeliveryTests {
     /// A stream of acme's to `url`, made through the service as an admin would.
-    static func createStream(_ world: TestWorld, url: String, format: String = "json", token: String? = nil) async throws -> (
-        id: String, secret: String
-    ) {
-        let service = StreamService(store: world.store, now: { world.clock.now })
+    static func createStream(
+        _ world: TestWorld, url: String, format: String = "json", token: String? = nil, credentialKey: StreamCredentialKey? = nil
+    ) async throws -> (id: String, secret: String) {
+        let service = StreamService(store: world.store, credentialKey: credentialKey, now: { world.clock.now })
         let stream = try await service.create(
             try StreamRequest(url: url, format: format, secret: nil, token: token), organizationID: "acme", by: world.acmeAdmin.actor,
             context: EventContext())
@@ -266,6 +284,63 @@ import Testing
             #expect(receiver.accepted.isEmpty && receiver.refused.isEmpty)
             #expect(status.stream.lastError?.contains("resolves to 127.0.0.1, which is not a public address") == true)
             #expect(status.lag == 1)
+        }
+    }
+
+    @Test func aSealedStreamIsDeliveredWithItsSecretAndTokenThoughTheDatabaseHoldsNeither() async throws {
+        let world = try await TestWorld.make()
+        let key = StreamCredentialKey()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            let (_, secret) = try await Self.createStream(world, url: url, token: "bearer-token-1", credentialKey: key)
+            // What the database holds opens with the key only.
+            let stored = try await Self.status(world).stream
+            #expect(StreamCredentialKey.isSealed(stored.secret) && !stored.secret.contains(secret))
+            #expect(stored.token.map(StreamCredentialKey.isSealed) == true)
+            try await world.seed((0..<3).map { Events.make(id: "e\($0)") })
+            try await testDeliverer(world.store, credentialKey: key).running {
+                try await receiver.wait { try $0.acceptedSequences().count >= 4 }
+            }
+            let delivery = try #require(receiver.accepted.first)
+            let signature = try #require(delivery.header(StreamSignature.headerName))
+            #expect(StreamSignature.isValid(header: signature, secret: secret, body: delivery.body, now: Int64(Date().timeIntervalSince1970)))
+            #expect(delivery.header("Authorization") == "Bearer bearer-token-1")
+        }
+    }
+
+    @Test func withoutTheKeyOrWithAnotherNothingIsDeliveredAndTheStreamSaysWhy() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            _ = try await Self.createStream(world, url: url, credentialKey: StreamCredentialKey())
+            for (key, reason) in [(nil, "no stream credential key"), (StreamCredentialKey(), "cannot be decrypted")] {
+                let status = try await testDeliverer(world.store, credentialKey: key).running {
+                    try await Self.status(world, when: { $0.stream.lastError?.contains(reason) == true })
+                }
+                #expect(status.stream.lastError?.contains(reason) == true, "\(status.stream.lastError ?? "no error")")
+                #expect(status.lag == 1)
+            }
+            #expect(receiver.accepted.isEmpty && receiver.refused.isEmpty)
+        }
+    }
+
+    @Test func aStreamStoredUnsealedIsSealedByTheFirstServiceWithAKey() async throws {
+        let world = try await TestWorld.make()
+        let key = StreamCredentialKey()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            let (_, secret) = try await Self.createStream(world, url: url, token: "hec-1")
+            #expect(try await Self.status(world).stream.secret == secret)
+            try await testDeliverer(world.store, credentialKey: key).running {
+                try await receiver.wait { $0.accepted.count >= 1 }
+            }
+            let stored = try await Self.status(world).stream
+            #expect(StreamCredentialKey.isSealed(stored.secret))
+            #expect(try StreamCredentialKey.opened(stored, with: key).secret == secret)
+            #expect(try StreamCredentialKey.opened(stored, with: key).token == "hec-1")
+            let delivery = try #require(receiver.accepted.first)
+            let signature = try #require(delivery.header(StreamSignature.headerName))
+            #expect(StreamSignature.isValid(header: signature, secret: secret, body: delivery.body, now: Int64(Date().timeIntervalSince1970)))
         }
     }
 

@@ -1,5 +1,6 @@
 import AuditLogCore
 import Foundation
+import GRDB
 import Testing
 
 /// `auditlogs stream add|list|remove`: what an operator does for an organization, recorded in
@@ -38,6 +39,49 @@ import Testing
         #expect(csv.stdout.contains("LogStreamCreated"))
         #expect(csv.stdout.contains("LogStreamDeleted"))
         #expect(csv.stdout.contains("Created a splunk_hec log stream to splunk.example.com"))
+    }
+
+    @Test func withAStreamKeyTheSecretAndTokenAreStoredEncrypted() async throws {
+        let database = try await CredentialCommandTests.organizationWithAdmin()
+        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        let key = directory.appendingPathComponent("stream.key").path
+        let made = try await Command.run(["stream-key", "create", "--output", key])
+        #expect(made.status == 0, "\(made.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: key)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let again = try await Command.run(["stream-key", "create", "--output", key])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("never overwritten"))
+
+        let added = try await Command.run([
+            "stream", "add", "--database", database, "--org", "acme", "--url", "https://siem.example/in", "--token", "bearer-1",
+            "--stream-key", key,
+        ])
+        #expect(added.status == 0, "\(added.stderr)")
+        let secret = try #require(added.lines.last)
+        let queue = try DatabaseQueue(path: database)
+        let (storedSecret, storedToken) = try await queue.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT secret, token FROM log_streams"))
+            return (row["secret"] as String, row["token"] as String?)
+        }
+        #expect(storedSecret.hasPrefix("sealed:v1:") && !storedSecret.contains(secret))
+        #expect(storedToken?.hasPrefix("sealed:v1:") == true)
+        let stream = LogStream(
+            id: try #require(added.lines.first?.split(separator: " ").dropFirst().first.map(String.init)), organizationID: "acme",
+            url: "https://siem.example/in", format: .json, secret: storedSecret, token: storedToken, createdAt: .now)
+        let opened = try StreamCredentialKey.opened(
+            stream, with: try StreamCredentialKey(text: String(contentsOfFile: key, encoding: .utf8)))
+        #expect(opened.secret == secret && opened.token == "bearer-1")
+
+        // A file that is not a key is refused with the reason, and nothing is added.
+        let notAKey = directory.appendingPathComponent("not.key")
+        try Data("hello".utf8).write(to: notAKey)
+        let refused = try await Command.run([
+            "stream", "add", "--database", database, "--org", "acme", "--url", "https://siem.example/two", "--stream-key", notAKey.path,
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("not a stream credential key"))
+        #expect(try await queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM log_streams") } == 1)
     }
 
     @Test func badStreamsAndUnknownOrganizationsAreRefusedWithTheReason() async throws {

@@ -80,6 +80,26 @@ import Testing
     }
 
     @Test(arguments: StoreKind.enabled)
+    func credentialsAreReplacedOnlyByTheHolderAndOnlyIfUnchanged(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme")
+        var stream = Self.stream("str_a")
+        stream.token = "t0ken"
+        _ = try await store.createStream(stream, maximumPerOrganization: 10)
+        let t0 = Timestamp.testReceived
+        _ = try await store.leaseStreams(holder: "one", now: t0, until: t0.adding(milliseconds: 30_000))
+
+        #expect(
+            try await store.replaceCredentials(streamID: "str_a", holder: "two", current: stream.secret, secret: "x", token: nil) == false)
+        #expect(
+            try await store.replaceCredentials(streamID: "str_a", holder: "one", current: "stale", secret: "x", token: nil) == false)
+        #expect(
+            try await store.replaceCredentials(streamID: "str_a", holder: "one", current: stream.secret, secret: "sealed:v1:s", token: "sealed:v1:t"))
+        let stored = try #require(try await store.streams(organizationID: "acme").first).stream
+        #expect((stored.secret, stored.token) == ("sealed:v1:s", "sealed:v1:t"))
+        #expect(stored.url == stream.url && stored.deliveredThrough == 0)
+    }
+
+    @Test(arguments: StoreKind.enabled)
     func theCursorOnlyMovesForwardAndFailuresAreKept(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme", "globex")
         try await store.append((0..<10).map { newEvent(id: "e\($0)") }, to: "acme")

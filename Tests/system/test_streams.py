@@ -5,8 +5,8 @@ service that is SIGKILLed mid-delivery and restarted; the stream's state says wh
 How it is proven: a real receiver (Python's http.server on a loopback port) checks each
 request's `X-AuditLogs-Signature` with the stream's secret and records the sequences of each
 batch; it answers slowly (0.2 s), so that batches are in flight when the service dies. The
-stream is made with `auditlogs stream add`; the service runs with `--stream-allow-private`
-(the receiver is on loopback). Events are sent while the receiver is down, the receiver comes
+stream is made with `auditlogs stream add --stream-key`, so its secret is stored encrypted; the
+service runs with that key and `--stream-allow-private` (the receiver is on loopback). Events are sent while the receiver is down, the receiver comes
 up, the service is SIGKILLed once the receiver has accepted a batch and restarted, the receiver
 goes down for a while again and comes back. At the end every sequence from the stream's first
 (its own LogStreamCreated record) to the last is received; no batch skips ahead of what was
@@ -17,6 +17,7 @@ counted and reported: at least once allows them, and only around the kill may th
 import hashlib
 import hmac
 import json
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,9 +86,19 @@ def test_a_stream_delivers_everything_through_outages_and_a_kill(make_server, fi
     server = make_server("streams")
     credentials = server.set_up_acme()
     receiver = Receiver(free_port(), delay=0.2)
-    added = server.cli("stream", "add", "--org", "acme", "--url", f"http://127.0.0.1:{receiver.port}/in")
+    # The secret is stored encrypted with a stream key, as in production; every delivery opens it.
+    key = server.directory / "stream.key"
+    subprocess.run([str(server.binary), "stream-key", "create", "--output", str(key)], check=True, capture_output=True)
+    added = server.cli("stream", "add", "--org", "acme", "--url", f"http://127.0.0.1:{receiver.port}/in", "--stream-key", str(key))
     receiver.secret = added[-1].strip()
-    server.start("--stream-allow-private")
+    connection = server.read_only_database()
+    try:
+        (stored,) = connection.execute("SELECT secret FROM log_streams").fetchone()
+    finally:
+        connection.close()
+    assert stored.startswith("sealed:v1:") and receiver.secret not in stored, stored
+    serving = ("--stream-allow-private", "--stream-key", str(key))
+    server.start(*serving)
     try:
         def send(first: int, count: int):
             for start in range(first, first + count, 250):
@@ -109,7 +120,7 @@ def test_a_stream_delivers_everything_through_outages_and_a_kill(make_server, fi
         receiver.start()
         receiver.wait_for({1})
         server.kill()
-        server.start("--stream-allow-private")
+        server.start(*serving)
         send(2_000, 1_000)
 
         # Restarted on the same port, the replica takes its stream back at once (its old lease

@@ -15,8 +15,9 @@ public enum StreamFormat: String, Sendable, Hashable, CaseIterable {
 /// An organization's log stream: where its events are pushed, and how far they have gone.
 ///
 /// The secret signs every request (`StreamSignature`). Unlike credentials, which are stored
-/// hashed, it is stored as it is: signing needs the key itself, as with any webhook secret.
-/// It is shown once, when the stream is created, and never listed.
+/// hashed, it cannot be: signing needs the key itself, as with any webhook secret. With a
+/// stream credential key (`StreamCredentialKey`) it is stored encrypted, and so is the token;
+/// without one, as it is. It is shown once, when the stream is created, and never listed.
 public struct LogStream: Sendable, Hashable {
     public var id: String
     public var organizationID: String
@@ -101,6 +102,11 @@ public protocol StreamStore: Sendable {
 
     /// Records why a delivery failed; false when `holder` no longer holds the lease.
     func recordDeliveryFailure(streamID: String, holder: String, error: String, at time: Timestamp) async throws -> Bool
+
+    /// Stores the stream's secret and token anew (sealed, when a service with a key finds them
+    /// stored as they are), if `holder` holds its lease and its secret is still `current`; false
+    /// otherwise.
+    func replaceCredentials(streamID: String, holder: String, current: String, secret: String, token: String?) async throws -> Bool
 
     /// Gives up `holder`'s leases, so that another replica takes its streams at once.
     func releaseLeases(holder: String) async throws

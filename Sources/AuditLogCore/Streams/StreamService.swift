@@ -70,13 +70,18 @@ public struct StreamRequest: Sendable, Hashable {
 /// (`StreamDeliverer`).
 public struct StreamService: Sendable {
     private let store: any AuditLogStore
+    /// Seals each new stream's secret and token; nil: they are stored as they are.
+    private let credentialKey: StreamCredentialKey?
     public let now: @Sendable () -> Timestamp
 
     /// Streams an organization may have.
     public static let maximumStreamsPerOrganization = 10
 
-    public init(store: any AuditLogStore, now: @escaping @Sendable () -> Timestamp = { .now }) {
+    public init(
+        store: any AuditLogStore, credentialKey: StreamCredentialKey? = nil, now: @escaping @Sendable () -> Timestamp = { .now }
+    ) {
         self.store = store
+        self.credentialKey = credentialKey
         self.now = now
     }
 
@@ -93,7 +98,11 @@ public struct StreamService: Sendable {
         let draft = LogStream(
             id: Secret.identifier(prefix: "str"), organizationID: organizationID, url: request.url, format: request.format,
             secret: request.secret ?? Secret.generate(.streamSecret), token: request.token, createdAt: time)
-        let stream = try await store.createStream(draft, maximumPerOrganization: Self.maximumStreamsPerOrganization)
+        var stream = try await store.createStream(
+            try credentialKey?.sealed(draft) ?? draft, maximumPerOrganization: Self.maximumStreamsPerOrganization)
+        // The caller sees the secret and token as given, this once.
+        stream.secret = draft.secret
+        stream.token = draft.token
         do {
             try await record(ActionCatalog.logStreamCreated, stream: stream, by: actor, context: context, at: time)
         } catch {

@@ -12,6 +12,9 @@ import Synchronization
 public struct StreamDeliveryConfiguration: Sendable {
     /// Deliver to private, loopback and link-local addresses too (`serve --stream-allow-private`).
     public var allowPrivate = false
+    /// Opens the streams' sealed secrets and tokens, and seals those stored as they are
+    /// (`serve --stream-key`); nil: credentials are used as stored, and sealed ones cannot be.
+    public var credentialKey: StreamCredentialKey?
     /// Events per request, at most.
     public var batchSize = 500
     /// How often a stream that has delivered everything looks for new events: the longest an
@@ -105,10 +108,12 @@ public struct StreamDeliverer: Service {
                 do {
                     let streams = try await store.leaseStreams(
                         holder: holder, now: time, until: time.adding(milliseconds: configuration.leaseDuration.milliseconds))
-                    for stream in streams where active.insert(stream.id) {
+                    for stored in streams where active.insert(stored.id) {
                         group.addTask {
-                            await StreamDelivery(stream: stream, deliverer: self, stop: stop).run()
-                            active.remove(stream.id)
+                            if let stream = await withCredentials(stored) {
+                                await StreamDelivery(stream: stream, deliverer: self, stop: stop).run()
+                            }
+                            active.remove(stored.id)
                         }
                     }
                 } catch {
@@ -116,6 +121,34 @@ public struct StreamDeliverer: Service {
                 }
                 await stop.wait(upTo: configuration.claimInterval)
             }
+        }
+    }
+}
+
+extension StreamDeliverer {
+    /// The stream with its secret and token opened; nil, with the reason recorded as the
+    /// stream's last error, when they cannot be (sealed, and this service has no key or another
+    /// one). With a key, credentials still stored as they are get sealed first.
+    func withCredentials(_ stored: LogStream) async -> LogStream? {
+        var logger = self.logger
+        logger[metadataKey: "audit.stream"] = "\(stored.id)"
+        logger[metadataKey: "audit.org"] = "\(stored.organizationID)"
+        do {
+            let stream = try StreamCredentialKey.opened(stored, with: configuration.credentialKey)
+            if let key = configuration.credentialKey, !StreamCredentialKey.isSealed(stored.secret) {
+                let sealed = try key.sealed(stored)
+                if try await store.replaceCredentials(
+                    streamID: stored.id, holder: holder, current: stored.secret, secret: sealed.secret, token: sealed.token)
+                {
+                    logger.info("sealed a log stream's secret and token with the stream credential key")
+                }
+            }
+            return stream
+        } catch {
+            let message = (error as? AuditLogError)?.message ?? "\(error)"
+            logger.error("log stream not delivered", metadata: ["audit.error": "\(message)"])
+            _ = try? await store.recordDeliveryFailure(streamID: stored.id, holder: holder, error: message, at: now())
+            return nil
         }
     }
 }

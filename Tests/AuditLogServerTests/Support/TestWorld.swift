@@ -86,12 +86,14 @@ struct TestWorld {
     func withClient<Value: Sendable>(
         configuration: ServerConfiguration? = nil,
         signingKey: SigningKey? = TestWorld.signingKey,
+        streamCredentialKey: StreamCredentialKey? = nil,
         _ body: @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
         let clock = self.clock
         let app = try buildApplication(
             configuration: configuration ?? self.configuration,
-            dependencies: ServerDependencies(store: store, signingKey: signingKey, now: { clock.now }),
+            dependencies: ServerDependencies(
+                store: store, signingKey: signingKey, streamCredentialKey: streamCredentialKey, now: { clock.now }),
             logger: Logger(label: "test"))
         return try await app.test(.router, body)
     }
