@@ -71,7 +71,8 @@ private func placeholders(in template: String) -> [String]? {
     @Test(arguments: ActionCatalog.all.map(\.name))
     func templatesUseOnlyPlaceholdersThatExist(name: String) throws {
         let action = try #require(ActionCatalog.action(named: name))
-        let metadataKey = /[a-z_0-9]+/
+        // A metadata key, or a count with its noun in the singular and the plural.
+        let metadataKey = /[a-z_0-9]+(\|[a-z][a-z ]*\|[a-z][a-z ]*)?/
         for template in action.detailsTemplates {
             let keys = try #require(placeholders(in: template), "unpaired braces in \(template)")
             for key in keys where !["target", "target2", "workspace"].contains(key) {

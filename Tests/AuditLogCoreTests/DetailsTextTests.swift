@@ -55,6 +55,17 @@ private func details(
         #expect(details("GenerationCreated", metadata: metadata) == "Generated video with Gen-4 for 25 credits")
         #expect(details("CreditsTransferred", metadata: ["credits": .integer(500)]) == "Transferred 500 credits")
         #expect(details("CreditsTransferred", metadata: ["credits": .number(12.5)]) == "Transferred 12.5 credits")
+        // One is singular; zero, fractions and many are plural.
+        #expect(details("CreditsTransferred", metadata: ["credits": .integer(1)]) == "Transferred 1 credit")
+        #expect(details("CreditsTransferred", metadata: ["credits": .integer(0)]) == "Transferred 0 credits")
+        #expect(details("SeatsTransferred", metadata: ["seats": .integer(1)]) == "Transferred 1 seat")
+        #expect(details("SeatsTransferred", metadata: ["seats": .string("1.0")]) == "Transferred 1.0 seats")
+        #expect(
+            details("AuditLogExported", metadata: ["row_count": .integer(1), "format": .string("csv")])
+                == "Exported 1 audit log event to a .csv file")
+        #expect(
+            details("AuditLogPurged", metadata: ["deleted": .integer(1), "days": .integer(1)])
+                == "Deleted 1 audit log event older than 1 day")
     }
 
     @Test func emptyOrNullMetadataCountsAsMissing() {

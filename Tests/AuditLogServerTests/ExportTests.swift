@@ -121,7 +121,7 @@ import Testing
             #expect(record["metadata"]?["truncated"]?.boolValue == false)
             #expect(record["metadata"]?["actions"]?.stringValue == "AssetDeleted")
             #expect(record["metadata"]?["actors"]?.stringValue == "ann")
-            #expect(record["details"]?.stringValue == "Exported 1 audit log events to a .csv file")
+            #expect(record["details"]?.stringValue == "Exported 1 audit log event to a .csv file")
 
             // The next export does include the earlier record.
             let second = try await client.get(Self.export, token: world.acmeAdminToken)

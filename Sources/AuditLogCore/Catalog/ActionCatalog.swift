@@ -153,26 +153,26 @@ public enum ActionCatalog {
         // Generation events. The guide names the action but gives it no description line.
         entry(
             "GenerationCreated", .generation, "A generation was created",
-            "Generated {generation_type} with {model} for {credits} credits",
+            "Generated {generation_type} with {model} for {credits|credit|credits}",
             "Generated {generation_type} with {model}", "Generated {target} with {model}", "Generated {target}"),
         // Billing events
         entry(
             "CreditsTransferred", .billing, "Credits were transferred between accounts or workspaces",
-            "Transferred {credits} credits from {target} to {target2}", "Transferred {credits} credits to {target}",
-            "Transferred {credits} credits"),
+            "Transferred {credits|credit|credits} from {target} to {target2}", "Transferred {credits|credit|credits} to {target}",
+            "Transferred {credits|credit|credits}"),
         entry(
             "MeteredBillingConfigUpdated", .billing, "Auto refill configuration settings were updated",
-            "Set auto refill to add {refill_amount} credits below {threshold}", "Updated the auto refill settings"),
+            "Set auto refill to add {refill_amount|credit|credits} below {threshold}", "Updated the auto refill settings"),
         entry(
             "MeteredBillingRefillTriggered", .billing, "Auto refill was triggered",
-            "Auto refill added {refill_amount} credits", "Triggered an auto refill"),
+            "Auto refill added {refill_amount|credit|credits}", "Triggered an auto refill"),
         entry(
             "MeteredBillingRetryTriggered", .billing, "Auto refill retry was triggered",
             "Retried the auto refill (attempt {attempt})", "Retried the auto refill"),
         entry(
             "SeatsTransferred", .billing, "Seats were transferred between workspaces",
-            "Transferred {seats} seats from {target} to {target2}", "Transferred {seats} seats to {target}",
-            "Transferred {seats} seats"),
+            "Transferred {seats|seat|seats} from {target} to {target2}", "Transferred {seats|seat|seats} to {target}",
+            "Transferred {seats|seat|seats}"),
         entry(
             "SubscriptionCancelled", .billing, "A subscription was cancelled",
             "Cancelled the {plan} subscription", "Cancelled the subscription"),
@@ -217,7 +217,7 @@ public enum ActionCatalog {
         // The service's own action.
         entry(
             auditLogExported, .organization, "Audit logs were exported (CSV or JSON Lines)",
-            "Exported {row_count} audit log events to a .{format} file", "Exported audit logs to a .{format} file",
+            "Exported {row_count|audit log event|audit log events} to a .{format} file", "Exported audit logs to a .{format} file",
             "Exported audit logs"),
         entry(
             logStreamCreated, .organization, "A log stream was created",
@@ -227,10 +227,10 @@ public enum ActionCatalog {
             "Removed the {format} log stream to {host}", "Removed a log stream"),
         entry(
             retentionPolicyChanged, .organization, "The audit log retention policy was changed",
-            "Set audit log retention to {days} days", "Set audit log retention to keep every event"),
+            "Set audit log retention to {days|day|days}", "Set audit log retention to keep every event"),
         entry(
             auditLogPurged, .organization, "Audit log events past the retention policy were deleted",
-            "Deleted {deleted} audit log events older than {days} days", "Deleted audit log events past retention"),
+            "Deleted {deleted|audit log event|audit log events} older than {days|day|days}", "Deleted audit log events past retention"),
     ]
 
     private static let byName: [String: ActionDefinition] = Dictionary(

@@ -2,8 +2,10 @@
 ///
 /// A template is text with placeholders in braces: `{target}` and `{target2}` are the first and
 /// second targets' names (else ids), `{workspace}` the workspace's name (else id), and any other
-/// `{key}` is the metadata value of that key. The first template whose placeholders all have a
-/// value wins; when none does, the action's description is the Details.
+/// `{key}` is the metadata value of that key. `{key|one|many}` is a count and its noun: the value,
+/// then `one` when it is exactly 1 and `many` otherwise ("1 seat", "3 seats", "2.5 credits").
+/// The first template whose placeholders all have a value wins; when none does, the action's
+/// description is the Details.
 public enum DetailsText {
     public static func render(
         action: String,
@@ -40,8 +42,10 @@ public enum DetailsText {
                     continue
                 }
                 guard let close = text[index...].firstIndex(of: UInt8(ascii: "}")) else { return nil }
-                let key = String(decoding: UnsafeBufferPointer(rebasing: text[(index + 1)..<close]), as: UTF8.self)
-                let value: String?
+                let placeholder = String(decoding: UnsafeBufferPointer(rebasing: text[(index + 1)..<close]), as: UTF8.self)
+                let parts = placeholder.split(separator: "|", omittingEmptySubsequences: false)
+                let key = String(parts[0])
+                var value: String?
                 switch key {
                 case "target": value = targets.first?.displayName
                 case "target2": value = targets.dropFirst().first?.displayName
@@ -49,6 +53,9 @@ public enum DetailsText {
                 default:
                     let text = metadata[key]?.displayText
                     value = text?.isEmpty == false ? text : nil
+                }
+                if parts.count == 3, let count = value {
+                    value = count + " " + (count == "1" ? parts[1] : parts[2])
                 }
                 guard let value else { return nil }
                 output.append(contentsOf: value.utf8)
