@@ -39,4 +39,28 @@ import Testing
             #expect(try accepted.json["created"]?.intValue == 100)
         }
     }
+
+    /// Changes that are audited are undone when their record cannot be stored: nobody may set
+    /// a retention policy or add a stream without it showing in the log.
+    @Test func aChangeWhoseRecordCannotBeStoredIsUndone() async throws {
+        let world = try await TestWorld.make(backend: .sqlite)
+        let sqlite = try #require(world.store as? SQLiteStore)
+        let retention = RetentionService(store: world.store)
+        try await retention.setPolicy(days: 90, organizationID: "acme", by: world.acmeAdmin.actor, context: EventContext())
+        try await sqlite.pool.write { db in
+            try db.execute(sql: "CREATE TEMP TRIGGER refuse_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        }
+        await #expect(throws: (any Error).self) {
+            try await retention.setPolicy(days: 7, organizationID: "acme", by: world.acmeAdmin.actor, context: EventContext())
+        }
+        #expect(try await retention.state(organizationID: "acme").days == 90)
+
+        let streams = StreamService(store: world.store)
+        await #expect(throws: (any Error).self) {
+            try await streams.create(
+                try StreamRequest(url: "https://siem.example/in", format: nil, secret: nil, token: nil), organizationID: "acme",
+                by: world.acmeAdmin.actor, context: EventContext())
+        }
+        #expect(try await world.store.streams(organizationID: "acme").isEmpty)
+    }
 }

@@ -24,7 +24,9 @@ public struct RetentionService: Sendable {
     }
 
     /// Sets how many days the organization keeps its events (nil: everything) and records a
-    /// `RetentionPolicyChanged` event. The purge itself runs in the background (or `apply`).
+    /// `RetentionPolicyChanged` event; when the record cannot be stored, the policy goes back to
+    /// what it was, so no change goes unrecorded. The purge itself runs in the background (or
+    /// `apply`).
     public func setPolicy(days: Int?, organizationID: String, by actor: Actor, context: EventContext) async throws {
         if let days, !RetentionState.allowedDays.contains(days) {
             throw AuditLogError.invalidField("days", "must be a whole number of days from 1 to 36500, or null to keep everything")
@@ -38,7 +40,12 @@ public struct RetentionService: Sendable {
         if let previous = before.days { metadata["previous_days"] = .integer(Int64(previous)) }
         let event = NewEvent(
             action: ActionCatalog.retentionPolicyChanged, occurredAt: time, actor: actor, context: context, metadata: metadata)
-        _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
+        do {
+            _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
+        } catch {
+            try? await store.setRetention(days: before.days, organizationID: organizationID)
+            throw error
+        }
     }
 
     /// Purges every organization with a policy (or only `organizationID`) of the events
