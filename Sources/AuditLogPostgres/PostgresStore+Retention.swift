@@ -120,6 +120,31 @@ extension PostgresStore: RetentionStore {
         return deleted
     }
 
+    public func pruneDirectory(organizationID: String) async throws -> (actors: Int, workspaces: Int) {
+        try await transaction { session in
+            // Appends lock their organizations' rows first: holding this one, no event of the
+            // organization is being stored, and each statement below sees every one stored.
+            guard try await !session.rows("SELECT id FROM organizations WHERE id = \(organizationID) FOR UPDATE").isEmpty else {
+                return (0, 0)
+            }
+            let actors = try await session.rows(
+                """
+                DELETE FROM actors a WHERE a.organization_id = \(organizationID) AND NOT EXISTS (
+                    SELECT 1 FROM events e WHERE e.organization_id = a.organization_id AND e.actor_id = a.actor_id)
+                RETURNING a.actor_id
+                """
+            ).count
+            let workspaces = try await session.rows(
+                """
+                DELETE FROM workspaces w WHERE w.organization_id = \(organizationID) AND NOT EXISTS (
+                    SELECT 1 FROM events e WHERE e.organization_id = w.organization_id AND e.workspace_id = w.workspace_id)
+                RETURNING w.workspace_id
+                """
+            ).count
+            return (actors, workspaces)
+        }
+    }
+
     /// Drops each monthly partition older than last month whose every event lies at or below
     /// its organization's base. The partition is locked first, so no event lands in it while it
     /// is checked; an append that waited on the lock fails (503) and its retry lands elsewhere.

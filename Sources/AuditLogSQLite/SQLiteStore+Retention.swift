@@ -104,4 +104,23 @@ extension SQLiteStore: RetentionStore {
         }
         return deleted
     }
+
+    public func pruneDirectory(organizationID: String) async throws -> (actors: Int, workspaces: Int) {
+        // One write transaction: appends, the only writers of the directory, wait for it.
+        try await write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM actors WHERE organization_id = ? AND NOT EXISTS (
+                        SELECT 1 FROM events e WHERE e.organization_id = actors.organization_id AND e.actor_id = actors.actor_id)
+                    """, arguments: [organizationID])
+            let actors = db.changesCount
+            try db.execute(
+                sql: """
+                    DELETE FROM workspaces WHERE organization_id = ? AND NOT EXISTS (
+                        SELECT 1 FROM events e
+                        WHERE e.organization_id = workspaces.organization_id AND e.workspace_id = workspaces.workspace_id)
+                    """, arguments: [organizationID])
+            return (actors, db.changesCount)
+        }
+    }
 }

@@ -27,6 +27,46 @@ import Testing
         return store
     }
 
+    /// A purge takes out of the filters the names that only purged events held: an actor and a
+    /// workspace seen only long ago go; one a kept event names (a late one too) stays; another
+    /// organization's are untouched.
+    @Test(arguments: StoreKind.enabled)
+    func aPurgeTakesTheNamesOnlyPurgedEventsHeldOutOfTheDirectory(kind: StoreKind) async throws {
+        let store = try await kind.makeStore(organizations: "acme", "globex")
+        let old = Timestamp.testStart
+        let recent = old.adding(days: 40)
+        func event(_ id: String, actor: String, workspace: String?, at time: Timestamp) -> NewEvent {
+            newEvent(
+                id: id, at: time, actor: Actor(id: actor, type: .user, name: "Name of \(actor)", email: "\(actor)@acme.test"),
+                workspace: workspace.map { WorkspaceReference(id: $0, name: "Workspace \($0)") })
+        }
+        try await store.append(
+            [
+                event("gone", actor: "user_gone", workspace: "ws_gone", at: old),
+                event("kept-old", actor: "user_kept", workspace: "ws_kept", at: old),
+            ], to: "acme", at: old)
+        try await store.append(
+            [
+                event("recent", actor: "user_kept", workspace: nil, at: recent),
+                // Late: it happened long ago but was received recently, so it is kept.
+                event("late", actor: "user_late", workspace: "ws_kept", at: old),
+            ], to: "acme", at: recent)
+        try await store.append([event("g", actor: "user_gone", workspace: "ws_gone", at: old)], to: "globex", at: old)
+        try await store.setRetention(days: 30, organizationID: "acme")
+
+        let results = try await RetentionService(store: store, now: { recent.adding(days: 1) }).apply()
+        #expect(results.first?.events == 2)
+        // The purge's own record names the retention job.
+        #expect(
+            Set(try await store.actors(matching: "", limit: 100, organizationID: "acme").map(\.actor.id))
+                == ["user_kept", "user_late", RetentionService.actor.id])
+        #expect(try await store.workspaces(organizationID: "acme").map(\.workspace.id) == ["ws_kept"])
+        #expect(try await store.actors(matching: "", limit: 100, organizationID: "globex").map(\.actor.id) == ["user_gone"])
+        #expect(try await store.workspaces(organizationID: "globex").map(\.workspace.id) == ["ws_gone"])
+        // Pruning again finds nothing more.
+        #expect(try await store.pruneDirectory(organizationID: "acme") == (0, 0))
+    }
+
     @Test(arguments: StoreKind.enabled)
     func policiesAreKeptPerOrganization(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme", "globex")

@@ -64,6 +64,12 @@ public protocol RetentionStore: Sendable {
     /// Drops whole storage partitions that hold only purged events (PostgreSQL's monthly
     /// partitions); returns their names. None on a backend without partitions.
     func dropPurgedPartitions(now: Timestamp) async throws -> [String]
+
+    /// Removes from the organization's directory the actors and workspaces no stored event
+    /// names any more, so that a purge takes their names out of the filters too; returns how
+    /// many of each. Ingest of the organization waits meanwhile, so an entry an event is being
+    /// stored for stays.
+    func pruneDirectory(organizationID: String) async throws -> (actors: Int, workspaces: Int)
 }
 
 extension RetentionStore {

@@ -76,11 +76,16 @@ public struct RetentionService: Sendable {
             }
             results.append(result)
         }
-        // Whole partitions first, then what is left row by row.
-        _ = try await store.dropPurgedPartitions(now: time)
+        // Whole partitions first, then what is left row by row; then the names no event holds
+        // any more leave the filters.
+        let dropped = try await store.dropPurgedPartitions(now: time)
         for (organizationID, _) in policies {
             try Task.checkCancellation()
-            _ = try await store.deletePurgedEvents(organizationID: organizationID, batchSize: Self.batchSize)
+            let deleted = try await store.deletePurgedEvents(organizationID: organizationID, batchSize: Self.batchSize)
+            let moved = results.contains { $0.organizationID == organizationID && $0.events > 0 }
+            if deleted > 0 || moved || !dropped.isEmpty {
+                _ = try await store.pruneDirectory(organizationID: organizationID)
+            }
         }
         return results
     }
