@@ -51,6 +51,14 @@ import Testing
         swapped.secret = try #require(first.token)
         swapped.token = first.secret
         #expect(throws: AuditLogError.self) { try StreamCredentialKey.opened(swapped, with: key) }
+        // Pointed at another receiver, or another organization, in the database: nothing opens,
+        // so the token is not sent there.
+        var redirected = first
+        redirected.url = "https://attacker.example/in"
+        #expect(throws: AuditLogError.self) { try StreamCredentialKey.opened(redirected, with: key) }
+        var reassigned = first
+        reassigned.organizationID = "globex"
+        #expect(throws: AuditLogError.self) { try StreamCredentialKey.opened(reassigned, with: key) }
     }
 
     @Test func valuesStoredAsTheyAreStillWork() throws {

@@ -40,6 +40,14 @@ import Testing
         #expect(error?.details.first?.message.contains(message) == true)
     }
 
+    @Test func refusesASecretOrTokenThatLooksSealed() {
+        let error = #expect(throws: AuditLogError.self) {
+            try StreamRequest(url: "https://siem.example/in", format: nil, secret: "sealed:v1:0123456789abcdef", token: "sealed:x")
+        }
+        #expect(error?.details.map(\.field) == ["secret", "token"])
+        #expect(error?.details.first?.message.contains("must not start with \"sealed:\"") == true)
+    }
+
     @Test func refusesAURLLongerThanTheLimitInBytes() throws {
         let host = "https://siem.example.com/"
         let fits = host + String(repeating: "a", count: StreamRequest.maximumURLBytes - host.utf8.count)

@@ -201,8 +201,10 @@ import Testing
                     .cookie: "auditlogs_session=\(token)", HTTPField.Name("Sec-Fetch-Site")!: site,
                     HTTPField.Name("Sec-Fetch-Mode")!: "navigate",
                 ]
-                let export = try await client.get("/api/v1/organizations/acme/audit-logs/export.csv", token: nil, headers: navigation)
-                #expect(export.status == .unauthorized, "\(site)")
+                for path in ["export.csv", "export.jsonl", "export.csv/", "export.jsonl/", "/export.csv"] {
+                    let export = try await client.get("/api/v1/organizations/acme/audit-logs/" + path, token: nil, headers: navigation)
+                    #expect(export.status == .unauthorized, "\(site): \(path)")
+                }
                 let signOut = try await client.execute(uri: "/api/v1/sessions/current", method: .delete, headers: navigation, body: nil)
                 #expect(signOut.status == .noContent)
                 // The page itself still opens from a link.

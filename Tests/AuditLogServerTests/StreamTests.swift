@@ -312,15 +312,25 @@ import Testing
         let world = try await TestWorld.make()
         let receiver = StreamReceiver()
         try await receiver.run { url in
-            _ = try await Self.createStream(world, url: url, credentialKey: StreamCredentialKey())
-            for (key, reason) in [(nil, "no stream credential key"), (StreamCredentialKey(), "cannot be decrypted")] {
-                let status = try await testDeliverer(world.store, credentialKey: key).running {
+            let key = StreamCredentialKey()
+            _ = try await Self.createStream(world, url: url, credentialKey: key)
+            for (wrong, reason) in [(nil, "no stream credential key"), (StreamCredentialKey(), "cannot be decrypted")] {
+                let status = try await testDeliverer(world.store, credentialKey: wrong).running {
                     try await Self.status(world, when: { $0.stream.lastError?.contains(reason) == true })
                 }
                 #expect(status.stream.lastError?.contains(reason) == true, "\(status.stream.lastError ?? "no error")")
                 #expect(status.lag == 1)
             }
             #expect(receiver.accepted.isEmpty && receiver.refused.isEmpty)
+
+            // Beside a replica without the key, one with it delivers: the first gives its lease up
+            // at once rather than holding it for the 30 s a lease lasts.
+            let keyless = Replica(testDeliverer(world.store, holder: "keyless"))
+            try await Task.sleep(for: .milliseconds(300))
+            let keyed = Replica(testDeliverer(world.store, holder: "keyed", credentialKey: key))
+            try await receiver.wait(timeout: .seconds(20)) { $0.accepted.count >= 1 }
+            try await keyless.stop()
+            try await keyed.stop()
         }
     }
 

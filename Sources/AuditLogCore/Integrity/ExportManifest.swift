@@ -65,12 +65,8 @@ public struct ExportManifest: Sendable, Equatable {
         json.object { json in
             json.key("checkpoint")
             json.value(checkpoint)
-            // Keys are sorted, and "csv_…" and "jsonl_…" both sort between "checkpoint" and
-            // "export_id".
-            json.key("\(format.name)_bytes")
-            json.integer(fileBytes)
-            json.key("\(format.name)_sha256")
-            json.string(Hex.encoded(fileSHA256))
+            // Keys are sorted: "csv_…" comes here, "jsonl_…" after "format".
+            if format == .csv { writeDigest(to: &json) }
             json.field("export_id", exportID)
             json.field("exported_at", exportedAt.rfc3339)
             json.key("exported_by")
@@ -91,6 +87,7 @@ public struct ExportManifest: Sendable, Equatable {
                 json.array(filter.workspaceIDs) { json, workspace in json.string(workspace) }
             }
             json.field("format", format.name)
+            if format == .jsonLines { writeDigest(to: &json) }
             json.field("organization", organizationID)
             json.field("rows", rows)
             json.key("sequences")
@@ -99,6 +96,14 @@ public struct ExportManifest: Sendable, Equatable {
             json.field("type", "export-manifest")
         }
         return json.bytes
+    }
+
+    /// The file's length and SHA-256, named for its format.
+    private func writeDigest(to json: inout JSONWriter) {
+        json.key("\(format.name)_bytes")
+        json.integer(fileBytes)
+        json.key("\(format.name)_sha256")
+        json.string(Hex.encoded(fileSHA256))
     }
 
     /// The manifest as it is served and downloaded: the statement, then its signature (null

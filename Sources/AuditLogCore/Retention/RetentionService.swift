@@ -43,7 +43,11 @@ public struct RetentionService: Sendable {
         do {
             _ = try await store.append([event], organizationID: organizationID, receivedAt: time)
         } catch {
-            try? await store.setRetention(days: before.days, organizationID: organizationID)
+            // Back to what it was, unless someone has changed it since (their change stands,
+            // with its own record).
+            if let current = try? await store.retention(organizationID: organizationID), current.days == days {
+                try? await store.setRetention(days: before.days, organizationID: organizationID)
+            }
             throw error
         }
     }
@@ -79,14 +83,22 @@ public struct RetentionService: Sendable {
         // Whole partitions first, then what is left row by row; then the names no event holds
         // any more leave the filters.
         let dropped = try await store.dropPurgedPartitions(now: time)
+        var pruneFailure: (any Error)?
         for (organizationID, _) in policies {
             try Task.checkCancellation()
             let deleted = try await store.deletePurgedEvents(organizationID: organizationID, batchSize: Self.batchSize)
             let moved = results.contains { $0.organizationID == organizationID && $0.events > 0 }
             if deleted > 0 || moved || !dropped.isEmpty {
-                _ = try await store.pruneDirectory(organizationID: organizationID)
+                // A directory that cannot be pruned now keeps its names until the next purge;
+                // the other organizations' purges go on, and the round reports the failure.
+                do {
+                    _ = try await store.pruneDirectory(organizationID: organizationID)
+                } catch {
+                    pruneFailure = pruneFailure ?? error
+                }
             }
         }
+        if let pruneFailure { throw pruneFailure }
         return results
     }
 }

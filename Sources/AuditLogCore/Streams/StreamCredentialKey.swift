@@ -6,12 +6,16 @@ import Foundation
 /// a batch a receiver would trust nor call the receiver with the stream's token.
 ///
 /// A sealed value reads `sealed:v1:` and the base64 of its nonce, ciphertext and tag. It is
-/// bound to its stream and field (the stream's id and `secret` or `token` are authenticated
-/// with it), so a sealed value copied to another stream or field does not open. A value without
+/// bound to its stream and field: the stream's id, organization, URL and format and the
+/// field's name are authenticated with it (a stream is never changed, only removed), so a
+/// sealed value copied to another stream or field does not open, and neither does one whose
+/// stream was pointed at another URL in the database. A value without
 /// the prefix was stored by a service without a key (or before there were keys) and is used as
 /// it is, until a service with a key seals it.
 public struct StreamCredentialKey: Sendable {
     static let prefix = "sealed:v1:"
+    /// What every sealed value starts with, whatever its version.
+    static let marker = "sealed:"
     /// The key's 32 bytes (a `SymmetricKey` is made of them where one is used: it is not
     /// `Sendable`).
     private let bytes: [UInt8]
@@ -40,14 +44,14 @@ public struct StreamCredentialKey: Sendable {
 
     /// Whether a stored value is sealed (else it is the credential itself).
     public static func isSealed(_ stored: String) -> Bool {
-        stored.utf8.starts(with: prefix.utf8)
+        stored.utf8.starts(with: marker.utf8)
     }
 
     /// The stream with its secret and token sealed, as it is stored.
     public func sealed(_ stream: LogStream) throws -> LogStream {
         var sealed = stream
-        sealed.secret = try seal(stream.secret, field: "secret", of: stream.id)
-        sealed.token = try stream.token.map { try seal($0, field: "token", of: stream.id) }
+        sealed.secret = try seal(stream.secret, field: "secret", of: stream)
+        sealed.token = try stream.token.map { try seal($0, field: "token", of: stream) }
         return sealed
     }
 
@@ -56,20 +60,25 @@ public struct StreamCredentialKey: Sendable {
     /// that says which.
     public static func opened(_ stream: LogStream, with key: StreamCredentialKey?) throws(AuditLogError) -> LogStream {
         var opened = stream
-        opened.secret = try open(stream.secret, field: "secret", of: stream.id, with: key)
-        opened.token = try stream.token.map { stored throws(AuditLogError) in try open(stored, field: "token", of: stream.id, with: key) }
+        opened.secret = try open(stream.secret, field: "secret", of: stream, with: key)
+        opened.token = try stream.token.map { stored throws(AuditLogError) in try open(stored, field: "token", of: stream, with: key) }
         return opened
     }
 
-    private func seal(_ value: String, field: String, of streamID: String) throws -> String {
+    /// What a sealed value is bound to: everything that says where and how it is used.
+    private static func binding(_ field: String, of stream: LogStream) -> Data {
+        Data([stream.id, stream.organizationID, stream.url, stream.format.rawValue, field].joined(separator: "\n").utf8)
+    }
+
+    private func seal(_ value: String, field: String, of stream: LogStream) throws -> String {
         guard !Self.isSealed(value) else { return value }
-        let box = try AES.GCM.seal(Data(value.utf8), using: key, authenticating: Data("\(streamID):\(field)".utf8))
+        let box = try AES.GCM.seal(Data(value.utf8), using: key, authenticating: Self.binding(field, of: stream))
         guard let combined = box.combined else { throw Self.cannotOpen("Sealing the stream's \(field) failed.") }
         return Self.prefix + combined.base64EncodedString()
     }
 
     private static func open(
-        _ stored: String, field: String, of streamID: String, with key: StreamCredentialKey?
+        _ stored: String, field: String, of stream: LogStream, with key: StreamCredentialKey?
     ) throws(AuditLogError) -> String {
         guard isSealed(stored) else { return stored }
         guard let key else {
@@ -77,11 +86,11 @@ public struct StreamCredentialKey: Sendable {
         }
         let encoded = String(stored.utf8.dropFirst(prefix.utf8.count))!
         guard let combined = Data(base64Encoded: encoded), let box = try? AES.GCM.SealedBox(combined: combined),
-            let opened = try? AES.GCM.open(box, using: key.key, authenticating: Data("\(streamID):\(field)".utf8)),
+            let opened = try? AES.GCM.open(box, using: key.key, authenticating: binding(field, of: stream)),
             let value = String(data: opened, encoding: .utf8)
         else {
             throw cannotOpen(
-                "The stream's \(field) cannot be decrypted with this service's stream credential key: it was sealed with another key, or changed."
+                "The stream's \(field) cannot be decrypted with this service's stream credential key: it was sealed with another key, or the stream was changed in the database."
             )
         }
         return value

@@ -25,9 +25,13 @@ public struct StreamRequest: Sendable, Hashable {
         }
         if let secret, !Self.secretBytes.contains(secret.utf8.count) || !Self.isVisibleASCII(secret) {
             errors.append(FieldError(field: "secret", message: "must be 16 to 256 visible ASCII characters"))
+        } else if let secret, StreamCredentialKey.isSealed(secret) {
+            errors.append(FieldError(field: "secret", message: "must not start with \"sealed:\" (how stored secrets are marked)"))
         }
         if let token, !Self.tokenBytes.contains(token.utf8.count) || !Self.isVisibleASCII(token) {
             errors.append(FieldError(field: "token", message: "must be 1 to 512 visible ASCII characters"))
+        } else if let token, StreamCredentialKey.isSealed(token) {
+            errors.append(FieldError(field: "token", message: "must not start with \"sealed:\" (how stored tokens are marked)"))
         }
         if token == nil, let parsedFormat, parsedFormat != .json {
             let what = parsedFormat == .splunkHEC ? "the HTTP Event Collector token" : "the Datadog API key"

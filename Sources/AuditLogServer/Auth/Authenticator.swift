@@ -35,18 +35,21 @@ struct Authenticator: Sendable {
     ///
     /// When another site made the browser send it (`Sec-Fetch-Site: cross-site`, or
     /// `same-site`, which a sibling subdomain is and `SameSite=Strict` lets through), it counts
-    /// only for a plain navigation that reads a page: never for a change of state (a POST, a
-    /// DELETE), never for an export, never for a script's fetch or an `<img src>`. So no other
-    /// site can export, sign out or act in an admin's name. Browsers that send no `Sec-Fetch-*`
-    /// headers still have `SameSite=Strict`.
+    /// only for a plain navigation that reads a page (not the API): never for a change of state
+    /// (a POST, a DELETE), never for an export or any other API call, never for a script's fetch
+    /// or an `<img src>`. So no other site can export, sign out or act in an admin's name.
+    /// Browsers that send no `Sec-Fetch-*` headers still have `SameSite=Strict`.
     static func mayUseSessionCookie(_ request: Request) -> Bool {
         guard let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(),
             site == "cross-site" || site == "same-site"
         else { return true }
         let isNavigation = request.headers[HTTPField.Name("Sec-Fetch-Mode")!]?.lowercased() == "navigate"
         let isRead = request.method == .get || request.method == .head
-        let isExport = request.uri.path.utf8HasSuffix("/export.csv") || request.uri.path.utf8HasSuffix("/export.jsonl")
-        return isNavigation && isRead && !isExport
+        // The whole API, not a list of its routes: an export is recorded in the admin's name,
+        // and a route added later (or a path the router reads another way, with a trailing
+        // slash or a doubled one) must not slip through.
+        let isAPI = request.uri.path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true).first == "api"
+        return isNavigation && isRead && !isAPI
     }
 
     /// The principal behind the request's credentials; 401 without valid ones.

@@ -41,8 +41,8 @@ struct PagesController: Sendable {
         return try html(.ok, "sign-in", ["next": next ?? ""])
     }
 
-    /// The Audit Logs page; under `…/events/{id}`, with that event shown and expanded (the
-    /// page asks the API for it, which answers only an admin too).
+    /// The Audit Logs page; under `…/events/{id}`, the page shows that event expanded (its
+    /// script reads the id from the path and asks the API, which answers only an admin too).
     @Sendable func auditLogs(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
         guard let access = try? await authenticator.memberAccess(of: request) else {
@@ -86,7 +86,6 @@ struct PagesController: Sendable {
         page["modelConfigurationURL"] = configuration.modelConfigurationURL.map { Self.link($0, organizationID: organizationID) }
         // The date selector offers no day the retention policy has purged.
         page["retentionDays"] = try await retention.state(organizationID: organizationID).days
-        page["eventID"] = context.parameters.get("event").map { $0.removingPercentEncoding ?? $0 }
         return try html(.ok, "audit-logs", page)
     }
 

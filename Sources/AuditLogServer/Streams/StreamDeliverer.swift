@@ -126,30 +126,39 @@ public struct StreamDeliverer: Service {
 }
 
 extension StreamDeliverer {
-    /// The stream with its secret and token opened; nil, with the reason recorded as the
-    /// stream's last error, when they cannot be (sealed, and this service has no key or another
-    /// one). With a key, credentials still stored as they are get sealed first.
+    /// The stream with its secret and token opened; nil when they cannot be (sealed, and this
+    /// service has no key or another one): the reason is recorded as the stream's last error and
+    /// the lease given up at once, so that a replica with the key takes the stream (during a
+    /// key's rollout, say). With a key, credentials still stored as they are get sealed first.
     func withCredentials(_ stored: LogStream) async -> LogStream? {
         var logger = self.logger
         logger[metadataKey: "audit.stream"] = "\(stored.id)"
         logger[metadataKey: "audit.org"] = "\(stored.organizationID)"
+        let stream: LogStream
         do {
-            let stream = try StreamCredentialKey.opened(stored, with: configuration.credentialKey)
-            if let key = configuration.credentialKey, !StreamCredentialKey.isSealed(stored.secret) {
+            stream = try StreamCredentialKey.opened(stored, with: configuration.credentialKey)
+        } catch {
+            logger.error("log stream not delivered", metadata: ["audit.error": "\(error.message)"])
+            let time = now()
+            _ = try? await store.recordDeliveryFailure(streamID: stored.id, holder: holder, error: error.message, at: time)
+            // Expiring now: free for any replica's next round.
+            _ = try? await store.renewLease(streamID: stored.id, holder: holder, now: time, until: time)
+            return nil
+        }
+        if let key = configuration.credentialKey, !StreamCredentialKey.isSealed(stored.secret) {
+            // Sealing is an improvement, not a condition: the stream is delivered either way.
+            do {
                 let sealed = try key.sealed(stored)
                 if try await store.replaceCredentials(
                     streamID: stored.id, holder: holder, current: stored.secret, secret: sealed.secret, token: sealed.token)
                 {
                     logger.info("sealed a log stream's secret and token with the stream credential key")
                 }
+            } catch {
+                logger.warning("could not seal a log stream's secret and token", metadata: ["audit.error": "\(error)"])
             }
-            return stream
-        } catch {
-            let message = (error as? AuditLogError)?.message ?? "\(error)"
-            logger.error("log stream not delivered", metadata: ["audit.error": "\(message)"])
-            _ = try? await store.recordDeliveryFailure(streamID: stored.id, holder: holder, error: message, at: now())
-            return nil
         }
+        return stream
     }
 }
 

@@ -4,7 +4,7 @@
 import "./session.js";
 import { ApiError, getJSON, request, withQuery } from "./api.js";
 import { appendEventRow, expandRow, reformatTimes } from "./event-table.js";
-import { formatShort, fromZoneInput, plural, showUTC, showsUTC, shownZone, toZoneInput } from "./format.js";
+import { formatShort, fromZoneInput, plural, showUTC, showsUTC, shownZone, toZoneInput, viewerZone } from "./format.js";
 import { MultiSelect } from "./multiselect.js";
 import { DEFAULT_RANGE, RANGES, apiParameters, hasFilters, readViewState, writeViewState } from "./view-state.js";
 
@@ -202,7 +202,7 @@ function showZone() {
   $("time-zone").textContent = `(${shownZone()})`;
   $("zone-local").setAttribute("aria-pressed", String(!showsUTC()));
   $("zone-utc").setAttribute("aria-pressed", String(showsUTC()));
-  $("zone-local").title = `Show times in your time zone (${shownZone() === "UTC" ? "local" : shownZone()})`;
+  $("zone-local").title = `Show times in your time zone (${viewerZone})`;
   $("zone-utc").title = "Show times in UTC, as exports write them";
 }
 
@@ -246,6 +246,8 @@ async function loadLinkedEvent(view, id) {
   try {
     const event = await getJSON(`${api}/events/${encodeURIComponent(id)}`);
     if (view !== generation) return;
+    // An id such as "feed" names another route of the API: that answer is not this event.
+    if (event?.id !== id) throw new ApiError(404, "not_found", "No such event.");
     show(null);
     expandRow(appendEventRow(rows, event, eventLink(event.id)));
     $("result-summary").textContent = "Showing one event, from its link. Choose Show all events for the rest.";
