@@ -275,8 +275,9 @@ enum Load {
         }
     }
 
-    /// `connections` clients, each sending one request after another for `duration`; an
-    /// unexpected answer is counted as a failure.
+    /// `connections` clients, each sending one request after another for `duration` (and at
+    /// least one, however slowly its connection opened); an unexpected answer is counted as a
+    /// failure.
     static func closedLoop(
         port: Int,
         connections: Int,
@@ -287,7 +288,7 @@ enum Load {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: duration)
         return try await drive(port: port, connections: connections, expect: expect, stopAtUnexpected: false) { connection, index in
-            clock.now < end ? request(connection, index) : nil
+            index == 0 || clock.now < end ? request(connection, index) : nil
         }
     }
 

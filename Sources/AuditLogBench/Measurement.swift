@@ -66,15 +66,18 @@ public struct BenchResult: Sendable, Codable {
         _ workload: String, _ latencies: Latencies? = nil, throughput: Double? = nil, unit: String = "req/s",
         baseline: Double? = nil, baselineName: String? = nil, ratio: Double? = nil, target: String? = nil
     ) {
+        // A figure that could not be measured (no sample) is absent from the report, not NaN,
+        // which JSON cannot hold.
+        func figure(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
         self.workload = workload
-        self.p50 = latencies.map { $0.percentile(0.5) }
-        self.p95 = latencies.map { $0.percentile(0.95) }
-        self.p99 = latencies.map { $0.percentile(0.99) }
-        self.throughput = throughput ?? latencies.map(\.throughput)
+        self.p50 = figure(latencies.map { $0.percentile(0.5) })
+        self.p95 = figure(latencies.map { $0.percentile(0.95) })
+        self.p99 = figure(latencies.map { $0.percentile(0.99) })
+        self.throughput = figure(throughput ?? latencies.map(\.throughput))
         self.unit = unit
-        self.baseline = baseline
+        self.baseline = figure(baseline)
         self.baselineName = baselineName
-        self.ratio = ratio
+        self.ratio = figure(ratio)
         self.target = target
         self.failures = latencies?.failures ?? 0
     }
