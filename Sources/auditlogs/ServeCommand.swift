@@ -41,6 +41,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds that SIGTERM waits for requests in flight before it cancels them.") var shutdownTimeout = 10
     @OptionGroup var signingKey: SigningKeyOptions
     @OptionGroup var streamKey: StreamKeyOptions
+    @Option(
+        help: ArgumentHelp(
+            "A stream key --stream-key replaced (repeatable): streams sealed with it still deliver, and are sealed again with the new one.",
+            valueName: "path"))
+    var previousStreamKey: [String] = []
     @Option(help: "Seconds between two rounds of signed checkpoints (with a signing key).") var checkpointInterval = 300
     @Option(help: "Seconds between two rounds of the retention purge.") var retentionInterval = 3_600
     @Flag(
@@ -50,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     var streamAllowPrivate = false
 
     func validate() throws {
+        if !previousStreamKey.isEmpty, streamKey.streamKey == nil, environmentValue(StreamKeyOptions.environmentVariable) == nil {
+            throw ValidationError("--previous-stream-key needs the key that replaced it: give --stream-key too.")
+        }
         for (flag, value) in [("--port", port), ("--operator-port", operatorPort ?? 1)] where !(1...65535).contains(value) {
             throw ValidationError("\(flag) must be from 1 to 65535.")
         }
@@ -123,6 +131,9 @@ struct ServeCommand: AsyncParsableCommand {
         var delivery = StreamDeliveryConfiguration()
         delivery.allowPrivate = streamAllowPrivate
         delivery.credentialKey = credentialKey
+        delivery.previousCredentialKeys = try previousStreamKey.map { path in
+            try SigningKeyOptions.read(path) { try StreamCredentialKey(text: $0) }
+        }
         services.append(
             StreamDeliverer(store: store, configuration: delivery, logger: logger, holder: StreamDeliverer.holderName(port: port)))
         if let operatorPort {

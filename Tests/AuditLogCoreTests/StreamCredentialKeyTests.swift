@@ -61,6 +61,16 @@ import Testing
         #expect(throws: AuditLogError.self) { try StreamCredentialKey.opened(reassigned, with: key) }
     }
 
+    @Test func duringARotationTheKeysItReplacedStillOpen() throws {
+        let old = StreamCredentialKey()
+        let new = StreamCredentialKey()
+        let sealed = try old.sealed(Self.stream())
+        #expect(try StreamCredentialKey.opened(sealed, with: [new, old]) == Self.stream())
+        #expect(throws: AuditLogError.self) { try StreamCredentialKey.opened(sealed, with: [new]) }
+        #expect(old.opens(sealed) && !new.opens(sealed))
+        #expect(!new.opens(Self.stream()))
+    }
+
     @Test func valuesStoredAsTheyAreStillWork() throws {
         let plain = Self.stream(token: nil)
         #expect(try StreamCredentialKey.opened(plain, with: nil) == plain)

@@ -334,6 +334,25 @@ import Testing
         }
     }
 
+    @Test func aRotatedKeyStillDeliversAndSealsAgainWithTheNewOne() async throws {
+        let world = try await TestWorld.make()
+        let (old, new) = (StreamCredentialKey(), StreamCredentialKey())
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            let (_, secret) = try await Self.createStream(world, url: url, token: "hec-1", credentialKey: old)
+            try await testDeliverer(world.store, credentialKey: new, previousKeys: [old]).running {
+                try await receiver.wait { $0.accepted.count >= 1 }
+            }
+            let delivery = try #require(receiver.accepted.first)
+            let signature = try #require(delivery.header(StreamSignature.headerName))
+            #expect(StreamSignature.isValid(header: signature, secret: secret, body: delivery.body, now: Int64(Date().timeIntervalSince1970)))
+            // Sealed again with the new key: the old one can be thrown away.
+            let stored = try await Self.status(world).stream
+            #expect(new.opens(stored) && !old.opens(stored))
+            #expect(try StreamCredentialKey.opened(stored, with: new).token == "hec-1")
+        }
+    }
+
     @Test func aStreamStoredUnsealedIsSealedByTheFirstServiceWithAKey() async throws {
         let world = try await TestWorld.make()
         let key = StreamCredentialKey()

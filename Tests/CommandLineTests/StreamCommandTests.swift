@@ -73,6 +73,11 @@ import Testing
             stream, with: try StreamCredentialKey(text: String(contentsOfFile: key, encoding: .utf8)))
         #expect(opened.secret == secret && opened.token == "bearer-1")
 
+        // A previous key without the one that replaced it is refused before the service starts.
+        let alone = try await Command.run(["serve", "--database", database, "--previous-stream-key", key])
+        #expect(alone.status != 0)
+        #expect(alone.stderr.contains("--previous-stream-key needs the key that replaced it"))
+
         // A file that is not a key is refused with the reason, and nothing is added.
         let notAKey = directory.appendingPathComponent("not.key")
         try Data("hello".utf8).write(to: notAKey)

@@ -59,10 +59,22 @@ public struct StreamCredentialKey: Sendable {
     /// sealed pass as they are; a sealed one without a key, or with another key, is an error
     /// that says which.
     public static func opened(_ stream: LogStream, with key: StreamCredentialKey?) throws(AuditLogError) -> LogStream {
+        try opened(stream, with: key.map { [$0] } ?? [])
+    }
+
+    /// The stream opened with the first of `keys` that opens it: the current key, then those it
+    /// replaced, while a rotation is under way.
+    public static func opened(_ stream: LogStream, with keys: [StreamCredentialKey]) throws(AuditLogError) -> LogStream {
         var opened = stream
-        opened.secret = try open(stream.secret, field: "secret", of: stream, with: key)
-        opened.token = try stream.token.map { stored throws(AuditLogError) in try open(stored, field: "token", of: stream, with: key) }
+        opened.secret = try open(stream.secret, field: "secret", of: stream, with: keys)
+        opened.token = try stream.token.map { stored throws(AuditLogError) in try open(stored, field: "token", of: stream, with: keys) }
         return opened
+    }
+
+    /// Whether the stream's credentials are sealed with this key (not stored as they are, nor
+    /// sealed with another key).
+    public func opens(_ stream: LogStream) -> Bool {
+        Self.isSealed(stream.secret) && (try? Self.opened(stream, with: [self])) != nil
     }
 
     /// What a sealed value is bound to: everything that says where and how it is used.
@@ -78,15 +90,16 @@ public struct StreamCredentialKey: Sendable {
     }
 
     private static func open(
-        _ stored: String, field: String, of stream: LogStream, with key: StreamCredentialKey?
+        _ stored: String, field: String, of stream: LogStream, with keys: [StreamCredentialKey]
     ) throws(AuditLogError) -> String {
         guard isSealed(stored) else { return stored }
-        guard let key else {
+        guard !keys.isEmpty else {
             throw cannotOpen("The stream's \(field) is encrypted and this service has no stream credential key (serve --stream-key).")
         }
         let encoded = String(stored.utf8.dropFirst(prefix.utf8.count))!
         guard let combined = Data(base64Encoded: encoded), let box = try? AES.GCM.SealedBox(combined: combined),
-            let opened = try? AES.GCM.open(box, using: key.key, authenticating: binding(field, of: stream)),
+            let opened = keys.lazy.compactMap({ key in try? AES.GCM.open(box, using: key.key, authenticating: binding(field, of: stream)) })
+                .first,
             let value = String(data: opened, encoding: .utf8)
         else {
             throw cannotOpen(

@@ -15,6 +15,9 @@ public struct StreamDeliveryConfiguration: Sendable {
     /// Opens the streams' sealed secrets and tokens, and seals those stored as they are
     /// (`serve --stream-key`); nil: credentials are used as stored, and sealed ones cannot be.
     public var credentialKey: StreamCredentialKey?
+    /// Keys the current one replaced (`serve --previous-stream-key`): credentials sealed with
+    /// one of them still open, and are sealed again with the current key.
+    public var previousCredentialKeys: [StreamCredentialKey] = []
     /// Events per request, at most.
     public var batchSize = 500
     /// How often a stream that has delivered everything looks for new events: the longest an
@@ -129,14 +132,16 @@ extension StreamDeliverer {
     /// The stream with its secret and token opened; nil when they cannot be (sealed, and this
     /// service has no key or another one): the reason is recorded as the stream's last error and
     /// the lease given up at once, so that a replica with the key takes the stream (during a
-    /// key's rollout, say). With a key, credentials still stored as they are get sealed first.
+    /// key's rollout, say). With a key, credentials stored as they are, or sealed with a key it
+    /// replaced, get sealed with it first.
     func withCredentials(_ stored: LogStream) async -> LogStream? {
         var logger = self.logger
         logger[metadataKey: "audit.stream"] = "\(stored.id)"
         logger[metadataKey: "audit.org"] = "\(stored.organizationID)"
         let stream: LogStream
         do {
-            stream = try StreamCredentialKey.opened(stored, with: configuration.credentialKey)
+            stream = try StreamCredentialKey.opened(
+                stored, with: [configuration.credentialKey].compactMap { $0 } + configuration.previousCredentialKeys)
         } catch {
             logger.error("log stream not delivered", metadata: ["audit.error": "\(error.message)"])
             let time = now()
@@ -145,10 +150,10 @@ extension StreamDeliverer {
             _ = try? await store.renewLease(streamID: stored.id, holder: holder, now: time, until: time)
             return nil
         }
-        if let key = configuration.credentialKey, !StreamCredentialKey.isSealed(stored.secret) {
+        if let key = configuration.credentialKey, !key.opens(stored) {
             // Sealing is an improvement, not a condition: the stream is delivered either way.
             do {
-                let sealed = try key.sealed(stored)
+                let sealed = try key.sealed(stream)
                 if try await store.replaceCredentials(
                     streamID: stored.id, holder: holder, current: stored.secret, secret: sealed.secret, token: sealed.token)
                 {

@@ -137,11 +137,13 @@ func testDeliverer(
     _ store: any AuditLogStore,
     holder: String = "replica-\(UUID().uuidString.prefix(8))",
     allowPrivate: Bool = true,
-    credentialKey: StreamCredentialKey? = nil
+    credentialKey: StreamCredentialKey? = nil,
+    previousKeys: [StreamCredentialKey] = []
 ) -> StreamDeliverer {
     var configuration = StreamDeliveryConfiguration()
     configuration.allowPrivate = allowPrivate
     configuration.credentialKey = credentialKey
+    configuration.previousCredentialKeys = previousKeys
     configuration.pollInterval = .milliseconds(50)
     configuration.claimInterval = .milliseconds(100)
     // A request may take long on a loaded machine: one abandoned and sent again would show as
