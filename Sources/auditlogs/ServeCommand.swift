@@ -131,9 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         var delivery = StreamDeliveryConfiguration()
         delivery.allowPrivate = streamAllowPrivate
         delivery.credentialKey = credentialKey
-        delivery.previousCredentialKeys = try previousStreamKey.map { path in
-            try SigningKeyOptions.read(path) { try StreamCredentialKey(text: $0) }
-        }
+        delivery.previousCredentialKeys = try previousStreamKey.map(StreamKeyOptions.read)
         services.append(
             StreamDeliverer(store: store, configuration: delivery, logger: logger, holder: StreamDeliverer.holderName(port: port)))
         if let operatorPort {

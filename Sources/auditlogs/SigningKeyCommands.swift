@@ -19,7 +19,7 @@ struct SigningKeyOptions: ParsableArguments {
     /// The key, or nil when none is given; a file that is not one is a clear error.
     func load() throws -> SigningKey? {
         guard let path else { return nil }
-        return try Self.read(path) { try SigningKey(pem: $0) }
+        return try KeyFile.read(path) { try SigningKey(pem: $0) }
     }
 
     /// The key; a command that signs cannot go without one.
@@ -31,16 +31,6 @@ struct SigningKeyOptions: ParsableArguments {
         return key
     }
 
-    static func read<Key>(_ path: String, _ parse: (String) throws -> Key) throws -> Key {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure("Cannot read the key file \(path).")
-        }
-        do {
-            return try parse(String(decoding: data, as: UTF8.self))
-        } catch let error as AuditLogError {
-            throw CommandFailure("\(path): \(error.message)")
-        }
-    }
 }
 
 struct SigningKeyCommand: AsyncParsableCommand {

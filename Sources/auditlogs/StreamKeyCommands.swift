@@ -16,7 +16,12 @@ struct StreamKeyOptions: ParsableArguments {
     func load() throws -> StreamCredentialKey? {
         let path = streamKey ?? environmentValue(Self.environmentVariable)
         guard let path else { return nil }
-        return try SigningKeyOptions.read(path) { try StreamCredentialKey(text: $0) }
+        return try Self.read(path)
+    }
+
+    /// The stream key in the file at `path`; a file that is not one is a clear error.
+    static func read(_ path: String) throws -> StreamCredentialKey {
+        try KeyFile.read(path) { try StreamCredentialKey(text: $0) }
     }
 }
 
@@ -47,26 +52,6 @@ struct StreamKeyCommand: AsyncParsableCommand {
 
         func validate() throws {
             try KeyFile.mustNotExist(output)
-        }
-    }
-}
-
-/// Key files: created readable by their owner only, never over an existing one, and flushed.
-enum KeyFile {
-    static func create(_ path: String, contents: String) throws {
-        // Only if nothing is there (O_EXCL): a key lost after it was used cannot be made again.
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else {
-            throw CommandFailure("Cannot create \(path): \(String(cString: strerror(errno))).")
-        }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        try handle.write(contentsOf: Data(contents.utf8))
-        try handle.synchronize()
-    }
-
-    static func mustNotExist(_ path: String) throws {
-        if FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("\(path) exists; a key is never overwritten. Choose another path.")
         }
     }
 }

@@ -23,7 +23,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var signingKey: SigningKeyOptions
 
     func run() async throws {
-        var keys = try publicKey.map { path in try SigningKeyOptions.read(path) { try VerifyingKey(pem: $0) } }
+        var keys = try publicKey.map { path in try KeyFile.read(path) { try VerifyingKey(pem: $0) } }
         if let own = try signingKey.load() { keys.append(own.publicKey) }
         let started = ContinuousClock.now
         let report = try await database.withBackend { backend in

@@ -19,7 +19,7 @@ struct VerifyExportCommand: AsyncParsableCommand {
     var publicKey: [String] = []
 
     func run() async throws {
-        let keys = try publicKey.map { path in try SigningKeyOptions.read(path) { try VerifyingKey(pem: $0) } }
+        let keys = try publicKey.map { path in try KeyFile.read(path) { try VerifyingKey(pem: $0) } }
         guard let fileBytes = FileManager.default.contents(atPath: file) else { throw CommandFailure("Cannot read \(file).") }
         guard let manifestBytes = FileManager.default.contents(atPath: manifest) else {
             throw CommandFailure("Cannot read \(manifest).")

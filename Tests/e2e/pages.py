@@ -91,6 +91,16 @@ def tick_by_label(driver, name, search, label):
     return value
 
 
+def export_notice_of_ninety_days(driver, server, message):
+    """Opens the last 90 days, more events than an export holds, and waits for the notice that
+    says so before any export; returns it."""
+    driver.get(server + "/organizations/acme/audit-logs?range=90d")
+    wait_for_table(driver)
+    notice = driver.find_element(By.ID, "export-notice")
+    wait(driver, lambda d: notice.is_displayed(), message=message)
+    return notice
+
+
 def table_generation(driver):
     """A marker on the current rows, gone once the table reloads."""
     driver.execute_script("document.querySelectorAll('tr.event-row').forEach(r => r.dataset.stale = '1')")

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import ADMIN, MEMBER
-from pages import (all_events, api, choose_range, filter_count, now, open_filter, parse_time, read_csv, rows,
+from pages import (all_events, api, choose_range, export_notice_of_ninety_days, filter_count, now, open_filter, parse_time, read_csv, rows,
                    search_options, session_cookie, sign_in, tick, tick_by_label, wait, downloaded, wait_for_download, wait_for_new_table,
                    wait_for_table, table_generation)
 
@@ -189,10 +189,7 @@ def test_the_export_comes_with_a_signed_manifest_that_verifies_offline(page, ser
 
 def test_a_view_of_more_than_2500_events_says_the_export_is_cut(page, server, downloads):
     sign_in(page, server, *ADMIN)
-    page.get(server + "/organizations/acme/audit-logs?range=90d")
-    wait_for_table(page)
-    notice = page.find_element(By.ID, "export-notice")
-    wait(page, lambda d: notice.is_displayed(), message="no notice before the export")
+    notice = export_notice_of_ninety_days(page, server, "no notice before the export")
     assert "newest 2,500" in notice.text and "narrow the filters or the date range" in notice.text
     before = downloaded(downloads)
     page.find_element(By.ID, "export-csv").click()
@@ -341,10 +338,7 @@ def test_the_custom_range_starts_no_earlier_than_the_retention_policy_keeps(page
 
 def test_the_open_date_menu_leaves_the_export_notice_readable(page, server, screenshots):
     sign_in(page, server, *ADMIN)
-    page.get(server + "/organizations/acme/audit-logs?range=90d")
-    wait_for_table(page)
-    notice = page.find_element(By.ID, "export-notice")
-    wait(page, lambda d: notice.is_displayed(), message="no export notice for 90 days of events")
+    notice = export_notice_of_ninety_days(page, server, "no export notice for 90 days of events")
     page.find_element(By.ID, "date-range-button").click()
     menu = page.find_element(By.ID, "date-range-menu")
     assert menu.is_displayed()

@@ -52,11 +52,14 @@ struct Command {
         process.standardError = err
         try process.run()
         let errors = Mutex(Data())
-        let reader = Thread { errors.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
-        reader.start()
+        let reading = DispatchGroup()
+        DispatchQueue.global().async(group: reading) {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errors.withLock { $0 = data }
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
+        reading.wait()
         return (String(decoding: stdout, as: UTF8.self), String(decoding: errors.withLock { $0 }, as: UTF8.self))
     }
 
