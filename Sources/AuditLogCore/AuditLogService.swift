@@ -10,11 +10,14 @@ import Foundation
 /// organization it is given.
 public struct AuditLogService: Sendable {
     private let store: any AuditLogStore
+    /// Signs checkpoints and export manifests; nil for a service without a signing key.
+    public let notary: Notary?
     /// The clock, injected so tests are deterministic.
     public let now: @Sendable () -> Timestamp
 
-    public init(store: any AuditLogStore, now: @escaping @Sendable () -> Timestamp = { .now }) {
+    public init(store: any AuditLogStore, notary: Notary? = nil, now: @escaping @Sendable () -> Timestamp = { .now }) {
         self.store = store
+        self.notary = notary
         self.now = now
     }
 
@@ -164,13 +167,12 @@ public struct AuditLogService: Sendable {
     }
 
     /// Streams a recorded export to `write`, then records its manifest: the SHA-256 of the
-    /// bytes written, every row's sequence number, and (with `signingKey`) a checkpoint
+    /// bytes written, every row's sequence number, and (when the service signs) a checkpoint
     /// covering them and a signature, stored for `exportManifest` to serve. Returns the
     /// manifest's bytes. A download that fails midway records no manifest.
     @discardableResult
     public func stream(
         _ export: RecordedExport,
-        signingKey: SigningKey?,
         to write: (_ chunk: [UInt8]) async throws -> Void
     ) async throws -> [UInt8] {
         var digest = SHA256()
@@ -185,13 +187,23 @@ public struct AuditLogService: Sendable {
             exportedBy: export.exportedBy, format: export.export.format, filter: export.export.filter, rows: sequences.count,
             truncated: export.export.truncated, fileSHA256: Array(digest.finalize()), fileBytes: bytes, sequences: sequences,
             checkpoint: nil)
-        return try await store.recordExportManifest(
-            exportID: export.id, organizationID: export.export.organizationID, throughSequence: export.export.throughSequence,
-            at: now(), signingKey: signingKey
-        ) { checkpoint in
-            var anchored = manifest
-            anchored.checkpoint = checkpoint
-            return try anchored.document(signedWith: checkpoint == nil ? nil : signingKey)
+        let organizationID = export.export.organizationID
+        let time = now()
+        let signingKey = notary?.key
+        func record(expecting: Checkpoint?) async throws -> (manifest: [UInt8], signed: Checkpoint?) {
+            try await store.recordExportManifest(
+                exportID: export.id, organizationID: organizationID, throughSequence: export.export.throughSequence, at: time,
+                signingKey: signingKey, expecting: expecting
+            ) { checkpoint in
+                var anchored = manifest
+                anchored.checkpoint = checkpoint
+                return try anchored.document(signedWith: checkpoint == nil ? nil : signingKey)
+            }
+        }
+        guard let notary else { return try await record(expecting: nil).manifest }
+        return try await notary.sign(organizationID: organizationID, at: time) { expecting -> (result: [UInt8], signed: Checkpoint?) in
+            let recorded = try await record(expecting: expecting)
+            return (recorded.manifest, recorded.signed)
         }
     }
 
@@ -212,13 +224,53 @@ public struct AuditLogService: Sendable {
     }
 
     /// Signs the organization's chain head now, unless its latest checkpoint covers it already;
-    /// returns the checkpoint that covers it, nil when it has no event yet.
-    public func signCheckpoint(organizationID: String, with key: SigningKey) async throws -> Checkpoint? {
-        try await store.addCheckpoint(organizationID: organizationID, at: now(), signingKey: key)
+    /// returns the checkpoint that covers it, nil when it has no event yet. Throws
+    /// `ChainMismatch` when the stored chain does not hold (nothing is signed then), and
+    /// `conflict` when the service has no signing key.
+    public func signCheckpoint(organizationID: String) async throws -> Checkpoint? {
+        guard let notary else { throw Self.noSigningKey }
+        let time = now()
+        return try await notary.sign(organizationID: organizationID, at: time) { expecting -> (result: Checkpoint?, signed: Checkpoint?) in
+            let signing = try await store.signHead(
+                organizationID: organizationID, covering: .max, at: time, signingKey: notary.key, expecting: expecting)
+            if case .signed(let checkpoint) = signing { return (checkpoint, checkpoint) }
+            return (signing.checkpoint, nil)
+        }
     }
 
-    /// Recomputes the organization's chain and checks its checkpoints against `keys`.
-    public func verify(organizationID: String, keys: [VerifyingKey]) async throws -> IntegrityReport {
-        try await store.verifyChain(organizationID: organizationID, keys: keys)
+    /// One round of the service's signer: a checkpoint for each organization with events after
+    /// its latest. An organization whose chain does not hold (or that fails otherwise) is left
+    /// unsigned and reported, and the others are signed all the same.
+    public func signPendingCheckpoints() async throws -> (signed: [Checkpoint], failures: [(organizationID: String, error: any Error)]) {
+        guard notary != nil else { throw Self.noSigningKey }
+        var signed: [Checkpoint] = []
+        var failures: [(organizationID: String, error: any Error)] = []
+        for organizationID in try await store.organizationsWithUnsignedEvents() {
+            guard !Task.isCancelled else { break }
+            do {
+                if let checkpoint = try await signCheckpoint(organizationID: organizationID) { signed.append(checkpoint) }
+            } catch {
+                failures.append((organizationID, error))
+            }
+        }
+        return (signed, failures)
+    }
+
+    static var noSigningKey: AuditLogError {
+        AuditLogError(
+            .conflict, code: "no_signing_key",
+            message: "This service signs nothing: its operator starts it with --signing-key (auditlogs signing-key create makes one).")
+    }
+
+    /// Recomputes the organization's chain and holds it, its signed records and what witnessed
+    /// them to `options`.
+    public func verify(organizationID: String, options: VerificationOptions) async throws -> IntegrityReport {
+        try await store.verifyChain(organizationID: organizationID, options: options)
+    }
+
+    /// Why the service last refused to sign for the organization (its chain did not hold),
+    /// until it signs for it again; nil when it has not refused, or signs nothing.
+    public func signingRefusal(organizationID: String) -> Notary.Refusal? {
+        notary?.refusal(organizationID: organizationID)
     }
 }

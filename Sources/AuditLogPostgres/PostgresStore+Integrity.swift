@@ -7,10 +7,11 @@ extension PostgresStore: IntegrityStore {
     /// Events read at a time while walking a chain.
     static let chainPageSize = 10_000
 
-    /// One read-only, repeatable-read transaction on the primary, so the organization's record
-    /// and every page of its events are one snapshot (a standby may lag; the primary is the
-    /// record). Pages follow the sequence index; nothing holds more than one page.
-    public func verifyChain(organizationID: String, keys: [VerifyingKey]) async throws -> IntegrityReport {
+    /// One read-only, repeatable-read transaction on the primary, so the organization's record,
+    /// its signed records, its manifests and every page of its events are one snapshot (a
+    /// standby may lag; the primary is the record). Pages follow the sequence index; nothing
+    /// holds more than one page.
+    public func verifyChain(organizationID: String, options: VerificationOptions) async throws -> IntegrityReport {
         try await translatingErrors {
             try await primary.withSession(logger: logger, deadline: Self.maintenanceTimeout) { session in
                 try await session.transaction(beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { session in
@@ -25,10 +26,13 @@ extension PostgresStore: IntegrityStore {
                     let (lastSequence, head, base, baseHash) = try organization.decode((Int64, ByteBuffer?, Int64, ByteBuffer?).self)
                     var verifier = ChainVerifier(
                         organizationID: organizationID, lastSequence: lastSequence, head: head.map { Array($0.readableBytesView) },
-                        checkpoints: try await Self.checkpoints(organizationID, session), keys: keys, purgedThrough: base,
-                        baseHash: baseHash.map { Array($0.readableBytesView) })
+                        base: (base, baseHash.map { Array($0.readableBytesView) }),
+                        records: try await Self.signedRecords(organizationID, session).map(\.record), options: options)
+                    try await Self.forEachPageOfManifests(of: organizationID, session) { page in
+                        for (exportID, document) in page { verifier.checkManifest(exportID: exportID, document: document) }
+                    }
                     // What a purge left below the base is not part of the retained chain.
-                    try await Self.forEachPageOfEvents(of: organizationID, after: base, session) { page in
+                    try await Self.forEachPageOfEvents(of: organizationID, after: verifier.startsAfter, session) { page in
                         for event in page {
                             verifier.check(sequence: event.sequence, values: event.values, storedHash: event.hash)
                         }
@@ -39,11 +43,15 @@ extension PostgresStore: IntegrityStore {
         }
     }
 
-    /// In a transaction that locks the organization's row, as appends do, so no append (on any
-    /// replica) comes between reading the head and storing its checkpoint.
-    public func addCheckpoint(organizationID: String, at time: Timestamp, signingKey: SigningKey) async throws -> Checkpoint? {
-        try await transaction { session in
-            try await Self.checkpoint(covering: .max, organizationID, at: time, signingKey, session)
+    public func signHead(
+        organizationID: String,
+        covering sequence: Int64,
+        at time: Timestamp,
+        signingKey: SigningKey,
+        expecting: Checkpoint?
+    ) async throws -> HeadSigning {
+        try await signing(organizationID, covering: sequence, key: signingKey, expecting: expecting) { prepared in
+            try await transaction { session in try await Self.sign(prepared, organizationID, at: time, signingKey, session) }
         }
     }
 
@@ -53,13 +61,10 @@ extension PostgresStore: IntegrityStore {
         throughSequence: Int64,
         at time: Timestamp,
         signingKey: SigningKey?,
+        expecting: Checkpoint?,
         document: @Sendable (Checkpoint?) throws -> [UInt8]
-    ) async throws -> [UInt8] {
-        try await transaction { session in
-            var checkpoint: Checkpoint?
-            if let signingKey {
-                checkpoint = try await Self.checkpoint(covering: throughSequence, organizationID, at: time, signingKey, session)
-            }
+    ) async throws -> (manifest: [UInt8], signed: Checkpoint?) {
+        func store(_ checkpoint: Checkpoint?, _ session: PostgresSession) async throws -> [UInt8] {
             let manifest = try document(checkpoint)
             try await session.rows(
                 """
@@ -68,6 +73,18 @@ extension PostgresStore: IntegrityStore {
                 """)
             return manifest
         }
+        guard let signingKey else {
+            return (try await transaction { session in try await store(nil, session) }, nil)
+        }
+        let (signing, manifest) = try await signing(organizationID, covering: throughSequence, key: signingKey, expecting: expecting) {
+            prepared in
+            try await transaction { session in
+                let signing = try await Self.sign(prepared, organizationID, at: time, signingKey, session)
+                return (signing, try await store(signing.checkpoint, session))
+            }
+        }
+        if case .signed(let checkpoint) = signing { return (manifest, checkpoint) }
+        return (manifest, nil)
     }
 
     public func exportManifest(exportID: String, organizationID: String) async throws -> [UInt8]? {
@@ -76,82 +93,257 @@ extension PostgresStore: IntegrityStore {
         ).first.map { Array(try $0.decode(ByteBuffer.self).readableBytesView) }
     }
 
-    /// The latest checkpoint when it covers `sequence`, else a new one of the head (nil when
-    /// the organization has no event), with the organization's row locked.
-    private static func checkpoint(
-        covering sequence: Int64,
-        _ organizationID: String,
-        at time: Timestamp,
-        _ signingKey: SigningKey,
-        _ session: PostgresSession
-    ) async throws -> Checkpoint? {
-        guard
-            let organization = try await session.rows(
-                "SELECT last_sequence, chain_head FROM organizations WHERE id = \(organizationID) FOR UPDATE"
-            ).first
-        else { throw AuditLogError.notFound("Organization \(organizationID)") }
-        let (head, headHash) = try organization.decode((Int64, ByteBuffer?).self)
-        let latest = try await Self.checkpoints(organizationID, session, latestOnly: true).last
-        if let latest, latest.sequence >= min(sequence, head) { return latest }
-        guard head > 0 else { return nil }
-        let checkpoint = try Checkpoint.signed(
-            organizationID: organizationID, sequence: head,
-            headHash: headHash.map { Array($0.readableBytesView) } ?? EventChain.genesis, at: time, after: latest, with: signingKey)
-        try await session.rows(
-            """
-            INSERT INTO checkpoints (organization_id, sequence, head_hash, signed_at, previous_hash, key_id, signature)
-            VALUES (\(organizationID), \(head), \(ByteBuffer(bytes: checkpoint.headHash)), \(time.milliseconds),
-                \(ByteBuffer(bytes: checkpoint.previousHash)), \(checkpoint.keyID), \(ByteBuffer(bytes: checkpoint.signature)))
-            """)
-        return checkpoint
-    }
-
     public func checkpoints(organizationID: String, before: Int64?, limit: Int) async throws -> [Checkpoint] {
-        try Self.checkpoints(
+        try Self.signedRecords(
             organizationID,
             rows: try await primaryRows(
                 """
-                SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
-                WHERE organization_id = \(organizationID) AND sequence < \(before ?? .max) ORDER BY sequence DESC LIMIT \(limit)
+                SELECT \(unescaped: Self.recordColumns) FROM checkpoints
+                WHERE organization_id = \(organizationID) AND sequence < \(before ?? .max)
+                ORDER BY sequence DESC, position DESC LIMIT \(limit)
+                """)
+        ).map(\.record)
+    }
+
+    public func signedRecords(organizationID: String, after position: Int64, limit: Int) async throws -> [(position: Int64, record: Checkpoint)] {
+        try Self.signedRecords(
+            organizationID,
+            rows: try await primaryRows(
+                """
+                SELECT \(unescaped: Self.recordColumns) FROM checkpoints
+                WHERE organization_id = \(organizationID) AND position > \(position) ORDER BY position LIMIT \(limit)
                 """))
+    }
+
+    public func latestSignedPosition(organizationID: String) async throws -> Int64 {
+        try await primaryRows("SELECT max(position) FROM checkpoints WHERE organization_id = \(organizationID)")
+            .first?.decode(Int64?.self) ?? 0
     }
 
     public func organizationsWithUnsignedEvents() async throws -> [String] {
         try await primaryRows(
             """
             SELECT id FROM organizations o
-            WHERE last_sequence > coalesce((SELECT max(sequence) FROM checkpoints c WHERE c.organization_id = o.id), 0)
+            WHERE last_sequence > coalesce(
+                (SELECT max(sequence) FROM checkpoints c WHERE c.organization_id = o.id AND c.kind = 'checkpoint'), 0)
             ORDER BY id
             """
         ).map { try $0.decode(String.self) }
     }
 
-    /// The organization's checkpoints, oldest first (only the newest with `latestOnly`).
-    static func checkpoints(_ organizationID: String, _ session: PostgresSession, latestOnly: Bool = false) async throws
-        -> [Checkpoint]
-    {
-        let query: PostgresQuery =
-            latestOnly
-            ? """
-            SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
-            WHERE organization_id = \(organizationID) ORDER BY sequence DESC LIMIT 1
-            """
-            : """
-            SELECT sequence, head_hash, signed_at, previous_hash, key_id, signature FROM checkpoints
-            WHERE organization_id = \(organizationID) ORDER BY sequence
-            """
-        return try checkpoints(organizationID, rows: try await session.rows(query))
+    // MARK: - Signing
+
+    /// Signs in two phases: `prepareSigning` recomputes on a read snapshot, then `finish` (a
+    /// transaction that locks the organization's row, as appends do) checks what came since and
+    /// signs. Another signer between the two (a record added) makes it start again.
+    private func signing<T>(
+        _ organizationID: String,
+        covering sequence: Int64,
+        key: SigningKey,
+        expecting: Checkpoint?,
+        finish: (PreparedSigning) async throws -> T
+    ) async throws -> T {
+        for _ in 0..<3 {
+            let prepared = try await prepareSigning(organizationID, covering: sequence, key: key, expecting: expecting)
+            do {
+                return try await finish(prepared)
+            } catch is SigningRaced {
+                continue
+            }
+        }
+        throw AuditLogError(
+            .unavailable, code: "busy", message: "Checkpoints of \(organizationID) are being signed elsewhere; try again.", retryAfterSeconds: 1)
     }
 
-    /// Checkpoints from rows of (sequence, head_hash, signed_at, previous_hash, key_id, signature).
-    private static func checkpoints(_ organizationID: String, rows: [PostgresRow]) throws -> [Checkpoint] {
+    private func prepareSigning(
+        _ organizationID: String,
+        covering sequence: Int64,
+        key: SigningKey,
+        expecting: Checkpoint?
+    ) async throws -> PreparedSigning {
+        try await translatingErrors {
+            try await primary.withSession(logger: logger, deadline: Self.maintenanceTimeout) { session in
+                try await session.transaction(beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { session in
+                    guard
+                        let organization = try await session.rows(
+                            "SELECT last_sequence, chain_base_sequence, chain_base_hash FROM organizations WHERE id = \(organizationID)"
+                        ).first
+                    else { throw AuditLogError.notFound("Organization \(organizationID)") }
+                    let (last, base, baseHash) = try organization.decode((Int64, Int64, ByteBuffer?).self)
+                    let tip = try await Self.tip(organizationID, session)
+                    let latest = try await Self.latestCheckpoint(organizationID, session)
+                    var prepared = PreparedSigning(tip: tip, latest: latest)
+                    if let latest, latest.sequence >= min(sequence, last) { return prepared }
+                    guard last > 0 else { return prepared }
+                    var found: Checkpoint?
+                    if let expecting {
+                        found = try Self.signedRecords(
+                            organizationID,
+                            rows: try await session.rows(
+                                """
+                                SELECT \(unescaped: Self.recordColumns) FROM checkpoints
+                                WHERE organization_id = \(organizationID) AND kind = \(expecting.type) AND sequence = \(expecting.sequence)
+                                """)
+                        ).first?.record
+                    }
+                    try ChainRecomputation.checkRecords(
+                        organizationID: organizationID, tip: tip?.record, key: key, expecting: expecting, found: found)
+                    var recomputation =
+                        if let latest, latest.sequence >= base {
+                            ChainRecomputation(organizationID: organizationID, after: latest.sequence, hash: latest.headHash)
+                        } else {
+                            ChainRecomputation(
+                                organizationID: organizationID, after: base,
+                                hash: base > 0 ? baseHash.map { Array($0.readableBytesView) } ?? [] : EventChain.genesis)
+                        }
+                    try await Self.recompute(&recomputation, through: last, session)
+                    prepared.recomputation = recomputation
+                    return prepared
+                }
+            }
+        }
+    }
+
+    /// The write phase, with the organization's row locked: nothing signed since the read
+    /// phase (else `SigningRaced`), the event it ended on unchanged, the events stored since
+    /// hashed again, then the head signed after the chain's tip.
+    private static func sign(
+        _ prepared: PreparedSigning,
+        _ organizationID: String,
+        at time: Timestamp,
+        _ key: SigningKey,
+        _ session: PostgresSession
+    ) async throws -> HeadSigning {
+        guard
+            let organization = try await session.rows(
+                "SELECT last_sequence, chain_head FROM organizations WHERE id = \(organizationID) FOR UPDATE"
+            ).first
+        else { throw AuditLogError.notFound("Organization \(organizationID)") }
+        let (last, head) = try organization.decode((Int64, ByteBuffer?).self)
+        let tip = try await Self.tip(organizationID, session)
+        guard prepared.stillEnds(at: tip) else { throw SigningRaced() }
+        guard var recomputation = prepared.recomputation else {
+            return prepared.latest.map(HeadSigning.covered) ?? .empty
+        }
+        if recomputation.through > recomputation.start {
+            let stored = try await session.rows(
+                """
+                SELECT chain_hash FROM events WHERE organization_id = \(organizationID) AND sequence = \(recomputation.through)
+                """
+            ).first?.decode(ByteBuffer?.self)
+            guard stored.map({ Array($0.readableBytesView) }) == recomputation.hash else {
+                throw ChainMismatch(
+                    organizationID: organizationID, sequence: recomputation.through,
+                    "event \(recomputation.through) changed while it was being checked")
+            }
+        }
+        try await recompute(&recomputation, through: last, session)
+        try recomputation.finish(lastSequence: last, recordedHead: head.map { Array($0.readableBytesView) })
+        let checkpoint = try Checkpoint.signed(
+            organizationID: organizationID, sequence: last, headHash: recomputation.hash, at: time, after: tip?.record, with: key)
+        try await insert(checkpoint, at: (tip?.position ?? 0) + 1, session)
+        return .signed(checkpoint)
+    }
+
+    /// Hashes the organization's events after `recomputation.through` up to `last` again.
+    private static func recompute(_ recomputation: inout ChainRecomputation, through last: Int64, _ session: PostgresSession) async throws {
+        guard recomputation.through < last else { return }
+        var checking = recomputation
+        try await forEachPageOfEvents(of: recomputation.organizationID, after: recomputation.through, through: last, session) { page in
+            for event in page { try checking.check(sequence: event.sequence, values: event.values, storedHash: event.hash) }
+        }
+        recomputation = checking
+    }
+
+    // MARK: - Records
+
+    static let recordColumns =
+        "position, sequence, head_hash, signed_at, previous_hash, key_id, signature, received_before, retention_days"
+
+    /// Stores a signed record at `position` of the organization's chain.
+    static func insert(_ record: Checkpoint, at position: Int64, _ session: PostgresSession) async throws {
+        try await session.rows(
+            """
+            INSERT INTO checkpoints (organization_id, position, kind, sequence, head_hash, signed_at, previous_hash, key_id, signature,
+                received_before, retention_days)
+            VALUES (\(record.organizationID), \(position), \(record.type), \(record.sequence), \(ByteBuffer(bytes: record.headHash)),
+                \(record.signedAt.milliseconds), \(ByteBuffer(bytes: record.previousHash)), \(record.keyID),
+                \(ByteBuffer(bytes: record.signature)), \(record.retentionCut?.receivedBefore.milliseconds),
+                \(record.retentionCut?.days))
+            """)
+    }
+
+    /// The organization's latest signed record, with its position.
+    static func tip(_ organizationID: String, _ session: PostgresSession) async throws -> (position: Int64, record: Checkpoint)? {
+        try signedRecords(
+            organizationID,
+            rows: try await session.rows(
+                """
+                SELECT \(unescaped: recordColumns) FROM checkpoints WHERE organization_id = \(organizationID)
+                ORDER BY position DESC LIMIT 1
+                """)
+        ).first
+    }
+
+    /// The organization's newest checkpoint of the head (not a cut).
+    static func latestCheckpoint(_ organizationID: String, _ session: PostgresSession) async throws -> Checkpoint? {
+        try signedRecords(
+            organizationID,
+            rows: try await session.rows(
+                """
+                SELECT \(unescaped: recordColumns) FROM checkpoints WHERE organization_id = \(organizationID) AND kind = 'checkpoint'
+                ORDER BY sequence DESC LIMIT 1
+                """)
+        ).first?.record
+    }
+
+    /// The organization's signed records, in the order they were signed.
+    static func signedRecords(_ organizationID: String, _ session: PostgresSession) async throws -> [(position: Int64, record: Checkpoint)] {
+        try signedRecords(
+            organizationID,
+            rows: try await session.rows(
+                "SELECT \(unescaped: recordColumns) FROM checkpoints WHERE organization_id = \(organizationID) ORDER BY position"))
+    }
+
+    /// Records from rows of `recordColumns`.
+    static func signedRecords(_ organizationID: String, rows: [PostgresRow]) throws -> [(position: Int64, record: Checkpoint)] {
         try rows.map { row in
-            let (sequence, head, signedAt, previous, keyID, signature) = try row.decode(
-                (Int64, ByteBuffer, Int64, ByteBuffer, String, ByteBuffer).self)
-            return Checkpoint(
-                organizationID: organizationID, sequence: sequence, headHash: Array(head.readableBytesView),
-                signedAt: Timestamp(milliseconds: signedAt), previousHash: Array(previous.readableBytesView), keyID: keyID,
-                signature: Array(signature.readableBytesView))
+            let (position, sequence, head, signedAt, previous, keyID, signature, receivedBefore, days) = try row.decode(
+                (Int64, Int64, ByteBuffer, Int64, ByteBuffer, String, ByteBuffer, Int64?, Int?).self)
+            let cut = receivedBefore.flatMap { before in
+                days.map { Checkpoint.RetentionCut(receivedBefore: Timestamp(milliseconds: before), days: $0) }
+            }
+            return (
+                position,
+                Checkpoint(
+                    organizationID: organizationID, sequence: sequence, headHash: Array(head.readableBytesView),
+                    signedAt: Timestamp(milliseconds: signedAt), previousHash: Array(previous.readableBytesView), keyID: keyID,
+                    signature: Array(signature.readableBytesView), retentionCut: cut)
+            )
+        }
+    }
+
+    /// Calls `body` with the organization's stored export manifests, a page at a time.
+    static func forEachPageOfManifests(
+        of organizationID: String,
+        _ session: PostgresSession,
+        _ body: ([(String, [UInt8])]) async throws -> Void
+    ) async throws {
+        var after = ""
+        while true {
+            let rows = try await session.rows(
+                """
+                SELECT export_id, manifest FROM export_manifests
+                WHERE organization_id = \(organizationID) AND export_id COLLATE "C" > \(after)
+                ORDER BY export_id COLLATE "C" LIMIT 1000
+                """)
+            let page = try rows.map { row in
+                let (id, manifest) = try row.decode((String, ByteBuffer).self)
+                return (id, Array(manifest.readableBytesView))
+            }
+            try await body(page)
+            guard rows.count == 1000, let last = page.last?.0 else { return }
+            after = last
         }
     }
 
@@ -162,10 +354,12 @@ extension PostgresStore: IntegrityStore {
         var hash: [UInt8]?
     }
 
-    /// Calls `body` with the organization's events, a page at a time, in sequence order.
+    /// Calls `body` with the organization's events after `start` (up to `end`), a page at a
+    /// time, in sequence order.
     static func forEachPageOfEvents(
         of organizationID: String,
         after start: Int64 = .min,
+        through end: Int64 = .max,
         _ session: PostgresSession,
         _ body: ([ChainedRow]) async throws -> Void
     ) async throws {
@@ -174,7 +368,7 @@ extension PostgresStore: IntegrityStore {
             let rows = try await session.rows(
                 """
                 SELECT \(unescaped: EventSelect.eventColumns), chain_hash FROM events
-                WHERE organization_id = \(organizationID) AND sequence > \(after)
+                WHERE organization_id = \(organizationID) AND sequence > \(after) AND sequence <= \(end)
                 ORDER BY sequence LIMIT \(chainPageSize)
                 """)
             var page: [ChainedRow] = []

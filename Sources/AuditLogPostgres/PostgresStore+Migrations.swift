@@ -273,5 +273,42 @@ extension PostgresStore {
                 "ALTER TABLE organizations ADD COLUMN chain_base_sequence bigint NOT NULL DEFAULT 0",
                 "ALTER TABLE organizations ADD COLUMN chain_base_hash bytea",
             ]),
+        Migration(
+            version: 10, name: "retention cuts in the signed chain",
+            statements: [
+                // Checkpoints and signed retention cuts form one chain per organization, in the
+                // order they were signed (`position`): a cut lies at the sequence of the
+                // checkpoint it cuts at, so the sequence no longer names a record. Purges keep
+                // every record now, so the chain stays whole from its first.
+                "ALTER TABLE checkpoints ADD COLUMN position bigint",
+                """
+                UPDATE checkpoints c SET position = r.position
+                FROM (SELECT organization_id, sequence, row_number() OVER (PARTITION BY organization_id ORDER BY sequence) AS position
+                      FROM checkpoints) r
+                WHERE c.organization_id = r.organization_id AND c.sequence = r.sequence
+                """,
+                "ALTER TABLE checkpoints ALTER COLUMN position SET NOT NULL",
+                "ALTER TABLE checkpoints ADD CONSTRAINT checkpoints_position CHECK (position >= 1)",
+                """
+                ALTER TABLE checkpoints ADD COLUMN kind text NOT NULL DEFAULT 'checkpoint'
+                    CHECK (kind IN ('checkpoint', 'retention_cut'))
+                """,
+                "ALTER TABLE checkpoints ADD COLUMN received_before bigint",
+                "ALTER TABLE checkpoints ADD COLUMN retention_days integer",
+                """
+                ALTER TABLE checkpoints ADD CONSTRAINT checkpoints_cut
+                    CHECK ((kind = 'retention_cut') = (received_before IS NOT NULL AND retention_days IS NOT NULL))
+                """,
+                "ALTER TABLE checkpoints DROP CONSTRAINT checkpoints_pkey",
+                "ALTER TABLE checkpoints ADD PRIMARY KEY (organization_id, position)",
+                "CREATE UNIQUE INDEX checkpoints_kind_sequence ON checkpoints (organization_id, kind, sequence)",
+                // Each log stream witnesses the records too, after the events they cover, from
+                // the latest (as a stream starts at the newest event).
+                "ALTER TABLE log_streams ADD COLUMN records_through bigint NOT NULL DEFAULT 0 CHECK (records_through >= 0)",
+                """
+                UPDATE log_streams s SET records_through = coalesce(
+                    (SELECT max(position) FROM checkpoints c WHERE c.organization_id = s.organization_id), 0)
+                """,
+            ]),
     ]
 }

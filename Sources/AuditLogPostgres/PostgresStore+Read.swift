@@ -25,7 +25,9 @@ extension PostgresStore {
         try await readerRows(
             """
             SELECT \(unescaped: EventSelect.eventColumns) FROM events
-            WHERE organization_id = \(organizationID) AND sequence > \(after) ORDER BY sequence LIMIT \(limit)
+            WHERE organization_id = \(organizationID)
+              AND sequence > greatest(\(after), (SELECT chain_base_sequence FROM organizations WHERE id = \(organizationID)))
+            ORDER BY sequence LIMIT \(limit)
             """
         ).map(Self.event(from:))
     }
@@ -38,6 +40,7 @@ extension PostgresStore {
             SELECT \(unescaped: EventSelect.eventColumns) FROM events
             WHERE organization_id = \(organizationID)
               AND sequence = (SELECT sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = \(id))
+              AND sequence > (SELECT chain_base_sequence FROM organizations WHERE id = \(organizationID))
             """
         ).first.map(Self.event(from:))
     }

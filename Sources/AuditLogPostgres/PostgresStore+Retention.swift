@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import Foundation
 import PostgresNIO
 
@@ -33,7 +34,9 @@ extension PostgresStore: RetentionStore {
     public func advanceRetentionBase(
         organizationID: String,
         receivedBefore cutoff: Timestamp,
-        requireCheckpoint: Bool
+        days: Int,
+        signingKey: SigningKey?,
+        at time: Timestamp
     ) async throws -> PurgeResult {
         // The scan for the first event to keep reads only what is about to go, before the
         // transaction that moves the base.
@@ -51,38 +54,53 @@ extension PostgresStore: RetentionStore {
             """
         ).first?.decode(Int64.self)
         let expired = firstKept.map { $0 - 1 } ?? last
-        guard expired > base else { return PurgeResult(organizationID: organizationID, purgedThrough: base, events: 0, checkpoints: 0) }
+        guard expired > base else { return PurgeResult(organizationID: organizationID, purgedThrough: base, events: 0) }
         return try await transaction { session in
             // The organization's row locked, as checkpoints and appends lock it.
             let current =
                 try await session.rows(
                     "SELECT chain_base_sequence FROM organizations WHERE id = \(organizationID) FOR UPDATE"
                 ).first?.decode(Int64.self) ?? 0
-            let signed =
+            let tip = try await Self.tip(organizationID, session)
+            let unmoved = PurgeResult(organizationID: organizationID, purgedThrough: current, events: 0)
+            func storedHash(at sequence: Int64) async throws -> ByteBuffer? {
                 try await session.rows(
-                    "SELECT EXISTS (SELECT 1 FROM checkpoints WHERE organization_id = \(organizationID))"
-                ).first?.decode(Bool.self) ?? false
-            // With checkpoints, the base is one of them, so a signature vouches for its hash.
-            let target =
-                requireCheckpoint || signed
-                ? try await session.rows(
-                    "SELECT max(sequence) FROM checkpoints WHERE organization_id = \(organizationID) AND sequence <= \(expired)"
-                ).first?.decode(Int64?.self) ?? 0
-                : expired
-            guard target > current,
-                let hash = try await session.rows(
-                    "SELECT chain_hash FROM events WHERE organization_id = \(organizationID) AND sequence = \(target)"
+                    "SELECT chain_hash FROM events WHERE organization_id = \(organizationID) AND sequence = \(sequence)"
                 ).first?.decode(ByteBuffer?.self)
-            else {
-                return PurgeResult(organizationID: organizationID, purgedThrough: current, events: 0, checkpoints: 0)
             }
+            guard let signingKey else {
+                guard tip == nil else { throw RetentionCut.needsSigningKey(organizationID) }
+                // Nothing is signed: nothing could vouch for a cut, and the base is the event.
+                guard expired > current, let hash = try await storedHash(at: expired) else { return unmoved }
+                try await session.rows(
+                    """
+                    UPDATE organizations SET chain_base_sequence = \(expired), chain_base_hash = \(hash) WHERE id = \(organizationID)
+                    """)
+                return PurgeResult(organizationID: organizationID, purgedThrough: expired, events: expired - current)
+            }
+            // The base is a checkpoint, so a signature vouches for its hash.
+            guard
+                let anchor = try Self.signedRecords(
+                    organizationID,
+                    rows: try await session.rows(
+                        """
+                        SELECT \(unescaped: Self.recordColumns) FROM checkpoints
+                        WHERE organization_id = \(organizationID) AND kind = 'checkpoint' AND sequence <= \(expired)
+                        ORDER BY sequence DESC LIMIT 1
+                        """)
+                ).first?.record, anchor.sequence > current
+            else { return unmoved }
+            let stored = try await storedHash(at: anchor.sequence)
+            let cut = try RetentionCut.signed(
+                at: anchor, storedHash: stored.map { Array($0.readableBytesView) }, after: tip?.record, cutoff: cutoff, days: days,
+                key: signingKey, time: time)
+            try await Self.insert(cut, at: (tip?.position ?? 0) + 1, session)
             try await session.rows(
                 """
-                UPDATE organizations SET chain_base_sequence = \(target), chain_base_hash = \(hash) WHERE id = \(organizationID)
+                UPDATE organizations SET chain_base_sequence = \(cut.sequence), chain_base_hash = \(ByteBuffer(bytes: cut.headHash))
+                WHERE id = \(organizationID)
                 """)
-            let removed = try await session.rows(
-                "DELETE FROM checkpoints WHERE organization_id = \(organizationID) AND sequence < \(target) RETURNING sequence")
-            return PurgeResult(organizationID: organizationID, purgedThrough: target, events: target - current, checkpoints: removed.count)
+            return PurgeResult(organizationID: organizationID, purgedThrough: cut.sequence, events: cut.sequence - current, cut: cut)
         }
     }
 

@@ -7,7 +7,7 @@ import PostgresNIO
 extension PostgresStore: StreamStore {
     private static let streamColumns = """
         id, organization_id, url, format, secret, token, created_at, delivered_through, last_success_at, last_error, \
-        last_error_at
+        last_error_at, records_through
         """
 
     public func createStream(_ stream: LogStream, maximumPerOrganization: Int) async throws -> LogStream {
@@ -25,14 +25,18 @@ extension PostgresStore: StreamStore {
                 try await session.rows("SELECT count(*) FROM log_streams WHERE organization_id = \(stream.organizationID)")
                 .first?.decode(Int64.self) ?? 0
             guard count < maximumPerOrganization else { throw AuditLogError.tooManyStreams(maximumPerOrganization) }
-            try await session.rows(
-                """
-                INSERT INTO log_streams (id, organization_id, url, format, secret, token, created_at, delivered_through)
-                VALUES (\(stream.id), \(stream.organizationID), \(stream.url), \(stream.format.rawValue), \(stream.secret),
-                    \(stream.token), \(stream.createdAt.milliseconds), \(head))
-                """)
+            // It starts at the newest event and the latest signed record.
             var created = stream
             created.deliveredThrough = head
+            created.recordsThrough =
+                try await session.rows("SELECT max(position) FROM checkpoints WHERE organization_id = \(stream.organizationID)")
+                .first?.decode(Int64?.self) ?? 0
+            try await session.rows(
+                """
+                INSERT INTO log_streams (id, organization_id, url, format, secret, token, created_at, delivered_through, records_through)
+                VALUES (\(stream.id), \(stream.organizationID), \(stream.url), \(stream.format.rawValue), \(stream.secret),
+                    \(stream.token), \(stream.createdAt.milliseconds), \(head), \(created.recordsThrough))
+                """)
             return created
         }
     }
@@ -46,7 +50,7 @@ extension PostgresStore: StreamStore {
         ).map { row in
             let columns = row.makeRandomAccess()
             let stream = try Self.stream(from: columns)
-            let head = try columns[11].decode(Int64.self)
+            let head = try columns[12].decode(Int64.self)
             return LogStreamStatus(stream: stream, lag: max(0, head - stream.deliveredThrough))
         }
     }
@@ -88,6 +92,16 @@ extension PostgresStore: StreamStore {
         ).isEmpty
     }
 
+    public func recordWitnessed(streamID: String, holder: String, through position: Int64, at time: Timestamp) async throws -> Bool {
+        try await !primaryRows(
+            """
+            UPDATE log_streams SET records_through = greatest(records_through, \(position)),
+                last_success_at = \(time.milliseconds), last_error = NULL, last_error_at = NULL
+            WHERE id = \(streamID) AND lease_holder = \(holder) AND lease_expires_at > \(time.milliseconds) RETURNING id
+            """
+        ).isEmpty
+    }
+
     public func recordDeliveryFailure(streamID: String, holder: String, error: String, at time: Timestamp) async throws -> Bool {
         try await !primaryRows(
             """
@@ -121,6 +135,7 @@ extension PostgresStore: StreamStore {
             format: parsed, secret: try row[4].decode(String.self), token: try row[5].decode(String?.self),
             createdAt: Timestamp(milliseconds: try row[6].decode(Int64.self)), deliveredThrough: try row[7].decode(Int64.self),
             lastSuccessAt: Timestamp.from(milliseconds: try row[8].decode(Int64?.self)), lastError: try row[9].decode(String?.self),
-            lastErrorAt: Timestamp.from(milliseconds: try row[10].decode(Int64?.self)))
+            lastErrorAt: Timestamp.from(milliseconds: try row[10].decode(Int64?.self)),
+            recordsThrough: try row[11].decode(Int64.self))
     }
 }

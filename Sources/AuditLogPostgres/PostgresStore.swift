@@ -197,7 +197,9 @@ public final class PostgresStore: Sendable {
     /// it is shutting down, out of disk, read-only (a standby), or a transaction lost a
     /// deadlock. Such a failure is `unavailable` (503, retry), never a 4xx, never a success.
     static func translated(_ error: any Error) -> any Error {
-        if error is AuditLogError || error is CorruptRow || error is CancellationError { return error }
+        if error is AuditLogError || error is CorruptRow || error is CancellationError || error is ChainMismatch || error is SigningRaced {
+            return error
+        }
         if let transaction = error as? PostgresTransactionError,
             let cause = transaction.closureError ?? transaction.commitError ?? transaction.beginError
         {

@@ -11,6 +11,8 @@ public enum EventRow {
 
     /// Where `sequence` is in `columns` and `values`.
     public static let sequenceColumn = 1
+    /// Where `received_at` is: when the service stored the event.
+    public static let receivedAtColumn = 5
     /// The columns that hold integers (the sequence and the two times); the others hold text.
     public static let integerColumns: Set<Int> = [1, 4, 5]
 

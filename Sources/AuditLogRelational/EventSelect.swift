@@ -60,6 +60,11 @@ public struct EventSelect: Sendable {
             if let through = request.throughSequence {
                 conditions.append("sequence <= \(parameters.bind(.integer(through)))")
             }
+            // What a purge left below the retention base is never shown, counted or exported.
+            // SQLite would take the range for a reason to walk the sequence index instead of the
+            // filter's: `+sequence` is a test on the row the filter's index found, nothing more.
+            let sequence = dialect == .sqlite ? "+sequence" : "sequence"
+            conditions.append("\(sequence) > \(Self.retentionBase(parameters.bind(.text(organizationID))))")
             return conditions
         }
 
@@ -124,6 +129,12 @@ public struct EventSelect: Sendable {
             columns: "occurred_at, sequence", limit: limit, dialect: dialect)
         select.sql = "SELECT count(*) FROM (\(select.sql)) AS matches"
         return select
+    }
+
+    /// The organization's retention base, `placeholder` naming it: events up to it were purged,
+    /// whatever an interrupted purge left in the table. Uncorrelated, so it is read once.
+    public static func retentionBase(_ placeholder: String) -> String {
+        "(SELECT chain_base_sequence FROM organizations WHERE id = \(placeholder))"
     }
 
     /// The values without repeats, in their order: a repeated value must not repeat rows.

@@ -204,6 +204,43 @@ extension SQLiteStore {
                     ALTER TABLE organizations ADD COLUMN chain_base_hash BLOB;
                     """)
         }
+        migrator.registerMigration("0011 retention cuts in the signed chain") { db in
+            // Checkpoints and signed retention cuts form one chain per organization, in the
+            // order they were signed (`position`): a cut lies at the sequence of the checkpoint
+            // it cuts at, so the sequence no longer names a record. Purges keep every record
+            // now, so the chain stays whole from its first. Each log stream also witnesses the
+            // records, after the events they cover (`records_through`, a position); streams
+            // start at the latest, as they start at the newest event.
+            try db.execute(
+                sql: """
+                    CREATE TABLE signed_records (
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        position INTEGER NOT NULL CHECK (position >= 1),
+                        kind TEXT NOT NULL CHECK (kind IN ('checkpoint', 'retention_cut')),
+                        sequence INTEGER NOT NULL,
+                        head_hash BLOB NOT NULL,
+                        signed_at INTEGER NOT NULL,
+                        previous_hash BLOB NOT NULL,
+                        key_id TEXT NOT NULL,
+                        signature BLOB NOT NULL,
+                        received_before INTEGER,
+                        retention_days INTEGER,
+                        CHECK ((kind = 'retention_cut') = (received_before IS NOT NULL AND retention_days IS NOT NULL)),
+                        PRIMARY KEY (organization_id, position)
+                    ) WITHOUT ROWID;
+                    INSERT INTO signed_records (organization_id, position, kind, sequence, head_hash, signed_at, previous_hash, key_id,
+                        signature)
+                    SELECT organization_id, row_number() OVER (PARTITION BY organization_id ORDER BY sequence), 'checkpoint', sequence,
+                        head_hash, signed_at, previous_hash, key_id, signature
+                    FROM checkpoints;
+                    DROP TABLE checkpoints;
+                    ALTER TABLE signed_records RENAME TO checkpoints;
+                    CREATE UNIQUE INDEX checkpoints_kind_sequence ON checkpoints (organization_id, kind, sequence);
+                    ALTER TABLE log_streams ADD COLUMN records_through INTEGER NOT NULL DEFAULT 0 CHECK (records_through >= 0);
+                    UPDATE log_streams SET records_through = coalesce(
+                        (SELECT max(position) FROM checkpoints c WHERE c.organization_id = log_streams.organization_id), 0);
+                    """)
+        }
         return migrator
     }
 

@@ -28,16 +28,23 @@ extension SQLiteStore {
     public func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent] {
         try await read { db in
             let statement = try db.cachedStatement(
-                sql: "SELECT \(EventSelect.eventColumns) FROM events WHERE organization_id = ? AND sequence > ? ORDER BY sequence LIMIT ?")
-            return try Array(Row.fetchCursor(statement, arguments: [organizationID, after, limit]).map(EventColumns.event(from:)))
+                sql: """
+                    SELECT \(EventSelect.eventColumns) FROM events
+                    WHERE organization_id = ? AND sequence > max(?, \(EventSelect.retentionBase("?"))) ORDER BY sequence LIMIT ?
+                    """)
+            return try Array(
+                Row.fetchCursor(statement, arguments: [organizationID, after, organizationID, limit]).map(EventColumns.event(from:)))
         }
     }
 
     public func event(id: String, organizationID: String) async throws -> AuditEvent? {
         try await read { db in
             let statement = try db.cachedStatement(
-                sql: "SELECT \(EventSelect.eventColumns) FROM events WHERE organization_id = ? AND event_id = ?")
-            return try Row.fetchOne(statement, arguments: [organizationID, id]).map(EventColumns.event(from:))
+                sql: """
+                    SELECT \(EventSelect.eventColumns) FROM events
+                    WHERE organization_id = ? AND event_id = ? AND sequence > \(EventSelect.retentionBase("?"))
+                    """)
+            return try Row.fetchOne(statement, arguments: [organizationID, id, organizationID]).map(EventColumns.event(from:))
         }
     }
 

@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import Foundation
 import GRDB
 
@@ -30,7 +31,9 @@ extension SQLiteStore: RetentionStore {
     public func advanceRetentionBase(
         organizationID: String,
         receivedBefore cutoff: Timestamp,
-        requireCheckpoint: Bool
+        days: Int,
+        signingKey: SigningKey?,
+        at time: Timestamp
     ) async throws -> PurgeResult {
         // The scan for the first event to keep reads only what is about to go, and outside the
         // writer, so appends do not wait for it.
@@ -50,34 +53,43 @@ extension SQLiteStore: RetentionStore {
                 arguments: [organizationID, base, cutoff.milliseconds])
             return (base, firstKept.map { $0 - 1 } ?? last)
         }
-        guard expired > base else { return PurgeResult(organizationID: organizationID, purgedThrough: base, events: 0, checkpoints: 0) }
+        guard expired > base else { return PurgeResult(organizationID: organizationID, purgedThrough: base, events: 0) }
         return try await write { db in
             let current =
                 try Int64.fetchOne(
                     db, sql: "SELECT chain_base_sequence FROM organizations WHERE id = ?", arguments: [organizationID]) ?? 0
-            let signed =
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM checkpoints WHERE organization_id = ?)", arguments: [organizationID])
-                ?? false
-            // With checkpoints, the base is one of them, so a signature vouches for its hash.
-            let target =
-                requireCheckpoint || signed
-                ? try Int64.fetchOne(
-                    db, sql: "SELECT max(sequence) FROM checkpoints WHERE organization_id = ? AND sequence <= ?",
-                    arguments: [organizationID, expired]) ?? 0
-                : expired
-            guard target > current,
-                let hash = try Data.fetchOne(
-                    db, sql: "SELECT chain_hash FROM events WHERE organization_id = ? AND sequence = ?", arguments: [organizationID, target])
-            else {
-                return PurgeResult(organizationID: organizationID, purgedThrough: current, events: 0, checkpoints: 0)
+            let tip = try Self.signedRecords(organizationID, db, page: "ORDER BY position DESC LIMIT 1").first
+            let unmoved = PurgeResult(organizationID: organizationID, purgedThrough: current, events: 0)
+            guard let signingKey else {
+                guard tip == nil else { throw RetentionCut.needsSigningKey(organizationID) }
+                // Nothing is signed: nothing could vouch for a cut, and the base is the event.
+                guard expired > current,
+                    let hash = try Data.fetchOne(
+                        db, sql: "SELECT chain_hash FROM events WHERE organization_id = ? AND sequence = ?",
+                        arguments: [organizationID, expired])
+                else { return unmoved }
+                try db.execute(
+                    sql: "UPDATE organizations SET chain_base_sequence = ?, chain_base_hash = ? WHERE id = ?",
+                    arguments: [expired, hash, organizationID])
+                return PurgeResult(organizationID: organizationID, purgedThrough: expired, events: expired - current)
             }
+            // The base is a checkpoint, so a signature vouches for its hash.
+            guard
+                let anchor = try Self.signedRecords(
+                    organizationID, db, page: "AND kind = 'checkpoint' AND sequence <= ? ORDER BY sequence DESC LIMIT 1", [expired]
+                ).first?.record, anchor.sequence > current
+            else { return unmoved }
+            let stored = try Data.fetchOne(
+                db, sql: "SELECT chain_hash FROM events WHERE organization_id = ? AND sequence = ?",
+                arguments: [organizationID, anchor.sequence])
+            let cut = try RetentionCut.signed(
+                at: anchor, storedHash: stored.map(Array.init), after: tip?.record, cutoff: cutoff, days: days, key: signingKey,
+                time: time)
+            try Self.insert(cut, at: (tip?.position ?? 0) + 1, db)
             try db.execute(
                 sql: "UPDATE organizations SET chain_base_sequence = ?, chain_base_hash = ? WHERE id = ?",
-                arguments: [target, hash, organizationID])
-            try db.execute(
-                sql: "DELETE FROM checkpoints WHERE organization_id = ? AND sequence < ?", arguments: [organizationID, target])
-            return PurgeResult(
-                organizationID: organizationID, purgedThrough: target, events: target - current, checkpoints: db.changesCount)
+                arguments: [cut.sequence, Data(cut.headHash), organizationID])
+            return PurgeResult(organizationID: organizationID, purgedThrough: cut.sequence, events: cut.sequence - current, cut: cut)
         }
     }
 

@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStore: StreamStore {
     private static let streamColumns = """
         id, organization_id, url, format, secret, token, created_at, delivered_through, last_success_at, last_error, \
-        last_error_at
+        last_error_at, records_through
         """
 
     public func createStream(_ stream: LogStream, maximumPerOrganization: Int) async throws -> LogStream {
@@ -20,16 +20,21 @@ extension SQLiteStore: StreamStore {
                 try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM log_streams WHERE organization_id = ?", arguments: [stream.organizationID]) ?? 0
             guard count < maximumPerOrganization else { throw AuditLogError.tooManyStreams(maximumPerOrganization) }
+            // It starts at the newest event and the latest signed record.
             var created = stream
             created.deliveredThrough = head
+            created.recordsThrough =
+                try Int64.fetchOne(
+                    db, sql: "SELECT max(position) FROM checkpoints WHERE organization_id = ?", arguments: [stream.organizationID]) ?? 0
             try db.execute(
                 sql: """
-                    INSERT INTO log_streams (id, organization_id, url, format, secret, token, created_at, delivered_through)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO log_streams (id, organization_id, url, format, secret, token, created_at, delivered_through,
+                        records_through)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     stream.id, stream.organizationID, stream.url, stream.format.rawValue, stream.secret, stream.token,
-                    stream.createdAt.milliseconds, head,
+                    stream.createdAt.milliseconds, head, created.recordsThrough,
                 ])
             return created
         }
@@ -45,7 +50,7 @@ extension SQLiteStore: StreamStore {
                     """, arguments: [organizationID]
             ).map { row in
                 let stream = try Self.stream(from: row)
-                let head: Int64 = row[11]
+                let head: Int64 = row[12]
                 return LogStreamStatus(stream: stream, lag: max(0, head - stream.deliveredThrough))
             }
         }
@@ -93,6 +98,18 @@ extension SQLiteStore: StreamStore {
         }
     }
 
+    public func recordWitnessed(streamID: String, holder: String, through position: Int64, at time: Timestamp) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE log_streams SET records_through = max(records_through, ?), last_success_at = ?,
+                        last_error = NULL, last_error_at = NULL
+                    WHERE id = ? AND lease_holder = ? AND lease_expires_at > ?
+                    """, arguments: [position, time.milliseconds, streamID, holder, time.milliseconds])
+            return db.changesCount > 0
+        }
+    }
+
     public func recordDeliveryFailure(streamID: String, holder: String, error: String, at time: Timestamp) async throws -> Bool {
         try await write { db in
             try db.execute(
@@ -126,6 +143,6 @@ extension SQLiteStore: StreamStore {
         return LogStream(
             id: row[0], organizationID: row[1], url: row[2], format: format, secret: row[4], token: row[5],
             createdAt: Timestamp(milliseconds: row[6]), deliveredThrough: row[7], lastSuccessAt: Timestamp.from(milliseconds: row[8]),
-            lastError: row[9], lastErrorAt: Timestamp.from(milliseconds: row[10]))
+            lastError: row[9], lastErrorAt: Timestamp.from(milliseconds: row[10]), recordsThrough: row[11])
     }
 }

@@ -9,23 +9,28 @@ public struct ServerDependencies: Sendable {
     public var store: any AuditLogStore
     public var metrics: PrometheusCollectorRegistry
     public var now: @Sendable () -> Timestamp
-    /// The key checkpoints are signed with on demand, and verifications check against; nil
+    /// Signs checkpoints, export manifests and retention cuts, and has them witnessed; nil
     /// when the service signs nothing.
-    public var signingKey: SigningKey?
+    public var notary: Notary?
     /// Seals the secret and token of each stream created over the API; nil: they are stored
     /// as they are.
     public var streamCredentialKey: StreamCredentialKey?
 
+    /// The key signed records are signed with, and verifications check against.
+    public var signingKey: SigningKey? { notary?.key }
+
+    /// `signingKey` alone makes a notary without witnesses; give `notary` for one with them.
     public init(
         store: any AuditLogStore,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         signingKey: SigningKey? = nil,
+        notary: Notary? = nil,
         streamCredentialKey: StreamCredentialKey? = nil,
         now: @escaping @Sendable () -> Timestamp = { .now }
     ) {
         self.store = store
         self.metrics = metrics
-        self.signingKey = signingKey
+        self.notary = notary ?? signingKey.map { Notary(key: $0) }
         self.streamCredentialKey = streamCredentialKey
         self.now = now
     }
@@ -73,7 +78,7 @@ public func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
 ) throws -> Router<AppRequestContext> {
-    let service = AuditLogService(store: dependencies.store, now: dependencies.now)
+    let service = AuditLogService(store: dependencies.store, notary: dependencies.notary, now: dependencies.now)
     let administration = AdministrationService(
         store: dependencies.store, passwords: PasswordHasher(cost: configuration.bcryptCost), now: dependencies.now)
     let authenticator = Authenticator(administration: administration)
@@ -96,11 +101,11 @@ public func buildRouter(
         EventsController(service: service, authenticator: authenticator, requestTimeout: configuration.requestTimeout).endpoints,
         atPath: api)
     router.addRoutes(
-        AuditLogsController(service: service, authenticator: authenticator, signingKey: dependencies.signingKey).endpoints,
+        AuditLogsController(service: service, authenticator: authenticator).endpoints,
         atPath: api)
     router.addRoutes(DirectoryController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(
-        IntegrityController(service: service, authenticator: authenticator, signingKey: dependencies.signingKey).endpoints,
+        IntegrityController(service: service, authenticator: authenticator, maximumUnsignedAge: configuration.maximumUnsignedAge).endpoints,
         atPath: api)
     router.addRoutes(
         StreamsController(

@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable {
     /// (`serve --stream-allow-private`); off, such streams are refused when created and when
     /// delivering.
     public var streamAllowPrivate: Bool
+    /// How long events may stay without a checkpoint before `GET …/integrity` calls them
+    /// unsigned: twice the signer's interval by default (`serve --max-unsigned-age`).
+    public var maximumUnsignedAge: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -42,7 +45,8 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         maximumConnections: Int = 1_000,
         maximumPasswordChecks: Int = 4,
-        streamAllowPrivate: Bool = false
+        streamAllowPrivate: Bool = false,
+        maximumUnsignedAge: Duration = .seconds(600)
     ) {
         self.host = host
         self.port = port
@@ -56,6 +60,7 @@ public struct ServerConfiguration: Sendable {
         self.maximumConnections = maximumConnections
         self.maximumPasswordChecks = maximumPasswordChecks
         self.streamAllowPrivate = streamAllowPrivate
+        self.maximumUnsignedAge = maximumUnsignedAge
     }
 
     /// Whether `host` reaches this machine only: `localhost`, `127.0.0.0/8` or `::1`.

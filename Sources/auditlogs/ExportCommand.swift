@@ -22,9 +22,10 @@ struct ExportCommand: AsyncParsableCommand {
             valueName: "path"))
     var manifest: String?
     @OptionGroup var signingKey: SigningKeyOptions
+    @OptionGroup var checkpointLog: CheckpointLogOptions
 
     func run() async throws {
-        let key = try signingKey.load()
+        let notary = try checkpointLog.notary(key: try signingKey.load())
         var parameters: [(name: String, value: String)] = []
         parameters += action.map { ("action", $0) }
         parameters += actor.map { ("actor", $0) }
@@ -38,11 +39,11 @@ struct ExportCommand: AsyncParsableCommand {
             } catch let error as AuditLogError where error.kind == .notFound {
                 throw CommandFailure("There is no organization \(org).")
             }
-            let service = AuditLogService(store: backend)
+            let service = AuditLogService(store: backend, notary: notary)
             let query = try service.query(parameters, paging: false)
             let cli = Actor.commandLine("export")
             let export = try await service.export(query, as: format, organizationID: org, by: cli, context: EventContext())
-            let document = try await service.stream(export, signingKey: key) { chunk in
+            let document = try await service.stream(export) { chunk in
                 FileHandle.standardOutput.write(Data(chunk))
             }
             if let manifest {

@@ -48,12 +48,14 @@ struct RetentionCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Only this organization.") var org: String?
         @OptionGroup var signingKey: SigningKeyOptions
+        @OptionGroup var checkpointLog: CheckpointLogOptions
 
         func run() async throws {
-            // With the service's key given, every cut is at a signed checkpoint, as the service's own.
-            let signs = try signingKey.load() != nil
+            // With the service's key given, every cut is at a signed checkpoint and is a signed
+            // record itself, as the service's own.
+            let notary = try checkpointLog.notary(key: try signingKey.load())
             let results = try await database.withBackend { backend in
-                let retention = RetentionService(store: backend, signs: signs)
+                let retention = RetentionService(store: backend, notary: notary)
                 guard let org else { return try await retention.apply() }
                 return try await knownOrganization(org) { try await retention.apply(organizationID: org) }
             }

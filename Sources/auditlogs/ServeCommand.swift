@@ -46,7 +46,13 @@ struct ServeCommand: AsyncParsableCommand {
             "A stream key --stream-key replaced (repeatable): streams sealed with it still deliver, and are sealed again with the new one.",
             valueName: "path"))
     var previousStreamKey: [String] = []
+    @OptionGroup var checkpointLog: CheckpointLogOptions
     @Option(help: "Seconds between two rounds of signed checkpoints (with a signing key).") var checkpointInterval = 300
+    @Option(
+        help: ArgumentHelp(
+            "Seconds events may go without a checkpoint before GET …/integrity reports them as unsigned. Default: twice --checkpoint-interval.",
+            valueName: "seconds"))
+    var maxUnsignedAge: Int?
     @Option(help: "Seconds between two rounds of the retention purge.") var retentionInterval = 3_600
     @Flag(
         help:
@@ -74,6 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...86_400).contains(checkpointInterval) else {
             throw ValidationError("--checkpoint-interval must be from 1 to 86400 seconds.")
         }
+        if let maxUnsignedAge, !(checkpointInterval...(30 * 86_400)).contains(maxUnsignedAge) {
+            throw ValidationError("--max-unsigned-age must be from --checkpoint-interval (\(checkpointInterval)) to 2592000 seconds.")
+        }
         for (flag, url) in [("--sso-url", ssoURL), ("--model-configuration-url", modelConfigurationURL)] {
             if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("/")) {
                 throw ValidationError("\(flag) must be an http(s) URL or a path on this site.")
@@ -86,10 +95,10 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger.command("auditlogs")
-        let key = try signingKey.load()
+        let notary = try checkpointLog.notary(key: try signingKey.load(), logger: logger)
         let credentialKey = try streamKey.load()
         try await database.withBackend(readLocation: readDatabase, logger: logger) { backend in
-            if key == nil {
+            if notary == nil {
                 logger.warning(
                     "no signing key (--signing-key or \(SigningKeyOptions.environmentVariable)): checkpoints are not signed, so a rewrite of the whole chain by someone with access to the database would go unnoticed"
                 )
@@ -102,14 +111,14 @@ struct ServeCommand: AsyncParsableCommand {
             if demo {
                 try await DemoCommand.loadDemo(into: backend)
             }
-            try await serve(backend, signingKey: key, credentialKey: credentialKey, registry: registry, logger: logger)
+            try await serve(backend, notary: notary, credentialKey: credentialKey, registry: registry, logger: logger)
         }
         logger.info("stopped")
     }
 
     private func serve(
         _ store: any AuditLogBackend,
-        signingKey: SigningKey?,
+        notary: Notary?,
         credentialKey: StreamCredentialKey?,
         registry: PrometheusCollectorRegistry,
         logger: Logger
@@ -117,17 +126,18 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
             requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections,
-            streamAllowPrivate: streamAllowPrivate)
+            streamAllowPrivate: streamAllowPrivate, maximumUnsignedAge: .seconds(maxUnsignedAge ?? 2 * checkpointInterval))
         let dependencies = ServerDependencies(
-            store: store, metrics: registry, signingKey: signingKey, streamCredentialKey: credentialKey)
+            store: store, metrics: registry, notary: notary, streamCredentialKey: credentialKey)
         var services: [any Service] = [
             try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         ]
-        if let signingKey {
+        if let notary {
             services.append(
-                CheckpointSigner(store: store, signingKey: signingKey, interval: .seconds(checkpointInterval), logger: logger))
+                CheckpointSigner(
+                    service: AuditLogService(store: store, notary: notary), interval: .seconds(checkpointInterval), logger: logger))
         }
-        services.append(RetentionEnforcer(store: store, signs: signingKey != nil, interval: .seconds(retentionInterval), logger: logger))
+        services.append(RetentionEnforcer(store: store, notary: notary, interval: .seconds(retentionInterval), logger: logger))
         var delivery = StreamDeliveryConfiguration()
         delivery.allowPrivate = streamAllowPrivate
         delivery.credentialKey = credentialKey

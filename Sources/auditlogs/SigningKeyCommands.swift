@@ -1,6 +1,8 @@
 import ArgumentParser
 import AuditLogCore
+import AuditLogServer
 import Foundation
+import Logging
 
 /// `--signing-key`, shared by the commands that sign or check signatures.
 struct SigningKeyOptions: ParsableArguments {
@@ -31,6 +33,37 @@ struct SigningKeyOptions: ParsableArguments {
         return key
     }
 
+}
+
+/// `--checkpoint-log`, shared by the commands that sign: where every record they sign is also
+/// written, outside the database (docs/INTEGRITY.md).
+struct CheckpointLogOptions: ParsableArguments {
+    static let environmentVariable = "AUDITLOGS_CHECKPOINT_LOG"
+
+    @Option(
+        help: ArgumentHelp(
+            "Append every checkpoint and retention cut signed to this file (JSON Lines, flushed), a witness outside the database; the latest of each organization must still be in the database before anything is signed after it. Default: $\(environmentVariable).",
+            valueName: "path"))
+    var checkpointLog: String?
+
+    var path: String? { checkpointLog ?? environmentValue(Self.environmentVariable) }
+
+    /// The notary that signs with `key`, witnessed by the checkpoint log when one is given and
+    /// expecting the log's latest records to be in the database; nil without a key.
+    func notary(key: SigningKey?, logger: Logger = Logger.command("auditlogs")) throws -> Notary? {
+        guard let key else {
+            if path != nil { throw ValidationError("--checkpoint-log needs a signing key: without one nothing is signed.") }
+            return nil
+        }
+        guard let path else { return Notary(key: key, logger: logger) }
+        do {
+            return Notary(
+                key: key, witnesses: [try CheckpointLog(path: path)], remembered: try CheckpointLog.latestRecords(path: path),
+                logger: logger)
+        } catch let error as AuditLogError {
+            throw CommandFailure(error.message)
+        }
+    }
 }
 
 struct SigningKeyCommand: AsyncParsableCommand {
@@ -82,15 +115,18 @@ struct CheckpointCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var key: SigningKeyOptions
+    @OptionGroup var checkpointLog: CheckpointLogOptions
     @Option(help: "The organization's id.") var org: String
 
     func run() async throws {
-        let signingKey = try key.required()
+        let notary = try checkpointLog.notary(key: try key.required())
         let checkpoint = try await database.withBackend { backend in
             do {
-                return try await backend.addCheckpoint(organizationID: org, at: .now, signingKey: signingKey)
+                return try await AuditLogService(store: backend, notary: notary).signCheckpoint(organizationID: org)
             } catch let error as AuditLogError where error.kind == .notFound {
                 throw CommandFailure("There is no organization \(org).")
+            } catch let error as AuditLogError {
+                throw CommandFailure(error.message)
             }
         }
         guard let checkpoint else {

@@ -35,8 +35,10 @@ import Testing
         let logger = Logger(label: "test")
         let background: any Service =
             switch name {
-            case "checkpoints": CheckpointSigner(store: world.store, signingKey: SigningKey(), interval: .seconds(60), logger: logger)
-            case "retention": RetentionEnforcer(store: world.store, signs: false, interval: .seconds(60), logger: logger)
+            case "checkpoints":
+                CheckpointSigner(
+                    service: AuditLogService(store: world.store, notary: Notary(key: SigningKey())), interval: .seconds(60), logger: logger)
+            case "retention": RetentionEnforcer(store: world.store, notary: nil, interval: .seconds(60), logger: logger)
             default: testDeliverer(world.store)
             }
         let cancelled = SlowToFinish.Cancelled()

@@ -9,7 +9,8 @@ import Testing
     @Test func eachRoundSignsTheOrganizationsWithNewEventsOnly() async throws {
         let world = try await TestWorld.make()
         let key = SigningKey()
-        let signer = CheckpointSigner(store: world.store, signingKey: key, interval: .seconds(60), logger: Logger(label: "test"))
+        let signer = CheckpointSigner(
+            service: AuditLogService(store: world.store, notary: Notary(key: key)), interval: .seconds(60), logger: Logger(label: "test"))
         #expect(await signer.signPending().isEmpty)
 
         try await world.seed([Events.make(id: "a1"), Events.make(id: "a2")], in: "acme")

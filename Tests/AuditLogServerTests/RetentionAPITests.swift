@@ -63,7 +63,7 @@ import Testing
     @Test func thePurgeIsRecordedAndTheRestStillVerifies() async throws {
         let world = try await TestWorld.make()
         // The service signs (TestWorld.signingKey), so the cut is at a signed checkpoint.
-        let service = RetentionService(store: world.store, signs: true, now: { world.clock.now })
+        let service = RetentionService(store: world.store, notary: Notary(key: TestWorld.signingKey), now: { world.clock.now })
         // 30 events received 40 days ago and signed then, 5 received now.
         let old = TestWorld.start.adding(days: -40)
         _ = try await world.store.append(

@@ -402,6 +402,59 @@ import Testing
         }
     }
 
+    /// Every checkpoint and retention cut is witnessed by the stream, outside the database, as
+    /// soon as the events it covers have gone; a stream made later starts at the latest.
+    @Test func signedRecordsGoToTheStreamAfterTheEventsTheyCover() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            let (_, secret) = try await Self.createStream(world, url: url)
+            try await world.seed((0..<3).map { Events.make(id: "e\($0)") })
+            let checkpoint = try #require(
+                try await world.store.addCheckpoint(organizationID: "acme", at: world.clock.now, signingKey: TestWorld.signingKey))
+            #expect(checkpoint.sequence == 4)
+            try await testDeliverer(world.store).running {
+                try await receiver.wait { receiver in receiver.accepted.contains { !Checkpoint.records(in: $0.body).isEmpty } }
+            }
+            let witnessed = try #require(receiver.accepted.firstIndex { !Checkpoint.records(in: $0.body).isEmpty })
+            // The events it covers went first.
+            #expect(try receiver.accepted[..<witnessed].flatMap { try $0.sequences } == [1, 2, 3, 4])
+            let delivery = receiver.accepted[witnessed]
+            #expect(try JSONParser.parse(delivery.body)["checkpoints"]?.arrayValue.count == 1)
+            #expect(Checkpoint.records(in: delivery.body) == [checkpoint])
+            let signature = try #require(delivery.header(StreamSignature.headerName))
+            #expect(StreamSignature.isValid(header: signature, secret: secret, body: delivery.body, now: Int64(Date().timeIntervalSince1970)))
+            #expect(try await Self.status(world, when: { $0.stream.recordsThrough == 1 }).stream.recordsThrough == 1)
+
+            let later = try await world.store.createStream(
+                LogStream(id: "str_later", organizationID: "acme", url: url, format: .json, secret: secret, createdAt: world.clock.now),
+                maximumPerOrganization: 10)
+            #expect(later.recordsThrough == 1)
+        }
+    }
+
+    /// Splunk gets a record as an event of its own sourcetype, Datadog as an entry with the
+    /// record under `checkpoint`.
+    @Test func splunkAndDatadogWitnessSignedRecordsInTheirFormats() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            _ = try await Self.createStream(world, url: url + "/services/collector/event", format: "splunk_hec", token: "hec-1")
+            _ = try await Self.createStream(world, url: url + "/api/v2/logs", format: "datadog", token: "dd-1")
+            let checkpoint = try #require(
+                try await world.store.addCheckpoint(organizationID: "acme", at: world.clock.now, signingKey: TestWorld.signingKey))
+            try await testDeliverer(world.store).running {
+                try await receiver.wait { receiver in receiver.accepted.filter { !Checkpoint.records(in: $0.body).isEmpty }.count >= 2 }
+            }
+            let witnessed = receiver.accepted.filter { !Checkpoint.records(in: $0.body).isEmpty }
+            for delivery in witnessed { #expect(Checkpoint.records(in: delivery.body) == [checkpoint]) }
+            let splunk = try #require(witnessed.first { $0.path.hasSuffix("/services/collector/event") })
+            #expect(try JSONParser.parse(splunk.body)["sourcetype"]?.stringValue == "auditlogs:checkpoint")
+            let datadog = try #require(witnessed.first { $0.path.hasSuffix("/api/v2/logs") })
+            #expect(try JSONParser.parse(datadog.body)[0]?["ddtags"]?.stringValue == "organization:acme,record:checkpoint")
+        }
+    }
+
     /// Events in every batch so far, whatever their format.
     static func delivered(_ receiver: StreamReceiver) -> Int {
         receiver.accepted.reduce(0) { count, delivery in

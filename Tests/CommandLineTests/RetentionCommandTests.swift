@@ -46,6 +46,38 @@ import Testing
         #expect(forever.stdout == "acme keeps every event.\n")
     }
 
+    /// With the signing key, the cut is a signed record: in the chain, in the checkpoint log,
+    /// and what verify starts from.
+    @Test func aSignedPurgeSignsItsCutAndLogsIt() async throws {
+        let database = try await CredentialCommandTests.organizationWithAdmin()
+        let directory = URL(fileURLWithPath: database).deletingLastPathComponent()
+        let key = directory.appendingPathComponent("key.pem").path
+        let log = directory.appendingPathComponent("checkpoints.jsonl").path
+        #expect(try await Command.run(["signing-key", "create", "--output", key]).status == 0)
+        let store = try SQLiteStore(path: database)
+        let old = Timestamp.now.adding(days: -100)
+        _ = try await store.append(
+            (0..<40).map { NewEvent(id: "old\($0)", action: "UserLogin", occurredAt: old, actor: Actor(id: "u1", type: .user)) },
+            organizationID: "acme", receivedAt: old)
+        let signed = try await Command.run(
+            ["checkpoint", "--database", database, "--org", "acme", "--signing-key", key, "--checkpoint-log", log])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        _ = try await Command.run(["retention", "set", "--database", database, "--org", "acme", "--days", "30"])
+
+        let applied = try await Command.run(
+            ["retention", "apply", "--database", database, "--signing-key", key, "--checkpoint-log", log])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout == "acme: purged 40 events, through sequence 40.\n")
+        let records = Checkpoint.records(in: Array(try Data(contentsOf: URL(fileURLWithPath: log))))
+        #expect(records.map(\.type) == ["checkpoint", "retention_cut"])
+        #expect(records.last?.sequence == 40)
+        #expect(records.last?.retentionCut?.days == 30)
+
+        let verified = try await Command.run(["verify", "--database", database, "--org", "acme", "--signing-key", key])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("(1–40 purged by retention)"))
+    }
+
     @Test func badArgumentsAreRefused() async throws {
         let database = try await CredentialCommandTests.organizationWithAdmin()
         for arguments in [["--days", "0"], ["--days", "36501"], [], ["--days", "5", "--keep-everything"]] {

@@ -39,6 +39,40 @@ import Testing
         #expect(unknown.status != 0 && unknown.stderr.contains("There is no organization nobody."))
     }
 
+    /// An auditor keeps a checkpoint (as `auditlogs checkpoint` prints it, or a line of the
+    /// checkpoint log) and gives it to verify: it must still be in the chain.
+    @Test func aTrustedCheckpointMustStillBeInTheChain() async throws {
+        let (database, directory) = try await Self.demoWithSigningKey()
+        let key = directory.appendingPathComponent("key.pem").path
+        let publicKey = directory.appendingPathComponent("key.pub").path
+        let log = directory.appendingPathComponent("checkpoints.jsonl").path
+        let signed = try await Command.run(
+            ["checkpoint", "--database", database, "--org", "acme", "--signing-key", key, "--checkpoint-log", log])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let kept = directory.appendingPathComponent("kept.json").path
+        try Data(signed.stdout.utf8).write(to: URL(fileURLWithPath: kept))
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == signed.stdout)
+
+        for witness in [kept, log] {
+            let verified = try await Command.run(
+                ["verify", "--database", database, "--org", "acme", "--public-key", publicKey, "--trusted-checkpoint", witness])
+            #expect(verified.status == 0, "\(verified.stdout)")
+            #expect(verified.stdout.contains("1 trusted checkpoints found in the chain"))
+        }
+        let foreign = try await Command.run(
+            ["verify", "--database", database, "--org", "globex", "--public-key", publicKey, "--trusted-checkpoint", kept])
+        #expect(foreign.status != 0 && foreign.stderr.contains("holds no checkpoint of globex"))
+
+        // The checkpoint deleted and the events it covered rewritten, hashes and all.
+        let queue = try DatabaseQueue(path: database)
+        try await queue.write { db in try db.execute(sql: "DELETE FROM checkpoints WHERE organization_id = 'acme'") }
+        let caught = try await Command.run(
+            ["verify", "--database", database, "--org", "acme", "--public-key", publicKey, "--trusted-checkpoint", kept])
+        #expect(caught.status == 1)
+        #expect(caught.stdout.contains("the trusted checkpoint at"), "\(caught.stdout)")
+        #expect(caught.stdout.contains("is not in the chain"))
+    }
+
     @Test func checkpointsAreSignedWithAKeyFileAndVerifiedWithItsPublicKey() async throws {
         let database = try Command.temporaryDatabase()
         _ = try await Command.run(["demo", "--database", database])
@@ -67,7 +101,7 @@ import Testing
         for arguments in [["--public-key", publicPath], ["--signing-key", keyPath]] {
             let verified = try await Command.run(["verify", "--database", database, "--org", "acme"] + arguments)
             #expect(verified.status == 0, "\(verified.stdout)")
-            #expect(verified.stdout.contains("1 signed checkpoints"))
+            #expect(verified.stdout.contains("1 signed records"))
         }
         #expect(
             try await Command.run(["verify", "--database", database, "--org", "acme"], environment: ["AUDITLOGS_SIGNING_KEY": keyPath]).status == 0)

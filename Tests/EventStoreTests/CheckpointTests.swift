@@ -141,7 +141,7 @@ import Testing
             """)
         report = try await Self.verify(store)
         #expect(report.problems.map(\.kind) == [.signature, .checkpoint], "\(report.problems)")
-        #expect(report.problems.first?.message.contains("not the key given") == true)
+        #expect(report.problems.first?.message.contains("not a key given") == true)
     }
 
     /// A bytes literal as the store's SQL writes one.

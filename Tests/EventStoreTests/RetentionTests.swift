@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogRelational
 import Foundation
 import Testing
 
@@ -80,18 +81,25 @@ import Testing
         await #expect(throws: AuditLogError.self) { try await store.retention(organizationID: "nobody") }
     }
 
+    /// Moves acme's base for a cutoff of `days` after the start, signing the cut with `key`.
+    static func advance(
+        _ store: any AuditLogStore,
+        toDay days: Int64,
+        key: SigningKey? = RetentionTests.key
+    ) async throws -> PurgeResult {
+        try await store.advanceRetentionBase(
+            organizationID: "acme", receivedBefore: .testStart.adding(days: days), days: 30, signingKey: key,
+            at: .testStart.adding(days: 40))
+    }
+
     @Test(arguments: StoreKind.enabled)
     func withoutCheckpointsThePurgeCutsAtTheLastExpiredEventAndTheRestVerifies(kind: StoreKind) async throws {
         let store = try await Self.store(kind, signed: false)
         // Everything received before day 15 goes: the first 20 events.
-        let result = try await store.advanceRetentionBase(
-            organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false)
-        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 20, events: 20, checkpoints: 0))
+        let result = try await Self.advance(store, toDay: 15, key: nil)
+        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 20, events: 20))
         // Moved already: a second run moves nothing.
-        #expect(
-            try await store.advanceRetentionBase(
-                organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false
-            ).events == 0)
+        #expect(try await Self.advance(store, toDay: 15, key: nil).events == 0)
 
         // Before the rows go, the verifier already starts after the base.
         var report = try await store.verifyChain(organizationID: "acme", keys: [])
@@ -114,6 +122,8 @@ import Testing
         // Appends go on after the cut, and verify.
         try await store.append([newEvent(id: "after")], to: "acme", at: .testStart.adding(days: 21))
         #expect(try await store.verifyChain(organizationID: "acme", keys: []).problems == [])
+        // A verifier given a key expects the service to have signed, its cuts included.
+        #expect(try await store.verifyChain(organizationID: "acme", keys: [Self.key.publicKey]).problems.contains { $0.kind == .retention })
     }
 
     /// A service that signs cuts only at checkpoints, also for an organization that has none
@@ -121,40 +131,89 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func aSigningServiceNeverCutsWhereNoCheckpointVouches(kind: StoreKind) async throws {
         let store = try await Self.store(kind, signed: false)
-        let result = try await store.advanceRetentionBase(
-            organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: true)
-        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 0, events: 0, checkpoints: 0))
+        #expect(try await Self.advance(store, toDay: 15) == PurgeResult(organizationID: "acme", purgedThrough: 0, events: 0))
+        #expect(try await store.retention(organizationID: "acme").purgedThrough == 0)
+        #expect(try await store.checkpoints(organizationID: "acme", before: nil, limit: 10) == [])
+    }
+
+    /// Without the key, an organization whose chain is signed cannot be purged: its cut could
+    /// not be signed, and an unsigned cut is what a forger would make.
+    @Test(arguments: StoreKind.enabled)
+    func aSignedOrganizationIsNotPurgedWithoutTheKey(kind: StoreKind) async throws {
+        let store = try await Self.store(kind, signed: true)
+        await #expect(throws: RetentionCut.needsSigningKey("acme")) { try await Self.advance(store, toDay: 15, key: nil) }
         #expect(try await store.retention(organizationID: "acme").purgedThrough == 0)
     }
 
     @Test(arguments: StoreKind.enabled)
-    func withCheckpointsThePurgeCutsAtOneAndVerifyStartsFromItsSignedHash(kind: StoreKind) async throws {
+    func withCheckpointsThePurgeSignsACutAndVerifyStartsFromItsSignedHash(kind: StoreKind) async throws {
         let store = try await Self.store(kind, signed: true)
+        let before = try await store.checkpoints(organizationID: "acme", before: nil, limit: 10)
         // Received before day 15 are 20 events; the newest checkpoint at or before them is at 20.
-        let result = try await store.advanceRetentionBase(
-            organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false)
-        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 20, events: 20, checkpoints: 1))
+        let result = try await Self.advance(store, toDay: 15)
+        let cut = try #require(result.cut)
+        #expect(result == PurgeResult(organizationID: "acme", purgedThrough: 20, events: 20, cut: cut))
+        #expect(cut.sequence == 20)
+        #expect(cut.headHash == before.first { $0.sequence == 20 }?.headHash)
+        #expect(cut.retentionCut == Checkpoint.RetentionCut(receivedBefore: .testStart.adding(days: 15), days: 30))
+        #expect(cut.type == "retention_cut")
+        // Chained after the latest record, the checkpoint at 30.
+        #expect(cut.previousHash == before.first?.hash)
+        #expect(cut.isSigned(by: Self.key.publicKey))
+
+        // Reads skip what lies at or below the base, before its rows are deleted too.
+        #expect(try await store.events(after: 0, limit: 100, organizationID: "acme").first?.sequence == 21)
+        #expect(try await store.event(id: "e0-0", organizationID: "acme") == nil)
+        #expect(try await store.event(id: "e2-0", organizationID: "acme") != nil)
+        let everything = EventFilter(from: .testStart.adding(days: -100))
+        let page = try await store.page(PageRequest(filter: everything, limit: 100), organizationID: "acme")
+        #expect(page.events.map(\.sequence).sorted() == Array(21...31))
+        #expect(try await store.countMatches(everything, upTo: 100, throughSequence: nil, organizationID: "acme") == 11)
+
         _ = try await store.deletePurgedEvents(organizationID: "acme", batchSize: 1_000)
-        #expect(try await store.checkpoints(organizationID: "acme", before: nil, limit: 10).map(\.sequence) == [30, 20])
+        // Every record stays: the chain of checkpoints is whole from its first.
+        #expect(
+            try await store.checkpoints(organizationID: "acme", before: nil, limit: 10).map { "\($0.type)@\($0.sequence)" } == [
+                "checkpoint@30", "retention_cut@20", "checkpoint@20", "checkpoint@10",
+            ])
 
         let report = try await store.verifyChain(organizationID: "acme", keys: [Self.key.publicKey])
         #expect(report.problems == [])
         #expect(report.eventsChecked == 11)
-        #expect(report.checkpointsChecked == 2)
+        #expect(report.checkpointsChecked == 4)
+        #expect(report.purgedThrough == 20)
+
+        // Signing goes on after the cut, chained to it.
+        try await store.append([newEvent(id: "after")], to: "acme", at: .testStart.adding(days: 41))
+        let next = try #require(try await store.addCheckpoint(organizationID: "acme", at: .testStart.adding(days: 41), signingKey: Self.key))
+        #expect(next.previousHash == cut.hash)
+        #expect(try await store.verifyChain(organizationID: "acme", keys: [Self.key.publicKey]).problems == [])
 
         // Everything was received before day 25, but no checkpoint covers the late event 31
         // yet: the cut waits at the checkpoint at 30.
         let later = try await Self.store(kind, signed: true)
-        let cut = try await later.advanceRetentionBase(organizationID: "acme", receivedBefore: .testStart.adding(days: 25), requireCheckpoint: false)
-        #expect(cut.purgedThrough == 30)
+        #expect(try await Self.advance(later, toDay: 25).purgedThrough == 30)
         #expect(try await later.verifyChain(organizationID: "acme", keys: [Self.key.publicKey]).problems == [])
+    }
+
+    /// A purge must not take the evidence of a tampering away: a checkpoint whose event no
+    /// longer has the hash it signed is no place to cut.
+    @Test(arguments: StoreKind.enabled)
+    func aPurgeRefusesToCutWhereTheChainWasTamperedWith(kind: StoreKind) async throws {
+        let store = try await Self.store(kind, signed: true)
+        try await IntegrityChainTests.tamper(
+            store,
+            "UPDATE events SET chain_hash = (SELECT chain_hash FROM events WHERE organization_id = 'acme' AND sequence = 1) WHERE organization_id = 'acme' AND sequence = 20"
+        )
+        await #expect(throws: ChainMismatch.self) { try await Self.advance(store, toDay: 15) }
+        #expect(try await store.retention(organizationID: "acme").purgedThrough == 0)
     }
 
     @Test(arguments: StoreKind.enabled)
     func tamperingAtTheCutIsCaught(kind: StoreKind) async throws {
         func purged() async throws -> any AuditLogStore {
             let store = try await Self.store(kind, signed: true)
-            _ = try await store.advanceRetentionBase(organizationID: "acme", receivedBefore: .testStart.adding(days: 15), requireCheckpoint: false)
+            _ = try await Self.advance(store, toDay: 15)
             _ = try await store.deletePurgedEvents(organizationID: "acme", batchSize: 1_000)
             return store
         }
@@ -173,12 +232,23 @@ import Testing
             store,
             "DELETE FROM events WHERE organization_id = 'acme' AND sequence <= 25;\nUPDATE organizations SET chain_base_sequence = 25 WHERE id = 'acme'"
         )
-        #expect(try await problems(store).contains { $0.kind == .checkpoint && $0.sequence == 25 })
+        let moved = try await problems(store)
+        #expect(moved.first?.kind == .retention)
+        #expect(moved.first?.message.contains("the start was moved by hand") == true)
+        #expect(moved.contains { $0.kind == .missing && $0.sequence == 21 })
 
-        // The anchoring checkpoint removed.
+        // The signed cut removed, the base left where it was.
         store = try await purged()
-        try await IntegrityChainTests.tamper(store, "DELETE FROM checkpoints WHERE organization_id = 'acme' AND sequence = 20")
-        #expect(try await problems(store).first?.message.contains("no signed checkpoint there vouches") == true)
+        try await IntegrityChainTests.tamper(store, "DELETE FROM checkpoints WHERE organization_id = 'acme' AND kind = 'retention_cut'")
+        let uncut = try await problems(store)
+        #expect(uncut.contains { $0.kind == .retention && $0.message.contains("no signed retention cut says so") })
+        #expect(uncut.contains { $0.kind == .missing && $0.sequence == 1 })
+
+        // The anchoring checkpoint removed: the chain of records breaks after it.
+        store = try await purged()
+        try await IntegrityChainTests.tamper(
+            store, "DELETE FROM checkpoints WHERE organization_id = 'acme' AND kind = 'checkpoint' AND sequence = 20")
+        #expect(try await problems(store).contains { $0.kind == .checkpoint && $0.sequence == 30 })
 
         // A retained event changed.
         store = try await purged()
@@ -186,6 +256,28 @@ import Testing
         #expect(try await problems(store).first?.sequence == 22)
     }
 
+    /// Found from outside: with write access and no key, an event edited and the one before it
+    /// deleted, then the organization's base set to its latest checkpoint and its head — a
+    /// purge that never happened. Verify said intact and the pages went on showing the edit.
+    @Test(arguments: StoreKind.enabled)
+    func aRetentionCutForgedInTheDatabaseIsCaught(kind: StoreKind) async throws {
+        let store = try await Self.store(kind, signed: true)
+        try await IntegrityChainTests.tamper(
+            store,
+            """
+            UPDATE events SET details = 'Nothing to see' WHERE organization_id = 'acme' AND sequence = 15;
+            DELETE FROM events WHERE organization_id = 'acme' AND sequence = 14;
+            UPDATE organizations SET chain_base_sequence = 30,
+                chain_base_hash = (SELECT head_hash FROM checkpoints WHERE organization_id = 'acme' AND sequence = 30)
+            WHERE id = 'acme'
+            """)
+        let report = try await store.verifyChain(organizationID: "acme", keys: [Self.key.publicKey])
+        #expect(!report.isIntact)
+        #expect(report.problems.first { $0.kind == .retention }?.sequence == 30)
+        #expect(report.problems.contains { $0.kind == .missing && $0.sequence == 14 })
+        // The walk starts where a signature says, not where the database does.
+        #expect(report.purgedThrough == 0)
+    }
     /// On PostgreSQL a month whose every event was purged goes as a whole partition.
     @Test(arguments: StoreKind.enabled.filter { $0 == .postgres })
     func wholePurgedMonthsAreDroppedAsPartitions(kind: StoreKind) async throws {
@@ -205,7 +297,8 @@ import Testing
         let sixName = PostgresStore.Month(containing: sixMonths.milliseconds).tableName
         let fourName = PostgresStore.Month(containing: fourMonths.milliseconds).tableName
 
-        let result = try await backend.advanceRetentionBase(organizationID: "acme", receivedBefore: now.adding(days: -30), requireCheckpoint: false)
+        let result = try await backend.advanceRetentionBase(
+            organizationID: "acme", receivedBefore: now.adding(days: -30), days: 30, signingKey: nil, at: now)
         #expect(result.purgedThrough == 10)
         let dropped = try await backend.dropPurgedPartitions(now: now)
         // The older month held only acme's purged events; the other also holds globex's.

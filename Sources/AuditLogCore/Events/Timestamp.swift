@@ -51,6 +51,13 @@ extension Timestamp {
         self.init(milliseconds: value)
     }
 
+    /// Parses a time only as `rfc3339` writes it: a signed statement is checked byte for byte,
+    /// so a time written any other way cannot be the one that was signed.
+    init?(exactly text: String) {
+        guard let time = Timestamp(rfc3339: text), time.rfc3339 == text else { return nil }
+        self = time
+    }
+
     /// Parses any RFC 3339 date-time, years 0000–9999, and brings it into 1970–9999: for the
     /// bounds of a range, where "from year 0684" means from the beginning.
     public init?(rfc3339Clamped text: some StringProtocol) {

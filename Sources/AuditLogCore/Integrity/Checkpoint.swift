@@ -5,7 +5,10 @@ import Foundation
 /// proves that events up to there were not rewritten since, by someone without the signing key.
 ///
 /// Checkpoints are chained too: each names the hash of the one before (`previousHash`), so one
-/// cannot be removed or replaced unnoticed.
+/// cannot be removed or replaced unnoticed. A retention purge adds a record of its own to that
+/// chain (`retentionCut`): the signed statement that the events up to `sequence` were purged,
+/// and that the events kept start after `headHash`. Without it, a base moved by hand in the
+/// database is a forgery (docs/INTEGRITY.md).
 public struct Checkpoint: Sendable, Equatable {
     public var organizationID: String
     public var sequence: Int64
@@ -18,6 +21,24 @@ public struct Checkpoint: Sendable, Equatable {
     public var keyID: String
     /// Ed25519 over `signedBytes`.
     public var signature: [UInt8]
+    /// Set when this record is a retention cut rather than a checkpoint of the head.
+    public var retentionCut: RetentionCut?
+
+    /// What a retention cut states beyond a checkpoint: the policy that purged, and its cutoff.
+    public struct RetentionCut: Sendable, Hashable {
+        /// Events received before this instant were due to go.
+        public var receivedBefore: Timestamp
+        /// The organization's policy when it purged, in days.
+        public var days: Int
+
+        public init(receivedBefore: Timestamp, days: Int) {
+            self.receivedBefore = receivedBefore
+            self.days = days
+        }
+    }
+
+    /// The statement's `type`: what keeps one kind of record from passing for the other.
+    public var type: String { retentionCut == nil ? "checkpoint" : "retention_cut" }
 
     /// What the first checkpoint of an organization follows.
     public static let noPrevious = [UInt8](repeating: 0, count: 32)
@@ -29,8 +50,10 @@ public struct Checkpoint: Sendable, Equatable {
         signedAt: Timestamp,
         previousHash: [UInt8],
         keyID: String,
-        signature: [UInt8]
+        signature: [UInt8],
+        retentionCut: RetentionCut? = nil
     ) {
+        self.retentionCut = retentionCut
         self.organizationID = organizationID
         self.sequence = sequence
         self.headHash = headHash
@@ -40,24 +63,27 @@ public struct Checkpoint: Sendable, Equatable {
         self.signature = signature
     }
 
-    /// A new checkpoint of `headHash` at `sequence`, after `previous`, signed with `key`.
+    /// A new checkpoint of `headHash` at `sequence` (or, with `cut`, a retention cut there),
+    /// after `previous` in the organization's signed chain, signed with `key`.
     public static func signed(
         organizationID: String,
         sequence: Int64,
         headHash: [UInt8],
         at signedAt: Timestamp,
         after previous: Checkpoint?,
-        with key: SigningKey
+        with key: SigningKey,
+        cut: RetentionCut? = nil
     ) throws -> Checkpoint {
         var checkpoint = Checkpoint(
             organizationID: organizationID, sequence: sequence, headHash: headHash, signedAt: signedAt,
-            previousHash: previous?.hash ?? noPrevious, keyID: key.publicKey.id, signature: [])
+            previousHash: previous?.hash ?? noPrevious, keyID: key.publicKey.id, signature: [], retentionCut: cut)
         checkpoint.signature = try key.signature(for: checkpoint.signedBytes)
         return checkpoint
     }
 
     /// The exact bytes the signature covers: the statement as compact JSON, keys sorted,
-    /// `"type":"checkpoint"` among them so that no other signed document can pass for one.
+    /// `"type":"checkpoint"` (or `"retention_cut"`) among them so that no other signed document
+    /// can pass for one.
     public var signedBytes: [UInt8] {
         var json = JSONWriter(reservingCapacity: 320)
         json.object { json in writeStatement(to: &json) }
@@ -69,10 +95,15 @@ public struct Checkpoint: Sendable, Equatable {
         json.field("key_id", keyID)
         json.field("organization", organizationID)
         json.field("previous_checkpoint", Hex.encoded(previousHash))
+        if let retentionCut {
+            json.field("received_before", retentionCut.receivedBefore.rfc3339)
+            json.key("retention_days")
+            json.integer(Int64(retentionCut.days))
+        }
         json.key("sequence")
         json.integer(sequence)
         json.field("signed_at", signedAt.rfc3339)
-        json.field("type", "checkpoint")
+        json.field("type", type)
     }
 
     /// The SHA-256 of `signedBytes`: what the next checkpoint names as its previous.

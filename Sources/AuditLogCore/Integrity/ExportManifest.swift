@@ -127,24 +127,20 @@ public struct ExportManifest: Sendable, Equatable {
 public enum ExportVerification {
     /// Every reason not to trust the file; empty when it is the export the manifest signs.
     public static func problems(file: [UInt8], manifest document: [UInt8], keys: [VerifyingKey]) -> [String] {
-        // The signature is the document's last member: `…,"signature":"<base64>"}`.
-        let marker = Array(#","signature":""#.utf8)
-        guard let markerStart = document.lastIndex(of: marker), document.last == UInt8(ascii: "}") else {
-            return ["the manifest is not signed (the service that made it has no signing key), or it is not a manifest"]
+        guard let signed = SignedDocument(document) else {
+            return ["the manifest is not a signed document (its signature must be its last member)"]
         }
-        let statement = Array(document[..<markerStart]) + [UInt8(ascii: "}")]
-        let encoded = document[(markerStart + marker.count)..<(document.count - 2)]
-        guard document[document.count - 2] == UInt8(ascii: "\""),
-            let signature = Data(base64Encoded: String(decoding: encoded, as: UTF8.self)).map(Array.init)
-        else { return ["the manifest's signature is not base64"] }
-        guard let json = try? JSONParser.parse(statement), json["type"]?.stringValue == "export-manifest" else {
+        guard signed.signature != nil else {
+            return ["the manifest is not signed (the service that made it has no signing key)"]
+        }
+        guard let json = signed.json, json["type"]?.stringValue == "export-manifest" else {
             return ["the manifest is not an export manifest"]
         }
 
         var problems: [String] = []
         if keys.isEmpty {
             problems.append("no public key was given to check the manifest's signature with")
-        } else if !keys.contains(where: { $0.isValidSignature(signature, for: statement) }) {
+        } else if !signed.isSigned(byOneOf: keys) {
             problems.append("the manifest's signature does not match: it was edited, or signed with another key than the one given")
         }
 
@@ -191,19 +187,68 @@ public enum ExportVerification {
 }
 
 extension Checkpoint {
-    /// A checkpoint as `write(to:)` writes it, read back; nil when a member is missing or wrong.
+    /// A checkpoint or retention cut as `write(to:)` writes it, read back; nil when a member is
+    /// missing or wrong.
     public init?(json: JSONValue) {
         guard let organization = json["organization"]?.stringValue, let sequence = json["sequence"]?.integerValue,
             let head = json["head_hash"]?.stringValue.flatMap(Hex.decoded), let signedAt = json["signed_at"]?.stringValue,
-            let time = Timestamp(rfc3339: signedAt), time.rfc3339 == signedAt,
+            let time = Timestamp(exactly: signedAt),
             let previous = json["previous_checkpoint"]?.stringValue.flatMap(Hex.decoded),
             let keyID = json["key_id"]?.stringValue,
-            let signature = json["signature"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
-            json["type"]?.stringValue == "checkpoint"
+            let signature = json["signature"]?.stringValue.flatMap({ Data(base64Encoded: $0) })
         else { return nil }
+        var cut: RetentionCut?
+        switch json["type"]?.stringValue {
+        case "checkpoint":
+            guard json["received_before"] == nil, json["retention_days"] == nil else { return nil }
+        case "retention_cut":
+            guard let before = json["received_before"]?.stringValue.flatMap(Timestamp.init(exactly:)),
+                let days = json["retention_days"]?.integerValue, let days = Int(exactly: days)
+            else { return nil }
+            cut = RetentionCut(receivedBefore: before, days: days)
+        default:
+            return nil
+        }
         self.init(
             organizationID: organization, sequence: sequence, headHash: head, signedAt: time, previousHash: previous,
-            keyID: keyID, signature: Array(signature))
+            keyID: keyID, signature: Array(signature), retentionCut: cut)
+    }
+}
+
+/// A document as the service writes its signed ones (checkpoints, manifests): the statement's
+/// members, then `"signature":"<base64>"` — or `null`, unsigned — last, so that removing that
+/// member gives back the signed bytes exactly.
+public struct SignedDocument: Sendable {
+    /// The bytes the signature covers.
+    public var statement: [UInt8]
+    /// Nil when the document says `"signature":null`.
+    public var signature: [UInt8]?
+
+    /// Nil when the signature is not the document's last member, or not base64.
+    public init?(_ document: [UInt8]) {
+        guard document.last == UInt8(ascii: "}") else { return nil }
+        let unsigned = Array(#","signature":null}"#.utf8)
+        if document.count > unsigned.count, document.suffix(unsigned.count).elementsEqual(unsigned) {
+            statement = Array(document.dropLast(unsigned.count)) + [UInt8(ascii: "}")]
+            signature = nil
+            return
+        }
+        let marker = Array(#","signature":""#.utf8)
+        guard let markerStart = document.lastIndex(of: marker), document.count >= markerStart + marker.count + 2,
+            document[document.count - 2] == UInt8(ascii: "\""),
+            let signature = Data(base64Encoded: String(decoding: document[(markerStart + marker.count)..<(document.count - 2)], as: UTF8.self))
+        else { return nil }
+        self.statement = Array(document[..<markerStart]) + [UInt8(ascii: "}")]
+        self.signature = Array(signature)
+    }
+
+    /// The statement, parsed; nil when it is not JSON.
+    public var json: JSONValue? { try? JSONParser.parse(statement) }
+
+    /// Whether one of `keys` made the signature over the statement.
+    public func isSigned(byOneOf keys: [VerifyingKey]) -> Bool {
+        guard let signature else { return false }
+        return keys.contains { $0.isValidSignature(signature, for: statement) }
     }
 }
 

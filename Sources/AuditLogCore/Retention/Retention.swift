@@ -15,20 +15,21 @@ public struct RetentionState: Sendable, Hashable {
 }
 
 /// What one purge of an organization did.
-public struct PurgeResult: Sendable, Hashable {
+public struct PurgeResult: Sendable, Equatable {
     public var organizationID: String
     /// The sequence the retained chain now starts after.
     public var purgedThrough: Int64
     /// Events newly purged (the sequence is gap-free, so this is how far the base moved).
     public var events: Int64
-    /// Checkpoints before the new base, removed with the events they covered.
-    public var checkpoints: Int
+    /// The signed retention cut that moved the base; nil when nothing moved, or when the
+    /// service signs nothing.
+    public var cut: Checkpoint?
 
-    public init(organizationID: String, purgedThrough: Int64, events: Int64, checkpoints: Int) {
+    public init(organizationID: String, purgedThrough: Int64, events: Int64, cut: Checkpoint? = nil) {
         self.organizationID = organizationID
         self.purgedThrough = purgedThrough
         self.events = events
-        self.checkpoints = checkpoints
+        self.cut = cut
     }
 }
 
@@ -36,11 +37,12 @@ public struct PurgeResult: Sendable, Hashable {
 ///
 /// A purge removes a prefix of an organization's chain, never a middle: the events up to a
 /// base sequence. The base is the newest signed checkpoint at or before the last event received
-/// before the cutoff (the event itself when the organization has no checkpoint), so that what
-/// remains is still verified end to end, from a hash a signature vouches for. Moving the base
-/// is one short transaction; deleting what lies before it happens after, in small
-/// transactions, and resumes where it stopped if interrupted (the verifier ignores what is left
-/// below the base).
+/// before the cutoff (the event itself when the organization has no signed record), so that
+/// what remains is still verified end to end, from a hash a signature vouches for. Moving the
+/// base is one short transaction that, with a signing key, also signs a retention cut into the
+/// organization's chain of checkpoints — the only evidence `verify` accepts for a base. Deleting
+/// what lies before the base happens after, in small transactions, and resumes where it
+/// stopped if interrupted (reads and the verifier ignore what is left below the base).
 public protocol RetentionStore: Sendable {
     /// Sets the organization's policy (nil keeps everything); `notFound` for an unknown one.
     func setRetention(days: Int?, organizationID: String) async throws
@@ -49,13 +51,21 @@ public protocol RetentionStore: Sendable {
     /// The organizations that have a policy, and its days.
     func retentionPolicies() async throws -> [(organizationID: String, days: Int)]
 
-    /// Moves the organization's base forward for `cutoff` (see above) and removes the
-    /// checkpoints before it. With `requireCheckpoint` (a service that signs), the base is
-    /// always a checkpoint, also for an organization that has none yet (then nothing moves).
-    /// Returns the new base and how far it moved; nothing moves when no new base qualifies.
-    /// Safe when several replicas run it at once.
-    func advanceRetentionBase(organizationID: String, receivedBefore cutoff: Timestamp, requireCheckpoint: Bool) async throws
-        -> PurgeResult
+    /// Moves the organization's base forward for `cutoff` (see above): with `signingKey`, to
+    /// its newest checkpoint at or before the last expired event, signing a retention cut
+    /// there (of policy `days`, at `time`) after the chain's latest record; the checkpoint must
+    /// be validly signed when this key made it and agree with the event's stored hash, else
+    /// nothing moves and `ChainMismatch` is thrown. Without a key, an organization that has
+    /// signed records cannot be purged (`conflict`: its cut could not be signed), and one that
+    /// has none is cut at the last expired event. Returns the new base and how far it moved;
+    /// nothing moves when no new base qualifies. Safe when several replicas run it at once.
+    func advanceRetentionBase(
+        organizationID: String,
+        receivedBefore cutoff: Timestamp,
+        days: Int,
+        signingKey: SigningKey?,
+        at time: Timestamp
+    ) async throws -> PurgeResult
 
     /// Deletes the organization's events (and their idempotency keys) up to its base, at most
     /// `batchSize` sequences a transaction; returns how many rows were deleted.

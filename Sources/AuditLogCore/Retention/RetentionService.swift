@@ -2,8 +2,8 @@
 /// than it (recorded too), for the CLI, the API and the background job alike.
 public struct RetentionService: Sendable {
     private let store: any AuditLogStore
-    /// The service signs checkpoints: every cut is at one, so a signature vouches for it.
-    private let signs: Bool
+    /// Signs each cut (and has it witnessed); nil for a service that signs nothing.
+    private let notary: Notary?
     public let now: @Sendable () -> Timestamp
 
     /// Sequences deleted per transaction: small, so that appends wait for at most one.
@@ -12,10 +12,11 @@ public struct RetentionService: Sendable {
     /// Who the purge is recorded as.
     public static let actor = Actor(id: "auditlogs-retention", type: .system, name: "Audit log retention")
 
-    /// `signs`: the service has a signing key, so purges cut only at signed checkpoints.
-    public init(store: any AuditLogStore, signs: Bool = false, now: @escaping @Sendable () -> Timestamp = { .now }) {
+    /// `notary`: the service signs, so purges cut only at signed checkpoints, and each cut is a
+    /// signed record of its own.
+    public init(store: any AuditLogStore, notary: Notary? = nil, now: @escaping @Sendable () -> Timestamp = { .now }) {
         self.store = store
-        self.signs = signs
+        self.notary = notary
         self.now = now
     }
 
@@ -54,7 +55,9 @@ public struct RetentionService: Sendable {
 
     /// Purges every organization with a policy (or only `organizationID`) of the events
     /// received more than its days ago, and records an `AuditLogPurged` event for each that
-    /// lost some. Returns what each purge did.
+    /// lost some. Returns what each purge did. An organization that cannot be purged (its
+    /// chain does not hold, or it needs the signing key) does not stop the others; the round
+    /// throws the first such failure after them.
     @discardableResult
     public func apply(organizationID: String? = nil) async throws -> [PurgeResult] {
         let time = now()
@@ -64,11 +67,19 @@ public struct RetentionService: Sendable {
             policies = state.days.map { [(organizationID, $0)] } ?? []
         }
         var results: [PurgeResult] = []
+        var failure: (any Error)?
         for (organizationID, days) in policies {
             try Task.checkCancellation()
             let cutoff = time.adding(days: -Int64(days))
-            let result = try await store.advanceRetentionBase(
-                organizationID: organizationID, receivedBefore: cutoff, requireCheckpoint: signs)
+            let result: PurgeResult
+            do {
+                result = try await advance(organizationID, receivedBefore: cutoff, days: days, at: time)
+            } catch let error as AuditLogError where error.kind == .notFound {
+                throw error
+            } catch {
+                failure = failure ?? error
+                continue
+            }
             if result.events > 0 {
                 let event = NewEvent(
                     action: ActionCatalog.auditLogPurged, occurredAt: time, actor: Self.actor,
@@ -98,7 +109,23 @@ public struct RetentionService: Sendable {
                 }
             }
         }
-        if let pruneFailure { throw pruneFailure }
+        if let failure = failure ?? pruneFailure { throw failure }
         return results
+    }
+
+    /// Moves the base, signing the cut through the notary (which has it witnessed) when the
+    /// service signs.
+    private func advance(_ organizationID: String, receivedBefore cutoff: Timestamp, days: Int, at time: Timestamp) async throws
+        -> PurgeResult
+    {
+        guard let notary else {
+            return try await store.advanceRetentionBase(
+                organizationID: organizationID, receivedBefore: cutoff, days: days, signingKey: nil, at: time)
+        }
+        return try await notary.sign(organizationID: organizationID, at: time) { _ -> (result: PurgeResult, signed: Checkpoint?) in
+            let purge = try await store.advanceRetentionBase(
+                organizationID: organizationID, receivedBefore: cutoff, days: days, signingKey: notary.key, at: time)
+            return (purge, purge.cut)
+        }
     }
 }

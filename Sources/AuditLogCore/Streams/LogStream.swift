@@ -33,12 +33,16 @@ public struct LogStream: Sendable, Hashable {
     public var lastSuccessAt: Timestamp?
     public var lastError: String?
     public var lastErrorAt: Timestamp?
+    /// Every signed record (checkpoint, retention cut) of the organization's chain up to this
+    /// position was accepted by the receiver: the stream witnesses them outside the database.
+    public var recordsThrough: Int64
 
     public init(
         id: String, organizationID: String, url: String, format: StreamFormat, secret: String, token: String? = nil,
         createdAt: Timestamp, deliveredThrough: Int64 = 0, lastSuccessAt: Timestamp? = nil, lastError: String? = nil,
-        lastErrorAt: Timestamp? = nil
+        lastErrorAt: Timestamp? = nil, recordsThrough: Int64 = 0
     ) {
+        self.recordsThrough = recordsThrough
         self.id = id
         self.organizationID = organizationID
         self.url = url
@@ -102,6 +106,9 @@ public protocol StreamStore: Sendable {
 
     /// Records why a delivery failed; false when `holder` no longer holds the lease.
     func recordDeliveryFailure(streamID: String, holder: String, error: String, at time: Timestamp) async throws -> Bool
+    /// Moves the stream's cursor of signed records to `position`, as `recordDelivery` moves its
+    /// events' cursor (fenced on the lease likewise).
+    func recordWitnessed(streamID: String, holder: String, through position: Int64, at time: Timestamp) async throws -> Bool
 
     /// Stores the stream's secret and token anew (sealed, when a service with a key finds them
     /// stored as they are), if `holder` holds its lease and its secret is still `current`; false

@@ -4,21 +4,22 @@ import Metrics
 public import ServiceLifecycle
 
 /// Signs a checkpoint of every organization that has events since its latest one, every
-/// `interval`, for as long as the service runs (docs/INTEGRITY.md).
+/// `interval`, for as long as the service runs (docs/INTEGRITY.md), through
+/// `AuditLogService.signPendingCheckpoints`: each head is recomputed before it is signed, and
+/// each checkpoint is witnessed outside the database by the service's notary.
 ///
 /// Several replicas may run it at once: a checkpoint is taken with the organization's row
 /// locked, and one that finds nothing new since the latest signs nothing.
 public struct CheckpointSigner: Service {
-    let store: any AuditLogStore
-    let signingKey: SigningKey
+    let service: AuditLogService
     let interval: Duration
     let logger: Logger
     private let signed = Counter(label: "auditlogs_checkpoints_signed_total")
     private let failed = Counter(label: "auditlogs_checkpoint_failures_total")
 
-    public init(store: any AuditLogStore, signingKey: SigningKey, interval: Duration, logger: Logger) {
-        self.store = store
-        self.signingKey = signingKey
+    /// `service` must have a notary: a service without a signing key runs no signer.
+    public init(service: AuditLogService, interval: Duration, logger: Logger) {
+        self.service = service
         self.interval = interval
         self.logger = logger
     }
@@ -35,23 +36,24 @@ public struct CheckpointSigner: Service {
         }
     }
 
-    /// One round: a checkpoint for each organization with unsigned events. A failure is logged
-    /// and counted, and tried again next round.
+    /// One round: a checkpoint for each organization with unsigned events. An organization
+    /// that fails is logged and counted (a chain that does not hold, at error, by the notary
+    /// too) and tried again next round; the others are signed all the same.
     @discardableResult
-    public func signPending(at time: @autoclosure () -> Timestamp = .now) async -> [Checkpoint] {
-        var checkpoints: [Checkpoint] = []
+    public func signPending() async -> [Checkpoint] {
         do {
-            for organizationID in try await store.organizationsWithUnsignedEvents() {
-                guard !Task.isCancelled else { break }
-                if let checkpoint = try await store.addCheckpoint(organizationID: organizationID, at: time(), signingKey: signingKey) {
-                    checkpoints.append(checkpoint)
-                    signed.increment()
-                }
+            let round = try await service.signPendingCheckpoints()
+            signed.increment(by: round.signed.count)
+            for failure in round.failures {
+                failed.increment()
+                logger.warning(
+                    "could not sign a checkpoint", metadata: ["audit.org": "\(failure.organizationID)", "audit.error": "\(failure.error)"])
             }
+            return round.signed
         } catch {
             failed.increment()
             logger.warning("could not sign checkpoints", metadata: ["audit.error": "\(error)"])
+            return []
         }
-        return checkpoints
     }
 }

@@ -15,9 +15,10 @@ public struct RetentionEnforcer: Service {
     private let purged = Counter(label: "auditlogs_retention_purged_events_total")
     private let failed = Counter(label: "auditlogs_retention_failures_total")
 
-    /// `signs`: the service signs checkpoints, so cuts are made only at signed ones.
-    public init(store: any AuditLogStore, signs: Bool, interval: Duration, logger: Logger) {
-        self.retention = RetentionService(store: store, signs: signs)
+    /// `notary`: the service signs, so cuts are made only at signed checkpoints and are signed
+    /// records themselves, witnessed as checkpoints are.
+    public init(store: any AuditLogStore, notary: Notary?, interval: Duration, logger: Logger) {
+        self.retention = RetentionService(store: store, notary: notary)
         self.interval = interval
         self.logger = logger
     }

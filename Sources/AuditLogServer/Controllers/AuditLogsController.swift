@@ -9,8 +9,6 @@ import NIOCore
 struct AuditLogsController: Sendable {
     let service: AuditLogService
     let authenticator: Authenticator
-    /// Signs each export's manifest; nil: manifests are recorded unsigned.
-    let signingKey: SigningKey?
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -127,7 +125,6 @@ struct AuditLogsController: Sendable {
         let origin = request.origin(context: context)
         let export = try await service.export(query, as: format, organizationID: organizationID, by: reader.actor, context: origin)
         let service = self.service
-        let signingKey = self.signingKey
         let headers: HTTPFields = [
             .contentType: format.mediaType,
             .contentDisposition: "attachment; filename=\"\(export.export.fileName(now: service.now()))\"",
@@ -144,7 +141,7 @@ struct AuditLogsController: Sendable {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
-                try await service.stream(export, signingKey: signingKey) { chunk in
+                try await service.stream(export) { chunk in
                     try await writer.write(ByteBuffer(bytes: chunk))
                 }
                 try await writer.finish(nil)

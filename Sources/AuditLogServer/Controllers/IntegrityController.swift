@@ -7,7 +7,9 @@ import Synchronization
 struct IntegrityController: Sendable {
     let service: AuditLogService
     let authenticator: Authenticator
-    let signingKey: SigningKey?
+    /// Events older than this that no checkpoint covers are reported (with a signing key).
+    let maximumUnsignedAge: Duration
+    private var signingKey: SigningKey? { service.notary?.key }
     /// One verification at a time per process: each reads every event of an organization.
     let verifications = VerificationGate()
 
@@ -55,15 +57,18 @@ struct IntegrityController: Sendable {
 
     struct ReportResource: JSONWritable {
         var report: IntegrityReport
+        /// Why this replica last refused to sign for the organization, if it did.
+        var refusal: Notary.Refusal?
 
         func write(to json: inout JSONWriter) {
             json.object { json in
                 json.field("checkpoints_checked", report.checkpointsChecked)
                 json.field("events_checked", report.eventsChecked)
                 json.field("head_hash", report.headHash)
-                json.field("intact", report.isIntact)
+                json.field("intact", report.isIntact && refusal == nil)
                 json.key("last_sequence")
                 json.integer(report.lastSequence)
+                json.field("manifests_checked", report.manifestsChecked)
                 json.key("problems")
                 json.array(report.problems) { json, problem in
                     json.object { json in
@@ -75,14 +80,19 @@ struct IntegrityController: Sendable {
                 }
                 json.key("purged_through")
                 json.integer(report.purgedThrough)
+                json.key("signing_refused")
+                if let refusal {
+                    json.object { json in
+                        json.field("at", refusal.at.rfc3339)
+                        json.field("message", refusal.mismatch.message)
+                        json.key("sequence")
+                        json.integer(refusal.mismatch.sequence)
+                    }
+                } else {
+                    json.null()
+                }
             }
         }
-    }
-
-    static var noSigningKey: AuditLogError {
-        AuditLogError(
-            .conflict, code: "no_signing_key",
-            message: "This service signs nothing: its operator starts it with --signing-key (auditlogs signing-key create makes one).")
     }
 
     /// Public: a public key is for anyone who checks a signature.
@@ -106,9 +116,12 @@ struct IntegrityController: Sendable {
                 "limit", in: 1...Int64(maximum), message: "must be a whole number from 1 to \(maximum)", errors: &errors) ?? 100)
         let before = request.integerParameter("before", in: 1...Int64.max, message: "must be a sequence number from 1", errors: &errors)
         guard errors.isEmpty else { throw AuditLogError.invalid("The query has invalid parameters.", code: "invalid_query", details: errors) }
-        let page = try await service.checkpoints(organizationID: organizationID, before: before, limit: limit + 1)
-        let shown = Array(page.prefix(limit))
-        return JSONResponse(body: CheckpointPage(checkpoints: shown, nextBefore: page.count > limit ? shown.last?.sequence : nil))
+        // A retention cut shares its sequence with the checkpoint it cuts at: the two always go
+        // on one page, or `before` would skip the second.
+        let page = try await service.checkpoints(organizationID: organizationID, before: before, limit: limit + 2)
+        var shown = Array(page.prefix(limit))
+        if page.count > limit, page[limit].sequence == shown.last?.sequence { shown.append(page[limit]) }
+        return JSONResponse(body: CheckpointPage(checkpoints: shown, nextBefore: page.count > shown.count ? shown.last?.sequence : nil))
     }
 
     /// Signs the head now; answers the checkpoint that covers it (the latest, when no event came
@@ -117,8 +130,7 @@ struct IntegrityController: Sendable {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
         try request.rejectParameters(allowed: [])
-        guard let signingKey else { throw Self.noSigningKey }
-        guard let checkpoint = try await service.signCheckpoint(organizationID: organizationID, with: signingKey) else {
+        guard let checkpoint = try await service.signCheckpoint(organizationID: organizationID) else {
             throw AuditLogError(.conflict, code: "nothing_to_sign", message: "The organization has no events yet: there is nothing to sign.")
         }
         return JSONResponse(body: checkpoint)
@@ -135,7 +147,9 @@ struct IntegrityController: Sendable {
                 retryAfterSeconds: 5)
         }
         defer { verifications.leave() }
-        let report = try await service.verify(organizationID: organizationID, keys: signingKey.map { [$0.publicKey] } ?? [])
-        return JSONResponse(body: ReportResource(report: report))
+        let options = VerificationOptions(
+            keys: signingKey.map { [$0.publicKey] } ?? [], maximumUnsignedAge: maximumUnsignedAge, now: service.now())
+        let report = try await service.verify(organizationID: organizationID, options: options)
+        return JSONResponse(body: ReportResource(report: report, refusal: service.signingRefusal(organizationID: organizationID)))
     }
 }

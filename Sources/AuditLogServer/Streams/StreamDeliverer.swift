@@ -205,6 +205,7 @@ struct StreamDelivery {
 
     private static let delivered = Counter(label: "auditlogs_stream_events_delivered_total")
     private static let failures = Counter(label: "auditlogs_stream_delivery_failures_total")
+    private static let witnessed = Counter(label: "auditlogs_stream_records_witnessed_total")
 
     /// What a request came to.
     enum Outcome {
@@ -231,6 +232,7 @@ struct StreamDelivery {
 
     private func deliver(with client: inout PinnedClient, logger: Logger) async {
         var cursor = stream.deliveredThrough
+        var recordsCursor = stream.recordsThrough
         var failuresInARow = 0
         var renewedAt = ContinuousClock.now
         do {
@@ -240,26 +242,39 @@ struct StreamDelivery {
                     guard try await renewLease() else { return }
                     renewedAt = .now
                 }
-                let events = try await store.events(
-                    after: cursor, limit: configuration.batchSize, organizationID: stream.organizationID)
-                guard let last = events.last else {
+                // The signed records (checkpoints, retention cuts) go as soon as the events
+                // they cover have gone: the receiver witnesses them outside the database.
+                let records = try await store.signedRecords(
+                    organizationID: stream.organizationID, after: recordsCursor, limit: configuration.batchSize
+                ).prefix { $0.record.sequence <= cursor }
+                let events =
+                    records.isEmpty
+                    ? try await store.events(after: cursor, limit: configuration.batchSize, organizationID: stream.organizationID) : []
+                guard let payload = payload(records: records.map(\.record), events: events) else {
                     await stop.wait(upTo: configuration.pollInterval)
                     continue
                 }
                 guard try await renewLease() else { return }
                 renewedAt = .now
-                let outcome = await send(events, with: &client)
+                let outcome = await send(payload, with: &client)
                 // Cancelled mid-request: whatever the receiver did, the batch is sent again by
                 // whoever delivers next.
                 guard !Task.isCancelled else { return }
                 switch outcome {
                 case .accepted:
                     let time = deliverer.now()
-                    guard try await store.recordDelivery(streamID: stream.id, holder: deliverer.holder, through: last.sequence, at: time)
-                    else { return }
-                    cursor = last.sequence
+                    if let last = records.last {
+                        guard try await store.recordWitnessed(streamID: stream.id, holder: deliverer.holder, through: last.position, at: time)
+                        else { return }
+                        recordsCursor = last.position
+                        Self.witnessed.increment(by: records.count)
+                    } else if let last = events.last {
+                        guard try await store.recordDelivery(streamID: stream.id, holder: deliverer.holder, through: last.sequence, at: time)
+                        else { return }
+                        cursor = last.sequence
+                        Self.delivered.increment(by: events.count)
+                    }
                     failuresInARow = 0
-                    Self.delivered.increment(by: events.count)
                 case .failed(let message, let retryAfter):
                     Self.failures.increment()
                     failuresInARow += 1
@@ -304,9 +319,16 @@ struct StreamDelivery {
         return true
     }
 
+    /// The next request: the signed records due, else the next events; nil when neither.
+    private func payload(records: [Checkpoint], events: [AuditEvent]) -> StreamPayload? {
+        let time = deliverer.now().milliseconds / 1_000
+        if !records.isEmpty { return StreamPayload(stream: stream, records: records, time: time) }
+        if !events.isEmpty { return StreamPayload(stream: stream, events: events, time: time) }
+        return nil
+    }
+
     /// Posts one batch; never throws: every failure is an outcome to record and retry.
-    private func send(_ events: [AuditEvent], with client: inout PinnedClient) async -> Outcome {
-        let payload = StreamPayload(stream: stream, events: events, time: deliverer.now().milliseconds / 1_000)
+    private func send(_ payload: StreamPayload, with client: inout PinnedClient) async -> Outcome {
         do {
             guard let host = URLComponents(string: stream.url)?.host else { return .failed("the URL has no host", retryAfter: nil) }
             let http = try await client.client(for: host)

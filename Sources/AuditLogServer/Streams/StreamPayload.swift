@@ -7,6 +7,7 @@ struct StreamPayload {
     var headers: [(name: String, value: String)]
 
     init(stream: LogStream, events: [AuditEvent], time: Int64) {
+        var body: [UInt8] = []
         switch stream.format {
         case .json:
             var json = JSONWriter(reservingCapacity: 1_024 * max(1, events.count))
@@ -17,7 +18,6 @@ struct StreamPayload {
             body = json.bytes
         case .splunkHEC:
             // The collector takes events one after the other, not in an array.
-            body = []
             for event in events {
                 if !body.isEmpty { body.append(UInt8(ascii: "\n")) }
                 var json = JSONWriter(reservingCapacity: 1_024)
@@ -29,6 +29,41 @@ struct StreamPayload {
             json.array(events.lazy.map(DatadogEntry.init))
             body = json.bytes
         }
+        self.init(stream: stream, body: body, time: time)
+    }
+
+    /// Signed records (checkpoints, retention cuts) of the organization's chain, in the order
+    /// they were signed, each as the API shows it: in the `json` format `{"checkpoints": [...]}`;
+    /// for Splunk an event of sourcetype `auditlogs:checkpoint` each; for Datadog an entry with
+    /// the record under `checkpoint`.
+    init(stream: LogStream, records: [Checkpoint], time: Int64) {
+        var body: [UInt8] = []
+        switch stream.format {
+        case .json:
+            var json = JSONWriter(reservingCapacity: 512 * records.count)
+            json.object { json in
+                json.key("checkpoints")
+                json.array(records)
+            }
+            body = json.bytes
+        case .splunkHEC:
+            for record in records {
+                if !body.isEmpty { body.append(UInt8(ascii: "\n")) }
+                var json = JSONWriter(reservingCapacity: 600)
+                SplunkRecord(record: record).write(to: &json)
+                body += json.bytes
+            }
+        case .datadog:
+            var json = JSONWriter(reservingCapacity: 600 * records.count)
+            json.array(records.lazy.map(DatadogRecord.init))
+            body = json.bytes
+        }
+        self.init(stream: stream, body: body, time: time)
+    }
+
+    /// A body with the stream's headers: its signature and the receiver's credential.
+    private init(stream: LogStream, body: [UInt8], time: Int64) {
+        self.body = body
         headers = [
             ("Content-Type", "application/json"),
             ("User-Agent", "auditlogs-stream/1"),
@@ -41,6 +76,45 @@ struct StreamPayload {
             case .json: headers.append(("Authorization", "Bearer \(token)"))
             case .splunkHEC: headers.append(("Authorization", "Splunk \(token)"))
             case .datadog: headers.append(("DD-API-KEY", token))
+            }
+        }
+    }
+
+    /// A signed record as Splunk's HTTP Event Collector takes it: a sourcetype of its own, so
+    /// that searches for events do not see it, timed when it was signed.
+    struct SplunkRecord: JSONWritable {
+        let record: Checkpoint
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("event", record)
+                json.key("fields")
+                json.object { json in
+                    json.field("organization", record.organizationID)
+                }
+                json.field("source", "auditlogs")
+                json.field("sourcetype", "auditlogs:checkpoint")
+                json.key("time")
+                json.number(Double(record.signedAt.milliseconds) / 1_000)
+            }
+        }
+    }
+
+    /// A signed record as Datadog's logs intake takes it.
+    struct DatadogRecord: JSONWritable {
+        let record: Checkpoint
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("checkpoint", record)
+                json.field("date", record.signedAt.rfc3339)
+                json.field("ddsource", "auditlogs")
+                json.field("ddtags", "organization:\(record.organizationID),record:\(record.type)")
+                json.field(
+                    "message",
+                    "\(record.retentionCut == nil ? "Signed checkpoint" : "Signed retention cut") of \(record.organizationID) at sequence \(record.sequence)"
+                )
+                json.field("service", "audit-logs")
             }
         }
     }
