@@ -25,7 +25,7 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections: Int
     /// bcrypt checks of sign-ins that run at once; twice as many may wait.
     public var maximumPasswordChecks: Int
-    /// Let log streams point at private, loopback and link-local addresses
+    /// Let log streams point at private, loopback and link-local addresses and this host's own
     /// (`serve --stream-allow-private`); off, such streams are refused when created and when
     /// delivering.
     public var streamAllowPrivate: Bool

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between two rounds of the retention purge.") var retentionInterval = 3_600
     @Flag(
         help:
-            "Let log streams deliver to private, loopback and link-local addresses. Off by default: an organization admin must not reach this network."
+            "Let log streams deliver to private, loopback and link-local addresses and this host's own. Off by default: an organization admin must not reach this host or its network."
     )
     var streamAllowPrivate = false
 

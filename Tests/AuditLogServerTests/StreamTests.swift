@@ -1,7 +1,10 @@
+import AsyncHTTPClient
 import AuditLogCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import Synchronization
 import Testing
 
 @testable import AuditLogServer
@@ -131,7 +134,18 @@ import Testing
             let response = try await client.post(Self.base, token: world.acmeAdminToken, json: #"{"url": "\#(url)"}"#)
             #expect(response.status == .unprocessableContent)
             #expect(response.errorFields == ["url"])
-            #expect(response.text.contains("not a public address") || response.text.contains("does not resolve"))
+            #expect(try response.json["error"]?["details"]?[0]?["message"]?.stringValue == "the receiver's address is not public (refused)")
+        }
+    }
+
+    /// Where a name resolves is the operator's network: the admin is told the kind of refusal,
+    /// never the address.
+    @Test func aRefusedNameIsNotToldWhereItResolves() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let response = try await client.post(Self.base, token: world.acmeAdminToken, json: #"{"url": "http://localhost:8080/"}"#)
+            #expect(response.status == .unprocessableContent)
+            #expect(!response.text.contains("127.0.0.1") && !response.text.contains("::1") && !response.text.contains("0:0:0:0:0:0:0:1"))
         }
     }
 }
@@ -210,7 +224,7 @@ import Testing
                 try await receiver.wait { $0.refused.count >= 1 }
                 // While it fails, the stream says why, and nothing moves.
                 let failing = try await Self.status(world, when: { $0.stream.lastError != nil })
-                #expect(failing.stream.lastError?.hasPrefix("the receiver answered 503: down for maintenance") == true)
+                #expect(failing.stream.lastError == "the receiver answered 503")
                 #expect(failing.lag == 41)
                 try await receiver.wait { try $0.acceptedSequences().count >= 41 }
             }
@@ -235,9 +249,42 @@ import Testing
         let status = try await testDeliverer(world.store).running {
             try await Self.status(world, when: { $0.stream.lastError != nil })
         }
-        #expect(status.stream.lastError?.hasPrefix("could not deliver") == true)
+        #expect(status.stream.lastError == "could not connect")
         #expect(status.stream.lastSuccessAt == nil)
         #expect(status.lag == 1)
+    }
+
+    /// A receiver's answer is for the operator, not the tenant: a stream's URL may point at a
+    /// service the tenant could not otherwise read. The stream records the class of failure and
+    /// the status; the operator's log has the first bytes, escaped so that they can neither
+    /// forge a log line nor drive a terminal.
+    @Test(arguments: [(500, "the receiver answered 500"), (302, "redirects are not followed (answered 302)")])
+    func aReceiversAnswerNeverReachesLastErrorAndIsLoggedEscaped(status: Int, expected: String) async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        let log = LogRecorder()
+        let answer = Array("\u{1B}]0;owned\u{07}\u{1B}[2Jinternal-secret\nforged: log line\r\u{9B}31m".utf8) + [0xFF]
+        try await receiver.run { url in
+            _ = try await Self.createStream(world, url: url)
+            receiver.answer(.fail(status: status, retryAfter: nil, times: 1_000, body: answer))
+            let failing = try await testDeliverer(world.store, logger: log.logger).running {
+                try await Self.status(world, when: { $0.stream.lastError != nil })
+            }
+            #expect(failing.stream.lastError == expected)
+            try await world.withClient { client in
+                let listed = try await client.get(StreamAPITests.base, token: world.acmeAdminToken)
+                #expect(try listed.json["data"]?[0]?["last_error"]?.stringValue == expected)
+                #expect(!listed.text.contains("internal-secret"))
+            }
+            let warning = try #require(log.entries.first { $0.message == "log stream delivery failed" })
+            let detail = try #require(warning.metadata["audit.error"])
+            let port = try #require(URLComponents(string: url)?.port)
+            #expect(
+                detail
+                    == #"127.0.0.1:\#(port) answered \#(status): \u{1B}]0;owned\u{7}\u{1B}[2Jinternal-secret\u{A}forged: log line\u{D}\u{9B}31m\#u{FFFD}"#
+            )
+            #expect(!warning.line.unicodeScalars.contains { $0.properties.generalCategory == .control })
+        }
     }
 
     @Test func twoReplicasNeverDeliverOneStreamAtOnceAndOneTakesOverFromTheOther() async throws {
@@ -278,11 +325,15 @@ import Testing
         try await receiver.run { url in
             // Stored as an operator's `stream add` would, past the API's check.
             _ = try await Self.createStream(world, url: url)
-            let status = try await testDeliverer(world.store, allowPrivate: false).running {
+            let log = LogRecorder()
+            let status = try await testDeliverer(world.store, allowPrivate: false, logger: log.logger).running {
                 try await Self.status(world, when: { $0.stream.lastError != nil })
             }
             #expect(receiver.accepted.isEmpty && receiver.refused.isEmpty)
-            #expect(status.stream.lastError?.contains("resolves to 127.0.0.1, which is not a public address") == true)
+            // The admin reads the kind of refusal; the operator's log, where the name resolved.
+            #expect(status.stream.lastError == "the receiver's address is not public (refused)")
+            let warning = try #require(log.entries.first { $0.message == "log stream delivery failed" })
+            #expect(warning.metadata["audit.error"] == "127.0.0.1 resolves to 127.0.0.1, which is not a public address (loopback)")
             #expect(status.lag == 1)
         }
     }
@@ -473,28 +524,108 @@ import Testing
             ([127, 0, 0, 1], false), ([10, 1, 2, 3], false), ([172, 16, 0, 1], false), ([172, 31, 255, 255], false),
             ([192, 168, 0, 1], false), ([169, 254, 169, 254], false), ([100, 64, 0, 1], false), ([0, 0, 0, 0], false),
             ([224, 0, 0, 1], false), ([255, 255, 255, 255], false), ([198, 18, 0, 1], false),
+            // Each range's edges.
+            ([0, 255, 255, 255], false), ([1, 0, 0, 0], true), ([100, 63, 255, 255], true), ([100, 127, 255, 255], false),
+            ([100, 128, 0, 0], true), ([169, 253, 255, 255], true), ([172, 15, 255, 255], true), ([192, 0, 0, 8], false),
+            ([192, 0, 1, 1], true), ([192, 0, 2, 1], false), ([192, 88, 99, 1], false), ([192, 88, 100, 1], true),
+            ([198, 19, 255, 255], false), ([198, 20, 0, 1], true), ([198, 51, 100, 1], false), ([203, 0, 113, 7], false),
+            ([223, 255, 255, 255], true), ([240, 0, 0, 1], false),
         ] as [([UInt8], Bool)])
     func ipv4(address: [UInt8], isPublic: Bool) {
         #expect(StreamDestination.isPublic(address) == isPublic)
     }
 
+    static func address(_ text: String) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        _ = text.withCString { inet_pton(AF_INET6, $0, &bytes) }
+        return bytes
+    }
+
     @Test func ipv6() {
-        func address(_ text: String) -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: 16)
-            _ = text.withCString { inet_pton(AF_INET6, $0, &bytes) }
-            return bytes
-        }
-        for text in ["2606:4700::1111", "2a00:1450:4001::200e"] {
+        let address = Self.address
+        for text in [
+            "2606:4700::1111", "2a00:1450:4001::200e", "64:ff9b::808:808", "2002:808:808::1", "2001:200::1", "3fff:1000::1",
+        ] {
             #expect(StreamDestination.isPublic(address(text)), "\(text)")
         }
         for text in [
             "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::127.0.0.1",
             "64:ff9b::a9fe:a9fe", "2002:7f00:1::", "2001:0::1", "2001:db8::1", "fec0::1",
+            // SIIT (IPv4-translated), local-use NAT64: the operator's own translators, whatever
+            // the IPv4 address.
+            "::ffff:0:808:808", "::ffff:0:7f00:1", "64:ff9b:1::808:808", "64:ff9b:1:ffff::1",
+            // Embedding a private address; discard-only, SRv6, benchmarking, ORCHIDv2,
+            // documentation; outside 2000::/3.
+            "::a00:1", "2002:c0a8:101::1", "64:ff9b::a00:1", "100::1", "5f00::1", "2001:2::1", "2001:20::1", "3fff::1",
+            "3fff:fff::1", "4000::1", "e000::1",
         ] {
             #expect(!StreamDestination.isPublic(address(text)), "\(text)")
         }
         #expect(StreamDestination.isPublic(address("::ffff:8.8.8.8")))
         #expect(StreamDestination.text(of: address("2606:4700::1111")) == "2606:4700:0:0:0:0:0:1111")
+    }
+
+    /// A public address of one of the host's interfaces reaches the host itself: refused in
+    /// every form that leads to it, and told apart from its neighbour.
+    @Test func theHostsOwnAddressesAreRefusedEvenWhenPublic() async throws {
+        let own = HostAddresses.fixed([[203, 0, 114, 7], Self.address("2a0f:9400::7")])
+        for host in ["203.0.114.7", "[::ffff:203.0.114.7]", "[2a0f:9400::7]", "[64:ff9b::cb00:7207]", "[2002:cb00:7207::1]"] {
+            do {
+                _ = try await StreamDestination.pinnedAddress(host: host, allowPrivate: false, hostAddresses: own)
+                Issue.record("\(host) was not refused")
+            } catch let refused as StreamDestination.Refused {
+                #expect(refused.description == "the receiver's address is not public (refused)", "\(host)")
+                #expect(refused.detail.hasSuffix(", one of this host's own addresses"), "\(host)")
+            }
+        }
+        #expect(try await StreamDestination.pinnedAddress(host: "203.0.114.8", allowPrivate: false, hostAddresses: own) == "203.0.114.8")
+        #expect(try await StreamDestination.pinnedAddress(host: "203.0.114.7", allowPrivate: true, hostAddresses: own) == nil)
+    }
+
+    /// The host's addresses are read at each check: one an interface gains while the service
+    /// runs is refused from then on.
+    @Test func anAddressTheHostGainsIsRefusedFromTheNextCheck() async throws {
+        let gained = Mutex(false)
+        let own = HostAddresses { gained.withLock { $0 } ? [[127, 0, 0, 1], [198, 20, 0, 9]] : [[127, 0, 0, 1]] }
+        #expect(try await StreamDestination.pinnedAddress(host: "198.20.0.9", allowPrivate: false, hostAddresses: own) == "198.20.0.9")
+        gained.withLock { $0 = true }
+        await #expect(throws: StreamDestination.Refused.self) {
+            try await StreamDestination.pinnedAddress(host: "198.20.0.9", allowPrivate: false, hostAddresses: own)
+        }
+    }
+
+    @Test func theSystemListsThisHostsAddressesLoopbackIncluded() throws {
+        #expect(try HostAddresses.system.read().contains([127, 0, 0, 1]))
+    }
+
+    @Test func aResolvedAddressIsNamedInTheDetailOnly() async throws {
+        do {
+            _ = try await StreamDestination.pinnedAddress(host: "localhost", allowPrivate: false, hostAddresses: .fixed([]))
+            Issue.record("localhost was not refused")
+        } catch let refused as StreamDestination.Refused {
+            #expect(refused.description == "the receiver's address is not public (refused)")
+            #expect(refused.detail.hasPrefix("localhost resolves to "))
+            #expect(refused.detail.contains("which is not a public address"))
+        }
+    }
+
+    @Test func failuresWithoutAnAnswerAreToldByKind() {
+        #expect(StreamDeliveryFailure.kind(of: HTTPClientError.deadlineExceeded) == "timed out")
+        #expect(StreamDeliveryFailure.kind(of: HTTPClientError.readTimeout) == "timed out")
+        #expect(StreamDeliveryFailure.kind(of: HTTPClientError.connectTimeout) == "could not connect (timed out)")
+        #expect(StreamDeliveryFailure.kind(of: HTTPClientError.tlsHandshakeTimeout) == "TLS failed (timed out)")
+        #expect(StreamDeliveryFailure.kind(of: IOError(errnoCode: ECONNREFUSED, reason: "connect")) == "could not connect")
+        #expect(StreamDeliveryFailure.kind(of: CancellationError()) == "the request failed")
+    }
+
+    /// Nothing from outside can start a log line of its own, drive the terminal, reorder text
+    /// or fake an escape.
+    @Test func logTextEscapesControlsFormatCharactersAndBackslashes() {
+        let text = "a\\u{1B} \u{1B}[2J\r\nforged \u{85}\u{9B}31m \u{2028}\u{202E}\u{200B} \u{7F}\u{7} été 東京 ✓"
+        #expect(
+            LogText.escaped(text)
+                == #"a\\u{1B} \u{1B}[2J\u{D}\u{A}forged \u{85}\u{9B}31m \u{2028}\u{202E}\u{200B} \u{7F}\u{7} été 東京 ✓"#)
+        #expect(LogText.escaped([0x41, 0xFF, 0x0A]) == "A\u{FFFD}\\u{A}")
     }
 
     @Test func backoffDoublesWithJitterAndObeysRetryAfterWithinItsCap() {

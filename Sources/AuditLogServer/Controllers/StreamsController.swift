@@ -54,6 +54,9 @@ struct StreamsController: Sendable {
             do {
                 _ = try await StreamDestination.pinnedAddress(host: host, allowPrivate: false)
             } catch let refused as StreamDestination.Refused {
+                // The admin is told the kind of refusal; where the name resolved is the operator's.
+                context.logger.notice(
+                    "log stream refused", metadata: ["audit.org": "\(organizationID)", "audit.error": "\(LogText.escaped(refused.detail))"])
                 throw AuditLogError.invalidField("url", refused.description)
             }
         }

@@ -10,7 +10,8 @@ import Synchronization
 
 /// How log streams are delivered; the defaults are the product's, tests shorten the waits.
 public struct StreamDeliveryConfiguration: Sendable {
-    /// Deliver to private, loopback and link-local addresses too (`serve --stream-allow-private`).
+    /// Deliver to private, loopback and link-local addresses and this host's own too
+    /// (`serve --stream-allow-private`).
     public var allowPrivate = false
     /// Opens the streams' sealed secrets and tokens, and seals those stored as they are
     /// (`serve --stream-key`); nil: credentials are used as stored, and sealed ones cannot be.
@@ -210,7 +211,7 @@ struct StreamDelivery {
     /// What a request came to.
     enum Outcome {
         case accepted
-        case failed(String, retryAfter: Duration?)
+        case failed(StreamDeliveryFailure)
     }
 
     let stop: StopSignal
@@ -275,16 +276,20 @@ struct StreamDelivery {
                         Self.delivered.increment(by: events.count)
                     }
                     failuresInARow = 0
-                case .failed(let message, let retryAfter):
+                case .failed(let failure):
                     Self.failures.increment()
                     failuresInARow += 1
+                    // The detail (address, the receiver's first bytes) is the operator's; the
+                    // organization's admins read the summary only.
                     logger.warning(
                         "log stream delivery failed",
-                        metadata: ["audit.error": "\(message)", "audit.failures": "\(failuresInARow)"])
+                        metadata: ["audit.error": "\(failure.detail)", "audit.failures": "\(failuresInARow)"])
                     let time = deliverer.now()
-                    guard try await store.recordDeliveryFailure(streamID: stream.id, holder: deliverer.holder, error: message, at: time)
+                    guard
+                        try await store.recordDeliveryFailure(
+                            streamID: stream.id, holder: deliverer.holder, error: failure.summary, at: time)
                     else { return }
-                    let delay = configuration.backoff.delay(after: failuresInARow, retryAfter: retryAfter)
+                    let delay = configuration.backoff.delay(after: failuresInARow, retryAfter: failure.retryAfter)
                     guard try await rest(for: delay, renewedAt: &renewedAt) else { return }
                 }
             }
@@ -330,7 +335,7 @@ struct StreamDelivery {
     /// Posts one batch; never throws: every failure is an outcome to record and retry.
     private func send(_ payload: StreamPayload, with client: inout PinnedClient) async -> Outcome {
         do {
-            guard let host = URLComponents(string: stream.url)?.host else { return .failed("the URL has no host", retryAfter: nil) }
+            guard let host = URLComponents(string: stream.url)?.host else { return .failed(.noHost) }
             let http = try await client.client(for: host)
             var request = HTTPClientRequest(url: stream.url)
             request.method = .POST
@@ -338,19 +343,19 @@ struct StreamDelivery {
             request.body = .bytes(ByteBuffer(bytes: payload.body))
             let response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
             var answer: [UInt8] = []
-            for try await chunk in response.body where answer.count < 300 {
-                answer += chunk.readableBytesView.prefix(300 - answer.count)
+            let kept = StreamDeliveryFailure.answerBytesLogged
+            for try await chunk in response.body where answer.count < kept {
+                answer += chunk.readableBytesView.prefix(kept - answer.count)
             }
             if (200..<300).contains(response.status.code) { return .accepted }
-            let text = String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            var message = "the receiver answered \(response.status.code)"
-            if (300..<400).contains(response.status.code) { message += " (redirects are not followed)" }
-            if !text.isEmpty { message += ": \(text)" }
-            return .failed(message, retryAfter: Backoff.retryAfter(response.headers.first(name: "Retry-After")))
+            return .failed(
+                .answered(
+                    Int(response.status.code), body: answer, retryAfter: Backoff.retryAfter(response.headers.first(name: "Retry-After")),
+                    by: StreamDeliveryFailure.receiver(url: stream.url, address: client.address)))
         } catch let refused as StreamDestination.Refused {
-            return .failed(refused.description, retryAfter: nil)
+            return .failed(.refused(refused))
         } catch {
-            return .failed("could not deliver: \(error)", retryAfter: nil)
+            return .failed(.unanswered(error, by: StreamDeliveryFailure.receiver(url: stream.url, address: client.address)))
         }
     }
 }
@@ -366,6 +371,9 @@ struct PinnedClient {
     init(allowPrivate: Bool) {
         self.allowPrivate = allowPrivate
     }
+
+    /// The address connections are pinned to; nil before the first or when not pinned.
+    var address: String? { current?.address }
 
     mutating func client(for host: String) async throws -> HTTPClient {
         let address = try await StreamDestination.pinnedAddress(host: host, allowPrivate: allowPrivate)

@@ -31,8 +31,9 @@ final class StreamReceiver: Sendable {
     /// How the next requests are answered.
     enum Answer: Sendable {
         case accept
-        /// This status (and `Retry-After` when given) for the next `times` requests, then accept.
-        case fail(status: Int, retryAfter: String?, times: Int)
+        /// This status (and `Retry-After` when given) with `body` for the next `times` requests,
+        /// then accept.
+        case fail(status: Int, retryAfter: String?, times: Int, body: [UInt8] = Array("down for maintenance".utf8))
     }
 
     private struct State {
@@ -107,14 +108,14 @@ final class StreamReceiver: Sendable {
             case .accept:
                 state.accepted.append(delivery)
                 return Response(status: .ok)
-            case .fail(let status, let retryAfter, let times):
+            case .fail(let status, let retryAfter, let times, let body):
                 state.refused.append(delivery)
-                state.answer = times > 1 ? .fail(status: status, retryAfter: retryAfter, times: times - 1) : .accept
+                state.answer = times > 1 ? .fail(status: status, retryAfter: retryAfter, times: times - 1, body: body) : .accept
                 var headers: HTTPFields = [:]
                 if let retryAfter { headers[HTTPField.Name("Retry-After")!] = retryAfter }
                 return Response(
                     status: HTTPResponse.Status(code: status), headers: headers,
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: "down for maintenance")))
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
             }
         }
     }
@@ -137,6 +138,7 @@ func testDeliverer(
     _ store: any AuditLogStore,
     holder: String = "replica-\(UUID().uuidString.prefix(8))",
     allowPrivate: Bool = true,
+    logger: Logger = Logger(label: "test-deliverer"),
     credentialKey: StreamCredentialKey? = nil,
     previousKeys: [StreamCredentialKey] = []
 ) -> StreamDeliverer {
@@ -153,7 +155,7 @@ func testDeliverer(
     configuration.firstRetryDelay = .milliseconds(50)
     configuration.maximumRetryDelay = .milliseconds(200)
     configuration.maximumRetryAfter = .seconds(2)
-    return StreamDeliverer(store: store, configuration: configuration, logger: Logger(label: "test-deliverer"), holder: holder)
+    return StreamDeliverer(store: store, configuration: configuration, logger: logger, holder: holder)
 }
 
 extension StreamDeliverer {
