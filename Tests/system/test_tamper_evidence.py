@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from service import Server, event
+from service import Server, event, require_tool
 
 COLUMNS = ("organization_id, sequence, event_id, action, occurred_at, received_at, actor_id, actor_type, actor_name, "
            "actor_email, workspace_id, workspace_name, targets, ip_address, user_agent, metadata, details")
@@ -155,3 +155,28 @@ def test_a_retention_cut_forged_in_the_database_is_caught(signed):
     integrity = server.request("GET", "/api/v1/organizations/acme/integrity", token=credentials["token"]).json()
     assert integrity["intact"] is False
     assert "retention" in [problem["kind"] for problem in integrity["problems"]]
+
+
+def test_every_signed_record_is_flushed_to_the_checkpoint_log(binary, tmp_path):
+    """`serve --checkpoint-log`: each line is written in one append and flushed, as strace sees it."""
+    strace = require_tool("strace", "apt-get install -y strace")
+    server = Server(binary, tmp_path)
+    credentials = server.set_up_acme()
+    key, log, trace = tmp_path / "key.pem", tmp_path / "checkpoints.jsonl", tmp_path / "trace"
+    subprocess.run([str(binary), "signing-key", "create", "--output", str(key)], capture_output=True, check=True)
+    server.start("--signing-key", str(key), "--checkpoint-interval", "1", "--checkpoint-log", str(log),
+                 wrapper=(strace, "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,write", "-e", "signal=none", "-o", str(trace)))
+    for batch in range(2):
+        assert server.ingest(credentials["key"], [event(f"e{batch}")]).status == 201
+        wait_for(lambda: [c["sequence"] for c in checkpoints(server, credentials["token"])][:1] == [batch + 1], "a checkpoint")
+    server.stop()
+    lines = log.read_text().splitlines()
+    assert [json.loads(line)["sequence"] for line in lines] == [1, 2]
+    calls = [line for line in trace.read_text(errors="replace").splitlines() if f"<{log}>" in line]
+    writes = [call for call in calls if " write(" in call or call.split(maxsplit=1)[-1].startswith("write(")]
+    flushes = [call for call in calls if "fsync(" in call]
+    # One write a line (so replicas' lines never interleave), each followed by a flush.
+    assert len(writes) == 2, calls
+    assert len(flushes) == 2, calls
+    assert [("write" if call in writes else "fsync") for call in calls if call in writes or call in flushes] == \
+        ["write", "fsync", "write", "fsync"], calls
