@@ -133,9 +133,8 @@ extension PostgresStore: IntegrityStore {
 
     // MARK: - Signing
 
-    /// Signs in two phases: `prepareSigning` recomputes on a read snapshot, then `finish` (a
-    /// transaction that locks the organization's row, as appends do) checks what came since and
-    /// signs. Another signer between the two (a record added) makes it start again.
+    /// Signs in two phases (`PreparedSigning.run`): `prepareSigning` recomputes on a read
+    /// snapshot, then `finish`, the transaction that signs, checks what came since.
     private func signing<T>(
         _ organizationID: String,
         covering sequence: Int64,
@@ -143,16 +142,9 @@ extension PostgresStore: IntegrityStore {
         expecting: Checkpoint?,
         finish: (PreparedSigning) async throws -> T
     ) async throws -> T {
-        for _ in 0..<3 {
-            let prepared = try await prepareSigning(organizationID, covering: sequence, key: key, expecting: expecting)
-            do {
-                return try await finish(prepared)
-            } catch is SigningRaced {
-                continue
-            }
-        }
-        throw AuditLogError(
-            .unavailable, code: "busy", message: "Checkpoints of \(organizationID) are being signed elsewhere; try again.", retryAfterSeconds: 1)
+        try await PreparedSigning.run(
+            organizationID: organizationID,
+            prepare: { try await prepareSigning(organizationID, covering: sequence, key: key, expecting: expecting) }, finish: finish)
     }
 
     private func prepareSigning(

@@ -97,6 +97,29 @@ public struct PreparedSigning: Sendable {
     }
 }
 
+extension PreparedSigning {
+    /// A signing in its two phases: `prepare` reads and recomputes, `finish` checks what came
+    /// since and signs. Another signer between the two (a record added) makes it start again,
+    /// a few times at most.
+    public static func run<Result>(
+        organizationID: String,
+        prepare: () async throws -> PreparedSigning,
+        finish: (PreparedSigning) async throws -> Result
+    ) async throws -> Result {
+        for _ in 0..<3 {
+            let prepared = try await prepare()
+            do {
+                return try await finish(prepared)
+            } catch is SigningRaced {
+                continue
+            }
+        }
+        throw AuditLogError(
+            .unavailable, code: "busy", message: "Checkpoints of \(organizationID) are being signed elsewhere; try again.",
+            retryAfterSeconds: 1)
+    }
+}
+
 /// Another signer added a record between the two phases of a signing: start again.
 public struct SigningRaced: Error {
     public init() {}

@@ -140,9 +140,8 @@ extension SQLiteStore: IntegrityStore {
 
     // MARK: - Signing
 
-    /// Signs in two phases: `prepare` recomputes on a read snapshot, then `finish` (the write
-    /// transaction) checks what came since and signs. Another signer between the two (a
-    /// record added) makes it start again; a few rounds at most.
+    /// Signs in two phases (`PreparedSigning.run`): `prepareSigning` recomputes on a read
+    /// snapshot, then `finish`, the transaction that signs, checks what came since.
     private func signing<T: Sendable>(
         _ organizationID: String,
         covering sequence: Int64,
@@ -150,16 +149,9 @@ extension SQLiteStore: IntegrityStore {
         expecting: Checkpoint?,
         finish: (PreparedSigning) async throws -> T
     ) async throws -> T {
-        for _ in 0..<3 {
-            let prepared = try await prepareSigning(organizationID, covering: sequence, key: key, expecting: expecting)
-            do {
-                return try await finish(prepared)
-            } catch is SigningRaced {
-                continue
-            }
-        }
-        throw AuditLogError(
-            .unavailable, code: "busy", message: "Checkpoints of \(organizationID) are being signed elsewhere; try again.", retryAfterSeconds: 1)
+        try await PreparedSigning.run(
+            organizationID: organizationID,
+            prepare: { try await prepareSigning(organizationID, covering: sequence, key: key, expecting: expecting) }, finish: finish)
     }
 
     /// The read phase: the chain's tip and latest checkpoint, the records checked, and every
