@@ -73,6 +73,15 @@ public func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
 ) throws -> Router<AppRequestContext> {
+    try buildRouter(configuration: configuration, dependencies: dependencies, verifications: IntegrityController.VerificationGate())
+}
+
+/// The router with a given verification gate, so that a test can hold its places.
+func buildRouter(
+    configuration: ServerConfiguration,
+    dependencies: ServerDependencies,
+    verifications: IntegrityController.VerificationGate
+) throws -> Router<AppRequestContext> {
     let service = AuditLogService(store: dependencies.store, now: dependencies.now)
     let administration = AdministrationService(
         store: dependencies.store, passwords: PasswordHasher(cost: configuration.bcryptCost), now: dependencies.now)
@@ -100,7 +109,9 @@ public func buildRouter(
         atPath: api)
     router.addRoutes(DirectoryController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(
-        IntegrityController(service: service, authenticator: authenticator, signingKey: dependencies.signingKey).endpoints,
+        IntegrityController(
+            service: service, authenticator: authenticator, signingKey: dependencies.signingKey, verifications: verifications
+        ).endpoints,
         atPath: api)
     router.addRoutes(
         StreamsController(

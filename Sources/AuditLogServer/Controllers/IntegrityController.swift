@@ -1,6 +1,5 @@
 import AuditLogCore
 import Hummingbird
-import Synchronization
 
 /// Tamper evidence over HTTP (docs/INTEGRITY.md): the service's public key for anyone, and for
 /// an organization's admins its signed checkpoints, a checkpoint on demand and a verification.
@@ -8,16 +7,8 @@ struct IntegrityController: Sendable {
     let service: AuditLogService
     let authenticator: Authenticator
     let signingKey: SigningKey?
-    /// One verification at a time per process: each reads every event of an organization.
-    let verifications = VerificationGate()
-
-    final class VerificationGate: Sendable {
-        private let running = Atomic(false)
-
-        /// Takes the gate; false when a verification holds it.
-        func enter() -> Bool { running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
-        func leave() { running.store(false, ordering: .releasing) }
-    }
+    /// Bounds the full-chain verifications that run at once, per organization and in all.
+    let verifications: VerificationGate
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -129,13 +120,10 @@ struct IntegrityController: Sendable {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
         try request.rejectParameters(allowed: [])
-        guard verifications.enter() else {
-            throw AuditLogError(
-                .unavailable, code: "busy", message: "Another verification is running; try again in a few seconds.",
-                retryAfterSeconds: 5)
+        let keys = signingKey.map { [$0.publicKey] } ?? []
+        let report = try await verifications.run(organizationID: organizationID) {
+            try await service.verify(organizationID: organizationID, keys: keys)
         }
-        defer { verifications.leave() }
-        let report = try await service.verify(organizationID: organizationID, keys: signingKey.map { [$0.publicKey] } ?? [])
         return JSONResponse(body: ReportResource(report: report))
     }
 }
