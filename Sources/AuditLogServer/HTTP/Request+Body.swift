@@ -28,13 +28,13 @@ extension Request {
 /// A request body that must be one JSON object.
 enum JSONBody {
     /// The body's object; `malformed_json` (400) when it is not JSON, `invalid` (422) naming
-    /// `shape` when it is JSON but not an object.
+    /// `shape` when it is JSON but not an object, or the field of a number it cannot keep exactly.
     static func object(_ body: some Collection<UInt8>, shape: String) throws -> [String: JSONValue] {
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)
         } catch {
-            throw AuditLogError(.malformed, code: "malformed_json", message: "The body is not valid JSON: \(error).")
+            throw AuditLogError.unreadableJSON(error)
         }
         guard case .object(let object) = json else {
             throw AuditLogError.invalidField("", "The body must be \(shape).")
