@@ -54,7 +54,7 @@ public func buildOperatorApplication(
     dependencies: ServerDependencies,
     logger: Logger
 ) -> some ApplicationProtocol {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     let service = AuditLogService(store: dependencies.store, now: dependencies.now)
     router.addRoutes(OperatorController(service: service, metrics: dependencies.metrics).endpoints)
@@ -88,7 +88,7 @@ func buildRouter(
     let authenticator = Authenticator(administration: administration)
     let routes = RouteTable()
 
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
@@ -134,6 +134,6 @@ func buildRouter(
             configuration: configuration, now: dependencies.now
         ).endpoints,
         atPath: api)
-    routes.fill(from: router)
+    routes.fill(from: router, refusingHeadAt: AuditLogsController.refusingHead.map { api.appendingPath($0) })
     return router
 }
