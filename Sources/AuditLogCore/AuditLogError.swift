@@ -68,6 +68,24 @@ extension AuditLogError {
         AuditLogError(.invalid, code: code, message: message, details: details)
     }
 
+    /// A body the parser refused: 400 `malformed_json` when it is not JSON; 422 with code
+    /// `invalidCode`, naming the field, when it is JSON but holds a number that would not be
+    /// kept exactly.
+    public static func unreadableJSON(_ error: JSONParser.SyntaxError, invalidCode: String = "invalid_request") -> Self {
+        guard let field = error.inexactNumber else {
+            return AuditLogError(.malformed, code: "malformed_json", message: "The body is not valid JSON: \(error).")
+        }
+        return .invalid(
+            "The body holds a number that would not be stored exactly; nothing was stored.", code: invalidCode,
+            details: [
+                FieldError(
+                    field: field,
+                    message:
+                        "is a number that would not be kept exactly (whole numbers up to 64 bits and other numbers up to a double's 17 significant digits are); send it as a string"
+                )
+            ])
+    }
+
     public static func invalidField(_ field: String, _ message: String) -> Self {
         .invalid("The request has an invalid field.", details: [FieldError(field: field, message: message)])
     }

@@ -31,7 +31,7 @@ public struct AuditLogService: Sendable {
         do {
             json = try JSONParser.parse(body)
         } catch {
-            throw AuditLogError(.malformed, code: "malformed_json", message: "The body is not valid JSON: \(error).")
+            throw AuditLogError.unreadableJSON(error, invalidCode: "invalid_event")
         }
         let received = now()
         let events = try EventValidator(now: received).events(fromBody: json)

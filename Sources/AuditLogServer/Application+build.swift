@@ -59,7 +59,7 @@ public func buildOperatorApplication(
     dependencies: ServerDependencies,
     logger: Logger
 ) -> some ApplicationProtocol {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     let service = AuditLogService(store: dependencies.store, now: dependencies.now)
     router.addRoutes(OperatorController(service: service, metrics: dependencies.metrics).endpoints)
@@ -78,13 +78,22 @@ public func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
 ) throws -> Router<AppRequestContext> {
+    try buildRouter(configuration: configuration, dependencies: dependencies, verifications: IntegrityController.VerificationGate())
+}
+
+/// The router with a given verification gate, so that a test can hold its places.
+func buildRouter(
+    configuration: ServerConfiguration,
+    dependencies: ServerDependencies,
+    verifications: IntegrityController.VerificationGate
+) throws -> Router<AppRequestContext> {
     let service = AuditLogService(store: dependencies.store, notary: dependencies.notary, now: dependencies.now)
     let administration = AdministrationService(
         store: dependencies.store, passwords: PasswordHasher(cost: configuration.bcryptCost), now: dependencies.now)
     let authenticator = Authenticator(administration: administration)
     let routes = RouteTable()
 
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
@@ -105,7 +114,10 @@ public func buildRouter(
         atPath: api)
     router.addRoutes(DirectoryController(service: service, authenticator: authenticator).endpoints, atPath: api)
     router.addRoutes(
-        IntegrityController(service: service, authenticator: authenticator, maximumUnsignedAge: configuration.maximumUnsignedAge).endpoints,
+        IntegrityController(
+            service: service, authenticator: authenticator, maximumUnsignedAge: configuration.maximumUnsignedAge,
+            verifications: verifications
+        ).endpoints,
         atPath: api)
     router.addRoutes(
         StreamsController(
@@ -128,6 +140,6 @@ public func buildRouter(
             configuration: configuration, now: dependencies.now
         ).endpoints,
         atPath: api)
-    routes.fill(from: router)
+    routes.fill(from: router, refusingHeadAt: AuditLogsController.refusingHead.map { api.appendingPath($0) })
     return router
 }

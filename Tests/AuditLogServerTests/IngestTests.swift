@@ -92,6 +92,44 @@ import Testing
         #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
     }
 
+    /// A number is stored as sent or refused by its field, never stored as another number.
+    @Test func aNumberThatWouldNotBeKeptExactlyIsRefusedByItsField() async throws {
+        let world = try await TestWorld.make()
+        @Sendable func event(_ id: String, metadata: String) -> String {
+            Events.json(id: id).replacingOccurrences(of: #""metadata": {"role": "Editor"}"#, with: #""metadata": \#(metadata)"#)
+        }
+        try await world.withClient { client in
+            let one = try await client.post(
+                "/api/v1/events", token: world.acmeKey, json: event("big", metadata: #"{"n": 123456789012345678901234567890}"#))
+            #expect(one.status == .unprocessableContent)
+            #expect(one.errorCode == "invalid_event")
+            #expect(one.errorFields == ["metadata.n"])
+            #expect(try one.json["error"]?["details"]?[0]?["message"]?.stringValue?.hasSuffix("send it as a string") == true)
+
+            let batch = "{\"events\": [\(event("fine", metadata: "{}")), \(event("huge", metadata: #"{"ok": 1, "n": 1e400}"#))]}"
+            let refused = try await client.post("/api/v1/events", token: world.acmeKey, json: batch)
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.errorFields == ["events[1].metadata.n"])
+
+            // The same sort of body elsewhere, named the same way.
+            let signIn = try await client.post("/api/v1/sessions", token: nil, json: #"{"email": "ada@acme.test", "password": 1e-400}"#)
+            #expect(signIn.status == .unprocessableContent)
+            #expect(signIn.errorFields == ["password"])
+
+            // What it can keep, it keeps as sent.
+            let metadata = #"{"max": 9223372036854775807, "ratio": 0.30000000000000004, "zero": -0, "large": 1e20}"#
+            let kept = try await client.post("/api/v1/events", token: world.acmeKey, json: event("kept", metadata: metadata))
+            #expect(kept.status == .created)
+            let read = try await client.get("/api/v1/organizations/acme/events/kept", token: world.acmeAdminToken)
+            #expect(
+                try read.json["metadata"]
+                    == .object(["max": .integer(.max), "ratio": .number(0.30000000000000004), "zero": .integer(0), "large": .number(1e20)]))
+            #expect(read.text.contains(#""max":9223372036854775807"#))
+            #expect(read.text.contains(#""ratio":0.30000000000000004"#))
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 1)
+    }
+
     @Test func aBatchOfMoreThanAThousandIsRefused() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in

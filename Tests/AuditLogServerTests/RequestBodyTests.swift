@@ -1,4 +1,5 @@
 import AuditLogCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -47,6 +48,31 @@ import Testing
         let request = Self.request(RequestBody(buffer: ByteBuffer(string: "{\"a\": 1}")))
         let body = try await request.collectBody(upTo: 1_000, within: .seconds(5))
         #expect(String(buffer: body) == "{\"a\": 1}")
+    }
+
+    /// Sends one chunk, then fails as a read does when the client resets the connection.
+    struct ResetAfterOneChunk: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            var sent = false
+            mutating func next() async throws -> ByteBuffer? {
+                guard sent else {
+                    sent = true
+                    return ByteBuffer(string: #"{"action": "#)
+                }
+                throw IOError(errnoCode: ECONNRESET, reason: "read(descriptor:pointer:size:)")
+            }
+        }
+
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+    }
+
+    @Test func aConnectionResetUnderTheBodyIsTheClientsFaultNotOurs() async throws {
+        let request = Self.request(RequestBody(asyncSequence: ResetAfterOneChunk()))
+        let error = await #expect(throws: AuditLogError.self) { try await request.collectBody(upTo: 1_000, within: .seconds(5)) }
+        #expect(error?.kind == .malformed)
+        #expect(error?.code == "incomplete_body")
     }
 
     @Test func aBodyOverTheLimitIsStillRefusedAsTooLarge() async throws {

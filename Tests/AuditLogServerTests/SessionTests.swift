@@ -160,6 +160,26 @@ import Testing
         }
     }
 
+    /// Behind a load balancer every user has one address: thirty made-up emails from it must not
+    /// lock out an admin who signed in from it before.
+    @Test func madeUpEmailsFromASharedAddressDoNotLockOutItsKnownAdmin() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            #expect(try await client.signIn().status == .created)
+            for index in 0..<30 {
+                let guess = try await client.post(
+                    Self.signIn, token: nil, json: #"{"email": "made-up\#(index)@acme.test", "password": "guess-guess"}"#)
+                #expect(guess.status == .unauthorized)
+            }
+            // Someone who never signed in from this address waits out the address's budget…
+            let stranger = try await client.signIn("bob@acme.test")
+            #expect(stranger.status == .tooManyRequests)
+            #expect(stranger.headers[.retryAfter] == "900")
+            // …the admin who did is let in.
+            #expect(try await client.signIn().status == .created)
+        }
+    }
+
     @Test func anEmailOver320BytesIsRefusedEvenWhenItIsFewerCharacters() async throws {
         let world = try await TestWorld.make()
         // 200 characters of two bytes each: 400 bytes.

@@ -88,6 +88,24 @@ import Testing
         #expect(await throttle.begin(email: "ada@acme.test", address: "198.51.100.4", now: at(seconds: 31 * 86_400 + 1)) != nil)
     }
 
+    @Test func anAddressSprayingMadeUpEmailsDoesNotLockOutWhoSignedInFromIt() async {
+        // Behind a load balancer every user has the balancer's address.
+        let throttle = SignInThrottle(attemptsPerEmailAndAddress: 10, attemptsPerAddress: 30)
+        #expect(await throttle.begin(email: "ada@acme.test", address: "10.0.0.1", now: at(seconds: 0)) == nil)
+        await throttle.succeeded(email: "ada@acme.test", address: "10.0.0.1", now: at(seconds: 0))
+        for index in 0..<30 {
+            #expect(await throttle.begin(email: "made-up\(index)@acme.test", address: "10.0.0.1", now: at(seconds: 5)) == nil)
+        }
+        // The address's budget is spent: someone new behind it waits…
+        #expect(await throttle.begin(email: "bob@acme.test", address: "10.0.0.1", now: at(seconds: 6)) == 899)
+        // …but the admin who signed in from it before does not.
+        #expect(await throttle.begin(email: "ada@acme.test", address: "10.0.0.1", now: at(seconds: 6)) == nil)
+        // Trusted, the pair is still held to its own ten attempts (one made above, its count
+        // cleared by the success; this is the second).
+        for _ in 0..<9 { #expect(await throttle.begin(email: "ada@acme.test", address: "10.0.0.1", now: at(seconds: 7)) == nil) }
+        #expect(await throttle.begin(email: "ada@acme.test", address: "10.0.0.1", now: at(seconds: 8)) == 898)
+    }
+
     @Test func emailsAreKeptApartByTheirBytes() async {
         let throttle = SignInThrottle(attemptsPerEmailAndAddress: 2)
         let composed = "jos\u{E9}@acme.test"

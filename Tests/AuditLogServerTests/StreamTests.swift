@@ -267,7 +267,7 @@ import Testing
         try await receiver.run { url in
             _ = try await Self.createStream(world, url: url)
             receiver.answer(.fail(status: status, retryAfter: nil, times: 1_000, body: answer))
-            let failing = try await testDeliverer(world.store, logger: log.logger).running {
+            let failing = try await testDeliverer(world.store, logger: log.logger()).running {
                 try await Self.status(world, when: { $0.stream.lastError != nil })
             }
             #expect(failing.stream.lastError == expected)
@@ -276,14 +276,14 @@ import Testing
                 #expect(try listed.json["data"]?[0]?["last_error"]?.stringValue == expected)
                 #expect(!listed.text.contains("internal-secret"))
             }
-            let warning = try #require(log.entries.first { $0.message == "log stream delivery failed" })
+            let warning = try #require(log.lines.first { $0.message == "log stream delivery failed" })
             let detail = try #require(warning.metadata["audit.error"])
             let port = try #require(URLComponents(string: url)?.port)
             #expect(
                 detail
                     == #"127.0.0.1:\#(port) answered \#(status): \u{1B}]0;owned\u{7}\u{1B}[2Jinternal-secret\u{A}forged: log line\u{D}\u{9B}31m\#u{FFFD}"#
             )
-            #expect(!warning.line.unicodeScalars.contains { $0.properties.generalCategory == .control })
+            #expect(!warning.text.unicodeScalars.contains { $0.properties.generalCategory == .control })
         }
     }
 
@@ -326,13 +326,13 @@ import Testing
             // Stored as an operator's `stream add` would, past the API's check.
             _ = try await Self.createStream(world, url: url)
             let log = LogRecorder()
-            let status = try await testDeliverer(world.store, allowPrivate: false, logger: log.logger).running {
+            let status = try await testDeliverer(world.store, allowPrivate: false, logger: log.logger()).running {
                 try await Self.status(world, when: { $0.stream.lastError != nil })
             }
             #expect(receiver.accepted.isEmpty && receiver.refused.isEmpty)
             // The admin reads the kind of refusal; the operator's log, where the name resolved.
             #expect(status.stream.lastError == "the receiver's address is not public (refused)")
-            let warning = try #require(log.entries.first { $0.message == "log stream delivery failed" })
+            let warning = try #require(log.lines.first { $0.message == "log stream delivery failed" })
             #expect(warning.metadata["audit.error"] == "127.0.0.1 resolves to 127.0.0.1, which is not a public address (loopback)")
             #expect(status.lag == 1)
         }

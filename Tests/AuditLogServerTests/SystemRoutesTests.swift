@@ -52,6 +52,9 @@ import Yams
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             #expect(try await client.get("/health", token: nil).status == .ok)
+            let probe = try await client.execute(uri: "/health", method: .head, headers: [:], body: nil)
+            #expect(probe.status == .ok)
+            #expect(probe.body.readableBytes == 0)
         }
     }
 
@@ -59,9 +62,10 @@ import Yams
         let world = try await TestWorld.make()
         try await world.withClient { client in
             for (method, path, allow) in [
-                (HTTPRequest.Method.trace, "/health", "GET"), (.delete, "/api/v1/events", "POST"),
-                (.put, "/api/v1/organizations/acme/audit-logs", "GET"), (.post, "/", "GET"),
-                (.patch, "/api/v1/sessions/current", "GET, DELETE"),
+                (HTTPRequest.Method.trace, "/health", "GET, HEAD"), (.delete, "/api/v1/events", "POST"),
+                (.put, "/api/v1/organizations/acme/audit-logs", "GET, HEAD"), (.post, "/", "GET, HEAD"),
+                (.patch, "/api/v1/sessions/current", "GET, HEAD, DELETE"),
+                (.post, "/api/v1/organizations/acme/audit-logs/export.csv", "GET"),
             ] {
                 let response = try await client.execute(uri: path, method: method, headers: [:], body: nil)
                 #expect(response.status == .methodNotAllowed, "\(method) \(path)")

@@ -6,9 +6,13 @@ JSON nested 100,000 deep, a 4 MiB string, invalid UTF-8, NUL in strings, 10,000 
 batch and 10,000 targets in one event, duplicate keys, bodies that are not JSON under any
 content type; after each, /health answers and the organization still has only the event it had.
 Then the connection limit: with `--max-connections 2`, two idle connections hold both places,
-a third client is not served until one of them goes.
+a third client is not served until one of them goes. And broken HTTP framing, sent from a raw
+socket to ingestion and sign-in: a chunk size that is not hexadecimal, and fewer bytes than
+`Content-Length` before the client stops sending, each get a 400 in the JSON error shape — never
+a 500 — and leave no error line in the server's log.
 """
 import json
+import re
 import socket
 import time
 
@@ -62,3 +66,46 @@ def test_the_connection_limit_makes_a_third_client_wait_until_a_place_frees(make
     assert time.monotonic() - started < 5
     for holder in holders:
         holder.close()
+
+
+def raw_exchange(port: int, data: bytes, half_close: bool) -> bytes:
+    """Sends `data` on a fresh connection, half-closes it when told, reads until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(data)
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+        return received
+
+
+def parse_answer(received: bytes) -> tuple[int, dict[str, str], bytes, bytes]:
+    """Status, headers, body (by Content-Length) and whatever bytes followed the answer."""
+    head, _, rest = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, value in (line.split(":", 1) for line in lines[1:])}
+    length = int(headers["content-length"])
+    return int(lines[0].split()[1]), headers, rest[:length], rest[length:]
+
+
+FRAMINGS = [
+    ("a chunk size that is not hexadecimal", "Transfer-Encoding: chunked", b"zz\r\n{}\r\n0\r\n\r\n", False, "malformed_body"),
+    ("fewer bytes than Content-Length", "Content-Length: 100", b'{"action": ', True, "incomplete_body"),
+]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/sessions"])
+@pytest.mark.parametrize("name,framing,body,half_close,code", FRAMINGS, ids=[framing[0] for framing in FRAMINGS])
+def test_a_body_with_broken_framing_gets_a_400_and_no_error_line(acme, path, name, framing, body, half_close, code):
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {acme.key}\r\n"
+            f"Content-Type: application/json\r\n{framing}\r\n\r\n").encode()
+    status, headers, answer, rest = parse_answer(raw_exchange(acme.port, head + body, half_close))
+    assert status == 400, f"{name} on {path}: HTTP {status} {answer!r}"
+    assert headers.get("content-type") == "application/json; charset=utf-8", headers
+    assert json.loads(answer)["error"]["code"] == code, answer
+    assert rest == b"", f"more followed the answer: {rest!r}"
+    assert request(acme.port, "GET", "/health").status == 200
+    errors = [line for line in acme.log_path.read_text(errors="replace").splitlines() if re.match(r"^\S+ (error|critical) ", line)]
+    assert errors == [], "\n".join(errors)
+    assert acme.audit_log_ids(acme.token) == [], "something was stored"

@@ -1,6 +1,8 @@
 """Promises about the HTTP surface itself: a method a route does not declare answers 405 with an
-`Allow` header naming the methods it does declare (not 404, not 200); and the Prometheus metrics
-are served on the operator port (`--operator-port`, loopback only), no longer on the main port.
+`Allow` header naming the methods it does declare (not 404, not 200); HEAD answers on every GET
+route as GET does, without a body, on a connection that stays usable, except on the exports,
+which answer 405 and record nothing; and the Prometheus metrics are served on the operator port
+(`--operator-port`, loopback only), no longer on the main port.
 
 How it is proven: plain requests with http.client against a started server; which addresses the
 operator port listens on is read from /proc/net/tcp and /proc/net/tcp6.
@@ -9,16 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from service import event, free_port, request
+from service import Client, event, free_port, request
 
 UNDECLARED = [
-    ("TRACE", "/health", {"GET"}),
+    ("TRACE", "/health", {"GET", "HEAD"}),
     ("POST", "/health", {"GET"}),
     ("PUT", "/api/v1/events", {"POST"}),
     ("GET", "/api/v1/events", {"POST"}),
     ("PATCH", "/api/v1/sessions", {"POST"}),
     ("DELETE", "/api/v1/organizations/acme/audit-logs", {"GET"}),
     ("TRACE", "/api/v1/organizations/acme/audit-logs/export.csv", {"GET"}),
+    ("HEAD", "/api/v1/organizations/acme/audit-logs/export.csv", {"GET"}),
+    ("HEAD", "/api/v1/organizations/acme/audit-logs/export.jsonl", {"GET"}),
 ]
 
 
@@ -29,8 +33,49 @@ def test_an_undeclared_method_answers_405_with_allow(acme, method, path, declare
     allowed = {part.strip().upper() for part in (answer.header("allow") or "").split(",") if part.strip()}
     assert declared <= allowed, f"Allow is {answer.header('allow')!r}; it must name {sorted(declared)}"
     assert method not in allowed, f"Allow names {method}, which was just refused"
-    error = answer.json().get("error", {})
-    assert isinstance(error.get("code"), str) and isinstance(error.get("message"), str), answer
+    if method != "HEAD":
+        error = answer.json().get("error", {})
+        assert isinstance(error.get("code"), str) and isinstance(error.get("message"), str), answer
+
+
+# Headers that may differ between two answers to the same request.
+VOLATILE = {"date"}
+
+
+def test_head_answers_as_get_does_without_the_body_and_exports_refuse_it(acme):
+    assert acme.ingest(acme.key, [event("seen")]).status == 201
+    csv = acme.request("GET", "/api/v1/organizations/acme/audit-logs/export.csv", token=acme.token)
+    assert csv.status == 200, csv
+    export_id = csv.header("x-export-id")
+    paths = ["/", "/health", "/openapi.yaml", "/assets/app.css", "/api/v1/signing-key",
+             "/organizations/acme/audit-logs", "/api/v1/sessions/current",
+             "/api/v1/organizations/acme/audit-logs", "/api/v1/organizations/acme/events/seen",
+             "/api/v1/organizations/acme/events/feed?after=0", "/api/v1/organizations/acme/audit-logs/export-preview",
+             f"/api/v1/organizations/acme/exports/{export_id}/manifest.json", "/api/v1/organizations/acme/actions",
+             "/api/v1/organizations/acme/actors?q=user", "/api/v1/organizations/acme/workspaces",
+             "/api/v1/organizations/acme/retention", "/api/v1/organizations/acme/streams",
+             "/api/v1/organizations/acme/checkpoints", "/api/v1/organizations/acme/integrity", "/nothing-here"]
+    recorded = len(acme.audit_log_ids(acme.token))
+    client = Client(acme.port)
+    try:
+        for path in paths:
+            headers = {"Authorization": f"Bearer {acme.token}"}
+            get = client.request("GET", path, headers=headers)
+            head = client.request("HEAD", path, headers=headers)
+            assert head.status == get.status, f"HEAD {path}: {head.status}, GET: {get.status}"
+            assert head.body == b"", f"HEAD {path} had a body"
+            same = lambda answer: {name: value for name, value in answer.headers.items() if name not in VOLATILE}
+            assert same(head) == same(get), f"HEAD {path}"
+            assert get.header("content-length") == str(len(get.body)), f"GET {path}"
+        # One connection served all of it: no HEAD left stray bytes behind.
+        assert client.request("GET", "/health").status == 200
+        for path in ["/api/v1/organizations/acme/audit-logs/export.csv", "/api/v1/organizations/acme/audit-logs/export.jsonl"]:
+            refused = client.request("HEAD", path, headers={"Authorization": f"Bearer {acme.token}"})
+            assert refused.status == 405 and refused.header("allow") == "GET", f"HEAD {path}: {refused}"
+            assert refused.header("x-export-id") is None
+    finally:
+        client.close()
+    assert len(acme.audit_log_ids(acme.token)) == recorded, "a HEAD recorded something"
 
 
 def listening_addresses(port: int) -> list[str]:

@@ -4,12 +4,39 @@
 /// `JSONDecoder` does not give together: every bad field reported at once (validation runs on
 /// the parsed value), invalid UTF-8 and lone surrogates rejected with a position, and bounded
 /// nesting so a hostile body cannot exhaust the stack.
+///
+/// Numbers are kept exactly or refused: an integer becomes `.integer` when it fits 64 bits, any
+/// other number `.number` when the double nearest to it is written back as the same number
+/// (`0.1`, `2.5e-7`, `1e20`). One that would come back changed — an integer past 64 bits, more
+/// significant digits than a double holds, beyond its range (`1e400`) or below it (`1e-400`) —
+/// is refused with its path (`inexactNumber`), rather than stored as another number in an audit
+/// log. A sender keeps such a value as a string.
 public struct JSONParser {
     /// Why a body is not JSON, with the byte offset where parsing stopped.
     public struct SyntaxError: Error, Equatable, CustomStringConvertible {
         public var message: String
         public var offset: Int
+        /// For a number that is valid JSON but cannot be kept exactly: its path in the document
+        /// (`metadata.n`, `events[2].metadata.n`; empty for the document itself). Nil for every
+        /// syntax error.
+        public var inexactNumber: String? = nil
         public var description: String { "\(message) at byte \(offset)" }
+
+        /// The error as seen from the member `key` of an object.
+        func inside(key: String) -> SyntaxError {
+            var error = self
+            error.inexactNumber = inexactNumber.map { path in path.isEmpty || path.hasPrefix("[") ? key + path : key + "." + path }
+            return error
+        }
+
+        /// The error as seen from element `index` of an array.
+        func inside(index: Int) -> SyntaxError {
+            var error = self
+            error.inexactNumber = inexactNumber.map { path in
+                "[\(index)]" + (path.isEmpty || path.hasPrefix("[") ? path : "." + path)
+            }
+            return error
+        }
     }
 
     /// Deepest nesting of arrays and objects accepted.
@@ -93,7 +120,12 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == 0x3A else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth)
+            let value: JSONValue
+            do {
+                value = try parseValue(depth: depth)
+            } catch {
+                throw error.inside(key: key)
+            }
             guard members.updateValue(value, forKey: key) == nil else { throw error("duplicate key \"\(key)\"") }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
@@ -119,7 +151,11 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            values.append(try parseValue(depth: depth))
+            do {
+                values.append(try parseValue(depth: depth))
+            } catch {
+                throw error.inside(index: values.count)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == 0x2C {
@@ -162,8 +198,55 @@ public struct JSONParser {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let value = Int64(text) { return .integer(value) }
-        guard let value = Double(text), value.isFinite else { throw error("number out of range") }
+        guard let value = Double(text), value.isFinite, Decimal(text.utf8) == Decimal(value.description.utf8) else {
+            throw SyntaxError(
+                message: "the number \(text.utf8.count > 40 ? String(text.prefix(40)) + "…" : text) cannot be kept exactly", offset: start,
+                inexactNumber: "")
+        }
         return .number(value)
+    }
+
+    /// A decimal number's value, to compare a number as sent with the double written back:
+    /// its sign, its significant digits (no leading or trailing zero) and the power of ten of
+    /// the last one. `120.50` and `1.205e2` are both (+, "1205", -1); zero is (+, "", 0).
+    private struct Decimal: Equatable {
+        var negative = false
+        var digits: [UInt8] = []
+        var exponent = 0
+
+        /// Reads a number as JSON writes it, or as `Double.description` does (`1e+20`); no
+        /// `inf` or `nan`, which are checked before.
+        init(_ text: some Collection<UInt8>) {
+            var fractionDigits = 0
+            var inFraction = false
+            var inExponent = false
+            var exponentNegative = false
+            var written = 0
+            for byte in text {
+                switch byte {
+                case 0x2D where inExponent: exponentNegative = true
+                case 0x2D: negative = true
+                case 0x2E: inFraction = true
+                case 0x45, 0x65: inExponent = true
+                case 0x30...0x39 where inExponent:
+                    // Capped long before it could overflow: a double's exponents are within ±400,
+                    // and no body holds 10^12 digits to make up for one.
+                    written = min(written * 10 + Int(byte - 0x30), 1 << 40)
+                case 0x30...0x39:
+                    if byte != 0x30 || !digits.isEmpty { digits.append(byte) }
+                    if inFraction { fractionDigits += 1 }
+                default: break
+                }
+            }
+            exponent = (exponentNegative ? -written : written) - fractionDigits
+            while digits.last == 0x30 {
+                digits.removeLast()
+                exponent += 1
+            }
+            if digits.isEmpty { self = Decimal() }
+        }
+
+        private init() {}
     }
 
     private mutating func parseString() throws(SyntaxError) -> String {

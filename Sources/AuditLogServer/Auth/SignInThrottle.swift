@@ -10,8 +10,13 @@ import AuditLogCore
 ///   bcrypt check — is stopped too; a successful sign-in gives its attempt back, so an office
 ///   behind one address is not;
 /// - per email from everywhere (100): guessing spread over many addresses is still capped per
-///   account. An address that signed in to that email successfully in the last 30 days is exempt
-///   from this one, so a flood from elsewhere cannot lock the owner out for good.
+///   account.
+///
+/// An email-and-address pair that signed in successfully in the last 30 days is trusted: exempt
+/// from the last two, held only to its own ten. Otherwise a flood from elsewhere would lock the
+/// owner out of their account, and anyone sharing the owner's address — everyone, behind a load
+/// balancer or an office NAT — could lock them out by trying thirty made-up emails. A trusted
+/// pair's attempts still count towards both, as anyone else's do.
 ///
 /// An attempt is counted when it starts, before the password check, so that parallel requests
 /// cannot all slip under a limit. Keys are the UTF-8 bytes of the email and address, so two
@@ -21,7 +26,8 @@ actor SignInThrottle {
     private var fromOneAddress: AttemptWindow
     private var perAddress: AttemptWindow
     private var fromEverywhere: AttemptWindow
-    /// Email-and-address pairs that signed in, and when: exempt from the per-email ceiling.
+    /// Email-and-address pairs that signed in, and when: exempt from the per-address and
+    /// per-email limits.
     private var trusted: [[UInt8]: Timestamp] = [:]
     private let trustMilliseconds: Int64
     private let maximumTrackedKeys: Int
@@ -50,8 +56,7 @@ actor SignInThrottle {
         let isTrusted = trusted[pair].map { now.milliseconds - $0.milliseconds < trustMilliseconds } ?? false
         let wait =
             fromOneAddress.wait(for: pair, now: now)
-            ?? perAddress.wait(for: addressKey, now: now)
-            ?? (isTrusted ? nil : fromEverywhere.wait(for: emailKey, now: now))
+            ?? (isTrusted ? nil : perAddress.wait(for: addressKey, now: now) ?? fromEverywhere.wait(for: emailKey, now: now))
         if let wait { return wait }
         fromOneAddress.record(pair, now: now)
         perAddress.record(addressKey, now: now)
@@ -60,7 +65,8 @@ actor SignInThrottle {
     }
 
     /// A successful sign-in: this email starts afresh from this address, the address gets its
-    /// attempt back, and the pair is trusted past the per-email ceiling for a while.
+    /// attempt back, and the pair is trusted past the per-address and per-email limits for a
+    /// while.
     func succeeded(email: String, address: String?, now: Timestamp) {
         let pair = Self.key(email: email, address: address)
         fromOneAddress.clear(pair)

@@ -10,11 +10,21 @@ struct AuditLogsController: Sendable {
     let service: AuditLogService
     let authenticator: Authenticator
 
+    static let csvExport: RouterPath = "organizations/:organization/audit-logs/export.csv"
+    static let jsonLinesExport: RouterPath = "organizations/:organization/audit-logs/export.jsonl"
+
+    /// The routes that answer GET but not HEAD (405, `Allow: GET`). A GET of an export records
+    /// an `AuditLogExported` event and keeps a manifest before its first byte, and its length
+    /// is known only once every row is written. A HEAD must have no such effect, and one that
+    /// answered without exporting would lack the export's id and length: it could only differ
+    /// from GET. `export-preview` says what an export would hold, without exporting.
+    static let refusingHead = [csvExport, jsonLinesExport]
+
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("organizations/:organization/audit-logs", use: list)
-            .get("organizations/:organization/audit-logs/export.csv") { try await export(.csv, $0, context: $1) }
-            .get("organizations/:organization/audit-logs/export.jsonl") { try await export(.jsonLines, $0, context: $1) }
+            .get(Self.csvExport) { try await export(.csv, $0, context: $1) }
+            .get(Self.jsonLinesExport) { try await export(.jsonLines, $0, context: $1) }
             .get("organizations/:organization/events/:event", use: event)
             .get("organizations/:organization/audit-logs/export-preview", use: exportPreview)
             .get("organizations/:organization/exports/:export/manifest.json", use: manifest)

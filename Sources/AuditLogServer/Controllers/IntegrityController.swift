@@ -1,6 +1,5 @@
 import AuditLogCore
 import Hummingbird
-import Synchronization
 
 /// Tamper evidence over HTTP (docs/INTEGRITY.md): the service's public key for anyone, and for
 /// an organization's admins its signed checkpoints, a checkpoint on demand and a verification.
@@ -9,17 +8,9 @@ struct IntegrityController: Sendable {
     let authenticator: Authenticator
     /// Events older than this that no checkpoint covers are reported (with a signing key).
     let maximumUnsignedAge: Duration
+    /// Bounds the full-chain verifications that run at once, per organization and in all.
+    let verifications: VerificationGate
     private var signingKey: SigningKey? { service.notary?.key }
-    /// One verification at a time per process: each reads every event of an organization.
-    let verifications = VerificationGate()
-
-    final class VerificationGate: Sendable {
-        private let running = Atomic(false)
-
-        /// Takes the gate; false when a verification holds it.
-        func enter() -> Bool { running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
-        func leave() { running.store(false, ordering: .releasing) }
-    }
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -141,15 +132,11 @@ struct IntegrityController: Sendable {
         let organizationID = try context.parameters.require("organization")
         _ = try await authenticator.admin(of: organizationID, request: request)
         try request.rejectParameters(allowed: [])
-        guard verifications.enter() else {
-            throw AuditLogError(
-                .unavailable, code: "busy", message: "Another verification is running; try again in a few seconds.",
-                retryAfterSeconds: 5)
-        }
-        defer { verifications.leave() }
         let options = VerificationOptions(
             keys: signingKey.map { [$0.publicKey] } ?? [], maximumUnsignedAge: maximumUnsignedAge, now: service.now())
-        let report = try await service.verify(organizationID: organizationID, options: options)
+        let report = try await verifications.run(organizationID: organizationID) {
+            try await service.verify(organizationID: organizationID, options: options)
+        }
         return JSONResponse(body: ReportResource(report: report, refusal: service.signingRefusal(organizationID: organizationID)))
     }
 }

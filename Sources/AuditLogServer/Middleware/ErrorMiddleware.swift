@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error into the contract's JSON shape, once, for every route:
 /// `{"error": {"code", "message", "details"}}` with a fitting 4xx status.
@@ -26,6 +27,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // The rest of a body that came too slowly is not worth waiting for.
             if error.kind == .timedOut { headers[.connection] = "close" }
             return ErrorBody(error).response(status: error.kind.status, headers: headers)
+        } catch let error as HTTPParserError {
+            // The body's HTTP framing is broken: the client's fault, not ours, and the rest of
+            // the connection cannot be read. (Hummingbird would answer a bare 400 itself; this
+            // gives it the contract's shape.) When the client has gone, the answer goes nowhere.
+            let refusal = AuditLogError.unreadableBody(error)
+            context.logger.debug(
+                "request body unreadable", metadata: ["audit.path": "\(request.uri.path)", "audit.error": "\(error)"])
+            return ErrorBody(refusal).response(status: refusal.kind.status, headers: [.connection: "close"])
         } catch let error as HTTPError {
             return ErrorBody(httpError: error, path: request.uri.path).response(status: error.status, headers: error.headers)
         } catch is NIOTooManyBytesError {

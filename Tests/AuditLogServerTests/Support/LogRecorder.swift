@@ -1,26 +1,44 @@
 import Logging
 import Synchronization
 
-/// Keeps every message logged through its `logger`, for tests of what the operator's log says.
+/// Keeps every line logged through its loggers, so that a test can say what the operator's log
+/// said, or did not.
 final class LogRecorder: Sendable {
-    struct Entry: Sendable {
+    struct Line: Sendable {
         var level: Logger.Level
         var message: String
-        var metadata: [String: String]
+        var metadata: Logger.Metadata
 
-        /// The entry as a line of text handler would print: message, then each metadata value.
-        var line: String { ([message] + metadata.keys.sorted().map { "\($0)=\(metadata[$0]!)" }).joined(separator: " ") }
+        /// The line as a text handler would print it: the message, then each metadata value.
+        var text: String { ([message] + metadata.keys.sorted().map { "\($0)=\(metadata[$0]!)" }).joined(separator: " ") }
     }
 
-    private let recorded = Mutex<[Entry]>([])
+    private let recorded = Mutex<[Line]>([])
 
-    var entries: [Entry] { recorded.withLock { $0 } }
+    var lines: [Line] { recorded.withLock { $0 } }
 
-    var logger: Logger {
-        Logger(label: "recorded") { _ in Handler(recorder: self) }
+    /// Waits until a line satisfies `condition` (checked every 20 ms), at most `timeout`.
+    func wait(timeout: Duration = .seconds(30), until condition: (Line) -> Bool) async throws -> Line {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let line = lines.first(where: condition) { return line }
+            guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
-    fileprivate func append(_ entry: Entry) { recorded.withLock { $0.append(entry) } }
+    struct WaitTimedOut: Error {}
+
+    /// A logger at `level` whose lines this recorder keeps.
+    func logger(level: Logger.Level = .debug) -> Logger {
+        var logger = Logger(label: "recorded") { _ in Handler(recorder: self) }
+        logger.logLevel = level
+        return logger
+    }
+
+    fileprivate func record(_ line: Line) {
+        recorded.withLock { $0.append(line) }
+    }
 
     private struct Handler: LogHandler {
         let recorder: LogRecorder
@@ -34,9 +52,7 @@ final class LogRecorder: Sendable {
         }
 
         func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            recorder.append(
-                Entry(level: event.level, message: event.message.description, metadata: all.mapValues { "\($0)" }))
+            recorder.record(Line(level: event.level, message: "\(event.message)", metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
         }
     }
 }
