@@ -55,3 +55,8 @@ public struct CheckpointSigner: Service {
         return checkpoints
     }
 }
+
+extension CheckpointSigner: RedactedDescription {
+    /// What ServiceLifecycle logs for it: the key's public id, never the key.
+    public var shownFields: [(label: String, value: Any)] { [("signingKey", signingKey), ("interval", interval)] }
+}

@@ -323,7 +323,8 @@ struct StreamDelivery {
             let text = String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             var message = "the receiver answered \(response.status.code)"
             if (300..<400).contains(response.status.code) { message += " (redirects are not followed)" }
-            if !text.isEmpty { message += ": \(text)" }
+            // A receiver may echo the request's token back in its complaint.
+            if !text.isEmpty { message += ": \(stream.redactingCredentials(in: text))" }
             return .failed(message, retryAfter: Backoff.retryAfter(response.headers.first(name: "Retry-After")))
         } catch let refused as StreamDestination.Refused {
             return .failed(refused.description, retryAfter: nil)
