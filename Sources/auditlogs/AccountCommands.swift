@@ -248,8 +248,11 @@ private func printCredentials(_ records: [CredentialRecord], empty: String) {
     printTable(rows)
 }
 
-/// Rows as aligned columns, two spaces apart; the first row is the header.
+/// Rows as aligned columns, two spaces apart; the first row is the header. Every listing prints
+/// through here: a cell is one line without control characters (`ControlCharacters.stripped`),
+/// whatever a receiver or a platform stored in it.
 func printTable(_ rows: [[String]]) {
+    let rows = rows.map { $0.map(ControlCharacters.stripped) }
     let widths = (0..<rows[0].count).map { column in rows.map { $0[column].unicodeScalars.count }.max() ?? 0 }
     for row in rows {
         say(
