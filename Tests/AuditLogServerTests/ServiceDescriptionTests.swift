@@ -73,4 +73,21 @@ import Testing
             #expect(!text.contains("payload-token") && !text.contains(signature) && !text.contains(stream.secret), "\(text)")
         }
     }
+
+    @Test func theAnswersThatShowASecretOncePrintWithoutIt() {
+        let session = SessionsController.Created(
+            token: "als_session-secret-0123", expiresAt: "2026-11-28T00:00:00.000Z",
+            member: SessionsController.MemberResource(id: "mem_1", email: "ada@acme.test", name: "Ada"), organizations: [])
+        let stream = StreamsController.StreamResource(
+            status: LogStreamStatus(
+                stream: LogStream(
+                    id: "str_1", organizationID: "acme", url: "https://siem.example/in", format: .json, secret: "alh_shown-once-0123",
+                    createdAt: TestWorld.start),
+                lag: 0),
+            secret: "alh_shown-once-0123")
+        #expect(session.description == #"Created(token: <redacted>, expiresAt: "2026-11-28T00:00:00.000Z", member: "mem_1")"#)
+        for text in Self.printed(session) + Self.printed(stream) {
+            #expect(!text.contains("als_session-secret-0123") && !text.contains("alh_shown-once-0123"), "\(text)")
+        }
+    }
 }

@@ -2,7 +2,9 @@
 any log level, `trace` included; and nothing a receiver answers can split a log line or reach
 the operator's terminal.
 
-How it is proven: `auditlogs serve` runs at `LOG_LEVEL=trace` with every key it takes (a signing
+How it is proven, on SQLite and on PostgreSQL (whose driver logs at `trace` what it sends and
+receives; the database's password, if its URL has one, is looked for too): `auditlogs serve`
+runs at `LOG_LEVEL=trace` with every key it takes (a signing
 key, a stream key and the key it replaced), and every feature is used against it: members made
 with passwords on standard input, sign-in (and one with a wrong password), ingest and read keys,
 personal and session tokens, lists, CSV and JSON Lines exports with their signed manifests, the
@@ -28,7 +30,11 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from service import event, free_port
+from urllib.parse import urlsplit
+
+import pytest
+
+from service import create_postgres_database, event, free_port
 
 TRACE = {"LOG_LEVEL": "trace"}
 
@@ -120,8 +126,10 @@ def leaks(output: str, secrets: dict[str, set[str]], allowed: str | None = None)
     return [f"{name} as {form!r}" for name, found in secrets.items() for form in sorted(found) if form in output]
 
 
-def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server):
-    server = make_server("secrets")
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server, backend):
+    # On PostgreSQL its driver logs at trace too: what it sends and receives.
+    server = make_server("secrets", database=create_postgres_database("secrets") if backend == "postgres" else None)
     directory = server.directory
     outputs: list[tuple[str, str, str | None]] = []  # (command, what it printed, the secret it shows)
 
@@ -249,6 +257,8 @@ def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server):
     assert "Starting service lifecycle" in log, "the trace log was not written"
     assert " trace " in log
     secrets = {
+        **({"the database's password": text_forms(urlsplit(str(server.database)).password)}
+           if backend == "postgres" and urlsplit(str(server.database)).password else {}),
         "the signing key": pem_forms(signing_key.read_text()),
         "the stream key": forms(base64.b64decode(stream_key.read_text().strip())),
         "the previous stream key": forms(base64.b64decode(previous_stream_key.read_text().strip())),
