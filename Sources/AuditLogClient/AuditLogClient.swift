@@ -45,6 +45,13 @@ public struct AuditLogClientConfiguration: Sendable {
     }
 }
 
+extension AuditLogClientConfiguration: RedactedDescription {
+    /// Never the ingest key: a platform that logs its services at `debug` logs this.
+    public var shownFields: [(label: String, value: Any)] {
+        [("baseURL", baseURL), ("ingestKey", Redaction()), ("batchSize", batchSize), ("whenFull", "\(whenFull)")]
+    }
+}
+
 /// An event the service refused as wrong: it is not sent again.
 public struct RejectedEvent: Sendable, Hashable {
     public var id: String
@@ -309,4 +316,10 @@ public final class AuditLogClient: Service, Sendable {
         guard field.utf8HasPrefix("events["), let end = field.firstIndex(of: "]") else { return nil }
         return Int(field[field.index(field.startIndex, offsetBy: 7)..<end])
     }
+}
+
+extension AuditLogClient: RedactedDescription {
+    /// What ServiceLifecycle logs for the client and what `dump` shows: its configuration, whose
+    /// ingest key prints redacted.
+    public var shownFields: [(label: String, value: Any)] { [("configuration", configuration)] }
 }

@@ -231,6 +231,15 @@ public final class PostgresStore: Sendable {
 
 extension PostgresStore: AuditLogBackend {}
 
+extension PostgresStore: RedactedDescription {
+    /// Where it points, without the password its connection pools hold.
+    public var shownFields: [(label: String, value: Any)] { [("location", displayLocation)] }
+}
+
+extension PostgresStore.Endpoint: RedactedDescription {
+    public var shownFields: [(label: String, value: Any)] { [("url", display)] }
+}
+
 extension PostgresQuery {
     /// A query built from our own SQL text and a list of values, `$1`… in order.
     public init(_ sql: String, _ values: [SQLValue]) {

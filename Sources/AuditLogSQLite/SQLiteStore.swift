@@ -38,6 +38,7 @@ public final class SQLiteStore: Sendable {
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.createOwnerOnly(path)
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.requireFullSynchronous(pool)
         try Self.migrator.migrate(pool)
@@ -46,6 +47,26 @@ public final class SQLiteStore: Sendable {
         self.logger = logger
         self.appends = GroupCommit(
             maximumWeight: 5_000, weight: { $0.ids.count }, commit: { jobs in await Self.commit(jobs, in: pool) })
+    }
+
+    /// Creates the database file, empty and readable and writable by its owner only (0600,
+    /// whatever the umask), unless it exists: it holds every organization's events and
+    /// credentials' hashes. SQLite gives the -wal and -shm files it makes beside it the main
+    /// file's mode, so they are owner-only too; SQLite left to create the file would make it
+    /// 0644 less the umask.
+    static func createOwnerOnly(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { return }
+            throw AuditLogError(
+                .unavailable, code: "cannot_create_database", message: "Cannot create \(path): \(String(cString: strerror(errno))).")
+        }
+        defer { close(descriptor) }
+        // The umask may have taken bits off 0600 too (a umask of 0200 would leave it unwritable).
+        guard fchmod(descriptor, 0o600) == 0 else {
+            throw AuditLogError(
+                .unavailable, code: "cannot_create_database", message: "Cannot set the mode of \(path): \(String(cString: strerror(errno))).")
+        }
     }
 
     /// Sets `synchronous = FULL` on the writer and checks that it holds.

@@ -36,6 +36,15 @@ public struct ServerDependencies: Sendable {
     }
 }
 
+extension ServerDependencies: RedactedDescription {
+    public var shownFields: [(label: String, value: Any)] {
+        [
+            ("store", type(of: store)), ("signingKey", signingKey as Any),
+            ("streamCredentialKey", streamCredentialKey as Any),
+        ]
+    }
+}
+
 /// The whole service as a Hummingbird application, ready to `runService()`.
 public func buildApplication(
     configuration: ServerConfiguration,

@@ -42,15 +42,16 @@ struct MemberCommand: AsyncParsableCommand {
         @Option(help: "The member's email.") var email: String
         @Option(help: "The member's name.") var name: String
         @Option(help: "admin (reads audit logs) or member.") var role: Role
-        @Option(help: "A password of at least 10 characters (kept only as a bcrypt hash).") var password: String
+        /// At least 10 characters, kept only as a bcrypt hash.
+        @OptionGroup var password: PasswordOptions
 
         func validate() throws {
             guard EmailAddress.isPlausible(email) else { throw ValidationError("--email must be an email address of at most 320 bytes.") }
             guard Member.isValidName(name) else { throw ValidationError("--name must be 1 to 256 characters.") }
-            if let problem = PasswordHasher.problem(with: password) { throw ValidationError("--password \(problem).") }
         }
 
         func run() async throws {
+            let password = try password.read()
             let member = try await database.withAdministration { administration in
                 do {
                     return try await administration.addMember(
@@ -71,13 +72,11 @@ struct MemberCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The member's email.") var email: String
-        @Option(help: "The new password, at least 10 characters.") var password: String
-
-        func validate() throws {
-            if let problem = PasswordHasher.problem(with: password) { throw ValidationError("--password \(problem).") }
-        }
+        /// The new password, at least 10 characters.
+        @OptionGroup var password: PasswordOptions
 
         func run() async throws {
+            let password = try password.read()
             let (member, ended) = try await database.withAdministration { administration in
                 try await knownMember(email) { try await administration.setPassword(email: email, password: password) }
             }
@@ -248,8 +247,11 @@ private func printCredentials(_ records: [CredentialRecord], empty: String) {
     printTable(rows)
 }
 
-/// Rows as aligned columns, two spaces apart; the first row is the header.
+/// Rows as aligned columns, two spaces apart; the first row is the header. Every listing prints
+/// through here: a cell is one line without control characters (`ControlCharacters.stripped`),
+/// whatever a receiver or a platform stored in it.
 func printTable(_ rows: [[String]]) {
+    let rows = rows.map { $0.map(ControlCharacters.stripped) }
     let widths = (0..<rows[0].count).map { column in rows.map { $0[column].unicodeScalars.count }.max() ?? 0 }
     for row in rows {
         say(

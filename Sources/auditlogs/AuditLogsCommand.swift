@@ -16,6 +16,12 @@ struct AuditLogsCommand: AsyncParsableCommand {
             VerifyExportCommand.self,
             BenchCommand.self,
         ])
+
+    /// Logging is set up before anything logs, whichever command runs.
+    static func main() async {
+        CommandLogging.bootstrap()
+        await main(nil)
+    }
 }
 
 /// A command that could not do what it was asked, for a reason the user can act on.
@@ -24,7 +30,7 @@ struct CommandFailure: Error, CustomStringConvertible {
     var description: String
 
     init(_ description: String) {
-        self.description = description
+        self.description = terminalText(description)
     }
 }
 
@@ -39,5 +45,14 @@ extension Actor {
 /// Prints a line for the person at the terminal and flushes it at once, so that it shows even
 /// when standard output is a pipe or a log file (the server runs on after it).
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    FileHandle.standardOutput.write(Data((terminalText(line) + "\n").utf8))
+}
+
+/// `text` with its line breaks kept and every other control character taken out
+/// (`ControlCharacters.stripped`): the stored values a command prints — a stream's last error,
+/// a member's name — came from outside, and an escape sequence among them would act on the
+/// terminal.
+func terminalText(_ text: String) -> String {
+    text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { ControlCharacters.stripped(String(Substring($0))) }.joined(separator: "\n")
 }

@@ -49,11 +49,9 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 extension Logger {
-    /// The process's logger: stderr, level from LOG_LEVEL (default info).
+    /// The process's logger: stderr, one line a call, level from LOG_LEVEL (`CommandLogging`).
     static func command(_ label: String) -> Logger {
-        var logger = Logger(label: label)
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        return logger
+        Logger(label: label)
     }
 }
 

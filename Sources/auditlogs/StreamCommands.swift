@@ -19,8 +19,8 @@ struct StreamCommand: AsyncParsableCommand {
             discussion: """
                 Batches of at most 500 events, in sequence order, at least once, each request signed \
                 (X-AuditLogs-Signature, HMAC-SHA256 with the secret). Formats: json ({"events": [...]}), \
-                splunk_hec (--url https://HOST:8088/services/collector/event, --token the HEC token), \
-                datadog (--url https://http-intake.logs.datadoghq.com/api/v2/logs, --token the API key). \
+                splunk_hec (--url https://HOST:8088/services/collector/event, --token-file holding the HEC token), \
+                datadog (--url https://http-intake.logs.datadoghq.com/api/v2/logs, --token-file holding the API key). \
                 Creating the stream is recorded as a LogStreamCreated event, the first it delivers. \
                 With --stream-key (the key serve has too), the secret and token are stored encrypted.
                 """)
@@ -30,11 +30,29 @@ struct StreamCommand: AsyncParsableCommand {
         @Option(help: "The organization's id.") var org: String
         @Option(help: "Where to POST batches: an http or https URL.") var url: String
         @Option(help: "json, splunk_hec or datadog.") var format: StreamFormat = .json
-        @Option(help: "The signing secret (16 to 256 visible ASCII characters). Default: a new random one.") var secret: String?
-        @Option(help: "The receiver's credential: the Splunk HEC token, the Datadog API key, or a bearer token for json.")
+        @Option(
+            help: ArgumentHelp(
+                "A file holding the signing secret (16 to 256 visible ASCII characters; a final line break is dropped). Default: a new random one.",
+                valueName: "path"))
+        var secretFile: String?
+        @Option(
+            help: ArgumentHelp(
+                "A file holding the receiver's credential: the Splunk HEC token, the Datadog API key, or a bearer token for json.",
+                valueName: "path"))
+        var tokenFile: String?
+        @Option(help: "The signing secret itself; other users of the machine can see it in the process list, so prefer --secret-file.")
+        var secret: String?
+        @Option(help: "The receiver's credential itself; prefer --token-file, for the same reason.")
         var token: String?
 
+        func validate() throws {
+            if secret != nil && secretFile != nil { throw ValidationError("Give --secret-file or --secret, not both.") }
+            if token != nil && tokenFile != nil { throw ValidationError("Give --token-file or --token, not both.") }
+        }
+
         func run() async throws {
+            let secret = try secretFile.map { try SecretInput.file($0, for: "secret", flag: "--secret-file") } ?? self.secret
+            let token = try tokenFile.map { try SecretInput.file($0, for: "token", flag: "--token-file") } ?? self.token
             let request: StreamRequest
             do {
                 request = try StreamRequest(url: url, format: format.rawValue, secret: secret, token: token)

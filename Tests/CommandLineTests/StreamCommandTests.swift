@@ -89,6 +89,25 @@ import Testing
         #expect(try await queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM log_streams") } == 1)
     }
 
+    @Test func aReceiversAnswerCannotReachTheTerminalOrFakeALineOfTheList() async throws {
+        let database = try await CredentialCommandTests.organizationWithAdmin()
+        let added = try await Command.run(["stream", "add", "--database", database, "--org", "acme", "--url", "https://siem.example/in"])
+        #expect(added.status == 0, "\(added.stderr)")
+        // What a hostile receiver answered, kept as the stream's last error: colour, a line of
+        // its own, a bidirectional override, a terminal title.
+        try await DatabaseQueue(path: database).write { db in
+            try db.execute(
+                sql: "UPDATE log_streams SET last_error = ?, last_error_at = 0",
+                arguments: ["the receiver answered 500: \u{1B}[31mdenied\u{1B}[0m\nfake line\r\u{202E}gnp.exe\u{1B}]0;owned\u{07}"])
+        }
+        let listed = try await Command.run(["stream", "list", "--database", database, "--org", "acme"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(!listed.stdout.unicodeScalars.contains { ControlCharacters.contains($0) && $0 != "\n" }, "\(listed.stdout.debugDescription)")
+        #expect(listed.lines.count == 2, "\(listed.stdout.debugDescription)")
+        #expect(!listed.lines.contains { $0.hasPrefix("fake line") })
+        #expect(listed.lines[1].hasSuffix("the receiver answered 500: [31mdenied[0m fake line gnp.exe]0;owned"), "\(listed.stdout.debugDescription)")
+    }
+
     @Test func badStreamsAndUnknownOrganizationsAreRefusedWithTheReason() async throws {
         let database = try await CredentialCommandTests.organizationWithAdmin()
         let badURL = try await Command.run(["stream", "add", "--database", database, "--org", "acme", "--url", "ftp://x.example/"])

@@ -195,20 +195,29 @@ class Server:
 
     # ---- the command ----
 
-    def cli(self, *arguments: str) -> list[str]:
+    def cli(self, *arguments: str, input: str | None = None, environment: dict[str, str] | None = None) -> list[str]:
+        """Runs `auditlogs ARGUMENTS --database DB` with `input` on standard input; its output lines."""
+        return self.cli_run(*arguments, input=input, environment=environment).stdout.strip().splitlines()
+
+    def cli_run(self, *arguments: str, input: str | None = None, environment: dict[str, str] | None = None,
+                database: bool = True) -> subprocess.CompletedProcess:
+        """The same, with both streams: what it printed to standard output and to standard error.
+        `database=False` for the commands that take none (key files, verify-export)."""
         finished = subprocess.run(
-            [str(self.binary), *arguments, "--database", str(self.database)],
-            capture_output=True, text=True, timeout=120)
+            [str(self.binary), *arguments, *(["--database", str(self.database)] if database else [])],
+            capture_output=True, text=True, timeout=120, input=input or "",
+            env={**os.environ, **(environment or {})})
         if finished.returncode != 0:
             raise AssertionError(f"auditlogs {' '.join(arguments)} failed ({finished.returncode}): {finished.stderr}")
-        return finished.stdout.strip().splitlines()
+        return finished
 
     def create_organization(self, organization: str = "acme", name: str = "Acme"):
         self.cli("org", "create", "--id", organization, "--name", name)
 
     def add_member(self, organization: str, email: str, name: str, role: str, password: str):
+        # On standard input, as an operator should: a command line is visible to every user.
         self.cli("member", "add", "--org", organization, "--email", email, "--name", name, "--role", role,
-                 "--password", password)
+                 "--password-stdin", input=password + "\n")
 
     def create_key(self, organization: str = "acme") -> str:
         return self.cli("key", "create", "--org", organization)[-1].strip()
@@ -224,7 +233,8 @@ class Server:
 
     # ---- the service ----
 
-    def start(self, *extra: str, wrapper: tuple[str, ...] = (), healthy_within: float = 30) -> "Server":
+    def start(self, *extra: str, wrapper: tuple[str, ...] = (), healthy_within: float = 30,
+              environment: dict[str, str] | None = None) -> "Server":
         assert self.process is None or self.process.poll() is not None, "already running"
         self.starts += 1
         log = open(self.log_path, "a")
@@ -232,7 +242,8 @@ class Server:
         log.flush()
         command = [*wrapper, str(self.binary), "serve", "--database", str(self.database),
                    "--host", "127.0.0.1", "--port", str(self.port), *extra]
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        env={**os.environ, **(environment or {})})
         log.close()
         if healthy_within:
             self.wait_until_healthy(healthy_within)

@@ -107,3 +107,13 @@ public final class Notary: Sendable {
 public protocol CheckpointWitness: Sendable {
     func witness(_ record: Checkpoint) async throws
 }
+
+extension Notary: RedactedDescription {
+    /// Its key as a key prints (its public id), and how many witnesses it has.
+    public var shownFields: [(label: String, value: Any)] { [("key", key), ("witnesses", witnesses.count)] }
+}
+
+extension AuditLogService: RedactedDescription {
+    /// The notary (redacted) only: the store is no business of a log line.
+    public var shownFields: [(label: String, value: Any)] { [("notary", notary as Any)] }
+}

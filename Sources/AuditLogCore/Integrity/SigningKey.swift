@@ -43,6 +43,13 @@ public struct SigningKey: Sendable {
     }
 }
 
+extension SigningKey: RedactedDescription {
+    /// The public key's id, never the seed: `SigningKey(key_id: "3f9c…", seed: <redacted>)`.
+    public var shownFields: [(label: String, value: Any)] {
+        [("key_id", publicKey.id), ("seed", Redaction())]
+    }
+}
+
 /// The public half of a `SigningKey`: what an auditor checks signatures with.
 public struct VerifyingKey: Sendable, Hashable {
     /// The 32 bytes of the public key.

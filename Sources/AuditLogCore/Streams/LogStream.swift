@@ -59,6 +59,41 @@ public struct LogStream: Sendable, Hashable {
     /// The destination's host, as audit records and messages name it (never its path or query,
     /// which may hold a credential).
     public var host: String { URLComponents(string: url)?.host ?? "" }
+
+    /// `text` with the stream's secret and token replaced by `<redacted>`, matched byte for
+    /// byte: a receiver's error answer may echo the request's credentials back, and it is
+    /// logged and kept as the stream's last error.
+    public func redactingCredentials(in text: String) -> String {
+        var bytes = Array(text.utf8)
+        for credential in [secret, token].compactMap({ $0 }).map({ Array($0.utf8) }) where !credential.isEmpty {
+            var index = 0
+            var kept: [UInt8] = []
+            kept.reserveCapacity(bytes.count)
+            while index < bytes.count {
+                if bytes.count - index >= credential.count, bytes[index..<index + credential.count].elementsEqual(credential) {
+                    kept += Array(Redaction().description.utf8)
+                    index += credential.count
+                } else {
+                    kept.append(bytes[index])
+                    index += 1
+                }
+            }
+            bytes = kept
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension LogStream: RedactedDescription {
+    /// Never the secret or the token, nor the URL's path and query (which may hold a
+    /// credential): its host.
+    public var shownFields: [(label: String, value: Any)] {
+        [
+            ("id", id), ("organizationID", organizationID), ("host", host), ("format", format.rawValue), ("secret", Redaction()),
+            ("token", Redaction.ifPresent(token) as Any), ("createdAt", createdAt), ("deliveredThrough", deliveredThrough),
+            ("lastSuccessAt", lastSuccessAt as Any), ("lastError", lastError as Any), ("lastErrorAt", lastErrorAt as Any),
+        ]
+    }
 }
 
 /// A stream as `stream list` and the API show it.

@@ -113,3 +113,8 @@ public struct StreamCredentialKey: Sendable {
         AuditLogError(.unavailable, code: "stream_credentials_unavailable", message: message)
     }
 }
+
+extension StreamCredentialKey: RedactedDescription {
+    /// Nothing of the key: `StreamCredentialKey(bytes: <redacted>)`.
+    public var shownFields: [(label: String, value: Any)] { [("bytes", Redaction())] }
+}

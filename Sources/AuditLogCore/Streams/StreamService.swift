@@ -69,6 +69,15 @@ public struct StreamRequest: Sendable, Hashable {
     }
 }
 
+extension StreamRequest: RedactedDescription {
+    public var shownFields: [(label: String, value: Any)] {
+        [
+            ("host", URLComponents(string: url)?.host ?? ""), ("format", format.rawValue), ("secret", Redaction.ifPresent(secret) as Any),
+            ("token", Redaction.ifPresent(token) as Any),
+        ]
+    }
+}
+
 /// The use cases of log streams: create, list and remove an organization's streams, each
 /// creation and removal recorded as an event of the organization. Delivery is the server's
 /// (`StreamDeliverer`).

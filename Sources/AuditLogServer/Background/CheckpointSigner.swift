@@ -57,3 +57,8 @@ public struct CheckpointSigner: Service {
         }
     }
 }
+
+extension CheckpointSigner: RedactedDescription {
+    /// What ServiceLifecycle logs for it: the key's public id, never the key.
+    public var shownFields: [(label: String, value: Any)] { [("notary", service.notary as Any), ("interval", interval)] }
+}

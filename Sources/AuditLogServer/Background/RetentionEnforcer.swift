@@ -55,3 +55,8 @@ public struct RetentionEnforcer: Service {
         }
     }
 }
+
+extension RetentionEnforcer: RedactedDescription {
+    /// What ServiceLifecycle logs for it; the store it reaches is no business of a log line.
+    public var shownFields: [(label: String, value: Any)] { [("interval", interval)] }
+}

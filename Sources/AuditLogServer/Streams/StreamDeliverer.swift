@@ -343,14 +343,18 @@ struct StreamDelivery {
             request.body = .bytes(ByteBuffer(bytes: payload.body))
             let response = try await http.execute(request, timeout: .init(configuration.requestTimeout))
             var answer: [UInt8] = []
-            let kept = StreamDeliveryFailure.answerBytesLogged
+            let kept = StreamDeliveryFailure.answerBytesLogged + StreamRequest.tokenBytes.upperBound
             for try await chunk in response.body where answer.count < kept {
                 answer += chunk.readableBytesView.prefix(kept - answer.count)
             }
             if (200..<300).contains(response.status.code) { return .accepted }
+            // A receiver may echo the request's secret or token back in its complaint: both are
+            // taken out of what was read (more than the log keeps, so that none is cut in two
+            // at the end) before the log sees it.
+            let redacted = Array(stream.redactingCredentials(in: String(decoding: answer, as: UTF8.self)).utf8)
             return .failed(
                 .answered(
-                    Int(response.status.code), body: answer, retryAfter: Backoff.retryAfter(response.headers.first(name: "Retry-After")),
+                    Int(response.status.code), body: redacted, retryAfter: Backoff.retryAfter(response.headers.first(name: "Retry-After")),
                     by: StreamDeliveryFailure.receiver(url: stream.url, address: client.address)))
         } catch let refused as StreamDestination.Refused {
             return .failed(.refused(refused))

@@ -29,15 +29,21 @@ struct Command {
         return directory.appendingPathComponent("cli.sqlite").path
     }
 
-    /// Runs `auditlogs ARGUMENTS` to its end. The wait is on a thread of its own: blocking one
-    /// of the few threads Swift concurrency runs the tests on (two, on a two-core machine)
-    /// would hold every other test's timers and tasks for as long as the command runs.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
+    /// Runs `auditlogs ARGUMENTS` to its end, with `input` on its standard input when given (else
+    /// an empty one). The wait is on a thread of its own: blocking one of the few threads Swift
+    /// concurrency runs the tests on (two, on a two-core machine) would hold every other test's
+    /// timers and tasks for as long as the command runs.
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Output {
         try await offThePool {
             let process = Process()
             process.executableURL = executable
             process.arguments = arguments
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let stdin = Pipe()
+            process.standardInput = stdin
+            // Written before the command runs: a line fits the pipe's buffer many times over.
+            stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
+            try stdin.fileHandleForWriting.close()
             let (stdout, stderr) = try runToEnd(process)
             return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
         }
