@@ -472,6 +472,8 @@ import Testing
             #expect(try receiver.accepted[..<witnessed].flatMap { try $0.sequences } == [1, 2, 3, 4])
             let delivery = receiver.accepted[witnessed]
             #expect(try JSONParser.parse(delivery.body)["checkpoints"]?.arrayValue.count == 1)
+            // A receiver that reads only `events` takes it for an empty batch.
+            #expect(try JSONParser.parse(delivery.body)["events"]?.arrayValue.isEmpty == true)
             #expect(Checkpoint.records(in: delivery.body) == [checkpoint])
             let signature = try #require(delivery.header(StreamSignature.headerName))
             #expect(StreamSignature.isValid(header: signature, secret: secret, body: delivery.body, now: Int64(Date().timeIntervalSince1970)))

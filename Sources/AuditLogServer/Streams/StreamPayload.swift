@@ -33,9 +33,10 @@ struct StreamPayload {
     }
 
     /// Signed records (checkpoints, retention cuts) of the organization's chain, in the order
-    /// they were signed, each as the API shows it: in the `json` format `{"checkpoints": [...]}`;
-    /// for Splunk an event of sourcetype `auditlogs:checkpoint` each; for Datadog an entry with
-    /// the record under `checkpoint`.
+    /// they were signed, each as the API shows it: in the `json` format
+    /// `{"checkpoints": [...], "events": []}` (a receiver that reads only `events` takes it as
+    /// an empty batch); for Splunk an event of sourcetype `auditlogs:checkpoint` each; for
+    /// Datadog an entry with the record under `checkpoint`.
     init(stream: LogStream, records: [Checkpoint], time: Int64) {
         var body: [UInt8] = []
         switch stream.format {
@@ -44,6 +45,8 @@ struct StreamPayload {
             json.object { json in
                 json.key("checkpoints")
                 json.array(records)
+                json.key("events")
+                json.array([Checkpoint]())
             }
             body = json.bytes
         case .splunkHEC:
