@@ -45,7 +45,7 @@ struct MemberCommand: AsyncParsableCommand {
         @Option(help: "A password of at least 10 characters (kept only as a bcrypt hash).") var password: String
 
         func validate() throws {
-            guard EmailAddress.isPlausible(email) else { throw ValidationError("--email must be an email address of at most 320 bytes.") }
+            guard EmailAddress.isPlausible(email) else { throw ValidationError("--email must be \(EmailAddress.requirement).") }
             guard Member.isValidName(name) else { throw ValidationError("--name must be 1 to 256 characters.") }
             if let problem = PasswordHasher.problem(with: password) { throw ValidationError("--password \(problem).") }
         }
