@@ -214,8 +214,7 @@ public struct AdministrationService: Sendable {
 
     private static func requirePlausible(email: String) throws(AuditLogError) {
         guard EmailAddress.isPlausible(email) else {
-            throw AuditLogError.invalidField(
-                "email", "must be an email address of at most \(EventLimits.maximumEmailLength) bytes")
+            throw AuditLogError.invalidField("email", "must be \(EmailAddress.requirement)")
         }
     }
 }

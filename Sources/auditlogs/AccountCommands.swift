@@ -46,7 +46,7 @@ struct MemberCommand: AsyncParsableCommand {
         @OptionGroup var password: PasswordOptions
 
         func validate() throws {
-            guard EmailAddress.isPlausible(email) else { throw ValidationError("--email must be an email address of at most 320 bytes.") }
+            guard EmailAddress.isPlausible(email) else { throw ValidationError("--email must be \(EmailAddress.requirement).") }
             guard Member.isValidName(name) else { throw ValidationError("--name must be 1 to 256 characters.") }
         }
 

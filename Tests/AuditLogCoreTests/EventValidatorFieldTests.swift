@@ -69,6 +69,40 @@ private func event(_ path: String, _ value: JSONValue) -> JSONValue {
         #expect(complaints(event("actor.name", .string("Ada Lovelace"))) == [:])
     }
 
+    /// A zero-width space or a bidi override in an id makes two ids look alike, or one read as
+    /// another; such a field is refused by its path, naming the invisible character.
+    @Test(arguments: [
+        ("id", "evt\u{200B}1", "U+200B"), ("action", "Member\u{200B}Invited", "U+200B"), ("actor.id", "user\u{202E}24", "U+202E"),
+        ("actor.email", "ada@\u{202E}tset.emca", "U+202E"), ("workspace.id", "\u{2066}ws_1", "U+2066"),
+        ("targets[0].type", "user\u{FEFF}", "U+FEFF"), ("targets[0].id", "u\u{200F}\u{301}", "U+200F"),
+        ("actor.id", "user\u{E0041}", "U+E0041"),
+    ])
+    func refusesInvisibleFormatCharactersInIDsTypesAndEmails(path: String, value: String, named: String) {
+        #expect(complaints(event(path, .string(value))) == [path: "must not contain \(named) or other invisible format characters"])
+    }
+
+    @Test func refusesInvisibleFormatCharactersInMetadataKeys() {
+        #expect(
+            complaints(event("metadata", .object(["role\u{202E}": .string("Editor")])))
+                == ["metadata.role\u{202E}": "keys must not contain U+202E or other invisible format characters"])
+    }
+
+    @Test func keepsFormatCharactersInNamesAndFreeTextAsData() throws {
+        let spoof = "Mallory \u{202E}ecalevoL adA"
+        for path in ["actor.name", "workspace.name", "targets[0].name", "context.user_agent", "details"] {
+            #expect(complaints(event(path, .string(spoof))) == [:], "\(path)")
+        }
+        let stored = try validate(event("metadata", .object(["note": .string(spoof)]))).first
+        #expect(stored?.metadata["note"] == .string(spoof))
+        #expect(try validate(event("actor.name", .string(spoof))).first?.actor.name == spoof)
+    }
+
+    @Test func acceptsIDsWithCombiningMarksAndOtherScripts() throws {
+        #expect(try validate(event("actor.id", .string("a\u{301}"))).first?.actor.id == "a\u{301}")
+        #expect(try validate(event("workspace.id", .string("ws_\u{65E5}\u{672C}"))).first?.workspace?.id == "ws_日本")
+        #expect(try validate(event("actor.email", .string("jose\u{301}@acme.test"))).first?.actor.email == "jose\u{301}@acme.test")
+    }
+
     @Test func refusesWhatIsPlainlyNotAnEmail() {
         for email in ["ada", "@acme.test", "ada@", "a@b@c"] {
             #expect(complaints(event("actor.email", .string(email))) == ["actor.email": "must be an email address"], "\(email)")

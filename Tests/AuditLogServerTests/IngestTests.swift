@@ -71,6 +71,48 @@ import Testing
         #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
     }
 
+    /// Ids, emails and metadata keys with an invisible format character (sent as JSON escapes
+    /// here) reject the batch, each named by its path; names keep theirs and are listed back
+    /// exactly as sent.
+    @Test func invisibleFormatCharactersInIDsEmailsAndKeysRejectTheBatch() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let zeroWidthID = Events.json(id: #"evt\u200b1"#)
+            let overriddenEmail = #"""
+                {"action": "UserLogin", "occurred_at": "2026-11-27T11:00:00.000Z",
+                 "actor": {"id": "user_42", "type": "user", "email": "ada\u202e@acme.test"},
+                 "targets": [{"type": "user", "id": "u\u2066"}], "metadata": {"ro\ufeffle": "Editor"}}
+                """#
+            let body = "{\"events\": [\(Events.json()), \(zeroWidthID), \(overriddenEmail)]}"
+            let response = try await client.post("/api/v1/events", token: world.acmeKey, json: body)
+            #expect(response.status == .unprocessableContent)
+            #expect(response.errorCode == "invalid_event")
+            #expect(
+                response.errorFields.sorted() == [
+                    "events[1].id", "events[2].actor.email", "events[2].metadata.ro\u{FEFF}le", "events[2].targets[0].id",
+                ])
+        }
+        #expect(try await world.store.latestSequence(organizationID: "acme") == 0)
+    }
+
+    @Test func namesWithBidiControlsAreStoredAndListedAsSent() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            let named = #"""
+                {"id": "a\u0301", "action": "UserLogin", "occurred_at": "2026-11-27T11:00:00.000Z",
+                 "actor": {"id": "user_42", "type": "user", "name": "Mallory \u202eecalevoL adA"},
+                 "workspace": {"id": "ws_1", "name": "\u2066Marketing"}}
+                """#
+            let created = try await client.post("/api/v1/events", token: world.acmeKey, json: named)
+            #expect(created.status == .created)
+            let page = try await client.get("/api/v1/organizations/acme/audit-logs", token: world.acmeAdminToken)
+            let event = try #require(try page.json["data"]?[0])
+            #expect(event["id"]?.stringValue == "a\u{301}")
+            #expect(event["actor"]?["name"]?.stringValue == "Mallory \u{202E}ecalevoL adA")
+            #expect(event["workspace"]?["name"]?.stringValue == "\u{2066}Marketing")
+        }
+    }
+
     @Test func malformedBodiesAreRefusedWithTheErrorShape() async throws {
         let world = try await TestWorld.make()
         try await world.withClient { client in

@@ -35,9 +35,28 @@ import Testing
             #expect(response.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(response.text.contains("<script>alert") == false)
             // Both organizations are in the switcher, the current one selected.
-            #expect(response.text.contains("<a href=\"/organizations/acme/audit-logs\">Acme Studios</a>"))
+            #expect(response.text.contains("<a href=\"/organizations/acme/audit-logs\"><bdi>Acme Studios</bdi></a>"))
             #expect(response.text.contains("<a href=\"/organizations/evil/audit-logs\" aria-current=\"page\">"))
             #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'") == true)
+        }
+    }
+
+    /// Names the page is written with are isolated (`<bdi>`), and a bidi control in one is
+    /// shown as a marker, so "Mallory \u{202E}ecalevoL adA" cannot read "Mallory Ada Lovelace".
+    @Test func namesOnThePageAreIsolatedWithTheirBidiControlsShown() async throws {
+        let world = try await TestWorld.make()
+        let spoof = "Mallory \u{202E}ecalevoL adA"
+        try await world.store.createOrganization(Organization(id: "spoof", name: spoof), createdAt: TestWorld.start)
+        try await world.store.setRole(.admin, memberID: world.acmeAdmin.id, organizationID: "spoof")
+        try await world.withClient { client in
+            let response = try await client.get("/organizations/spoof/audit-logs", token: world.acmeAdminToken)
+            #expect(response.status == .ok)
+            let shown = "Mallory \u{27E8}U+202E\u{27E9}ecalevoL adA"
+            #expect(response.text.utf8Contains("<p class=\"eyebrow\"><bdi>\(shown)</bdi> · Organization settings</p>"))
+            #expect(response.text.utf8Contains("<span class=\"visually-hidden\">Organization: </span><bdi>\(shown)</bdi>"))
+            #expect(response.text.utf8Contains("aria-current=\"page\"><bdi>\(shown)</bdi></a>"))
+            #expect(response.text.utf8Contains("<title>Audit Logs · \(shown)</title>"))
+            #expect(response.text.utf8Contains("\u{202E}") == false)
         }
     }
 

@@ -191,6 +191,20 @@ import Testing
         }
     }
 
+    /// No member's email holds an invisible format character (they are refused when members
+    /// are added), so a sign-in with one is a malformed email, not a wrong password.
+    @Test func anEmailWithAnInvisibleFormatCharacterIsRefusedAsInvalid() async throws {
+        let world = try await TestWorld.make()
+        try await world.withClient { client in
+            for email in [#"ada\u202e@acme.test"#, #"ada@acme.test\u200b"#, #"\u2066ada@acme.test"#, #"ada\u200b\u0301@acme.test"#] {
+                let response = try await client.post(
+                    Self.signIn, token: nil, json: #"{"email": "\#(email)", "password": "\#(TestWorld.password)"}"#)
+                #expect(response.status == .unprocessableContent, "\(email)")
+                #expect(response.errorFields == ["email"], "\(email)")
+            }
+        }
+    }
+
     @Test func theCookieIsSecureUnlessTheServiceListensOnLoopback() async throws {
         #expect(ServerConfiguration(host: "0.0.0.0").secureCookies)
         #expect(ServerConfiguration(host: "10.1.2.3").secureCookies)

@@ -57,6 +57,18 @@ import Testing
         }
     }
 
+    @Test func aMemberEmailWithABidiOverrideIsRefused() async throws {
+        let database = try Command.temporaryDatabase()
+        _ = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])
+        let added = try await Command.run([
+            "member", "add", "--database", database, "--org", "acme", "--email", "ada\u{202E}@acme.test", "--name", "Ada",
+            "--role", "admin", "--password", "a long enough password",
+        ])
+        #expect(added.status != 0)
+        #expect(added.stderr.contains("--email"), "\(added.stderr)")
+        #expect(try await SQLiteStore(path: database).member(email: "ada\u{202E}@acme.test") == nil)
+    }
+
     @Test func creatingAnOrganizationTwiceIsRefused() async throws {
         let database = try Command.temporaryDatabase()
         _ = try await Command.run(["org", "create", "--database", database, "--id", "acme", "--name", "Acme"])

@@ -45,6 +45,30 @@ import Testing
         #expect(try await store.organization(id: "accents")?.name == longest)
     }
 
+    /// A member's email signs in and names them in the audit log: one that holds a bidi
+    /// override or a zero-width space could read as someone else's, so it is refused; a
+    /// combining accent is a letter and stays.
+    @Test(arguments: StoreKind.enabled)
+    func aMemberEmailWithAnInvisibleFormatCharacterIsRefused(kind: StoreKind) async throws {
+        let store = try await kind.makeStore()
+        let administration = AdministrationService(store: store, passwords: PasswordHasher(cost: 4))
+        try await administration.createOrganization(id: "acme", name: "Acme")
+        for email in ["ada\u{202E}@acme.test", "ada\u{200B}@acme.test", "\u{2066}ada@acme.test", "ada@acme.test\u{FEFF}\u{301}"] {
+            let error = await #expect(throws: AuditLogError.self) {
+                _ = try await administration.addMember(
+                    email: email, name: "Mallory", password: "correct horse battery", role: .admin, organizationID: "acme")
+            }
+            #expect(error?.kind == .invalid, "\(email.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(error?.details.map(\.field) == ["email"])
+            #expect(try await store.member(email: email) == nil)
+        }
+        let accented = try await administration.addMember(
+            email: "jose\u{301}@acme.test", name: "Jos\u{E9} \u{202E}", password: "correct horse battery", role: .admin,
+            organizationID: "acme")
+        #expect(accented.email == "jose\u{301}@acme.test")
+        #expect(accented.name == "Jos\u{E9} \u{202E}")
+    }
+
     @Test(arguments: StoreKind.enabled)
     func anEmailCanBeTakenOnceWhateverItsCase(kind: StoreKind) async throws {
         let store = try await kind.makeStore()

@@ -83,7 +83,7 @@ def tick(driver, name, search, value):
 def tick_by_label(driver, name, search, label):
     """Like `tick`, for an option known by its label; returns its value."""
     box = search_options(driver, name, search)
-    xpath = f"//*[@id='{name}-filter']//label[contains(@class,'option')][.//span[text()={json.dumps(label)}]]//input"
+    xpath = f"//*[@id='{name}-filter']//label[contains(@class,'option')][.//span[.={json.dumps(label)}]]//input"
     option = wait(driver, visible.element_to_be_clickable((By.XPATH, xpath)), message=f"no option labelled {label}")
     value = option.get_attribute("value")
     box.send_keys(Keys.ESCAPE)
@@ -123,6 +123,16 @@ def choose_range(driver, label):
 def filter_count(driver, name):
     counts = driver.find_elements(By.CSS_SELECTOR, f"#{name}-filter .select-button .count")
     return int(counts[0].text) if counts else 0
+
+
+def ingest(service, events):
+    """Sends `events` to Acme with a new ingest key, as the platform does; they must be stored."""
+    key = service.command("key", "create", "--org", "acme").strip().splitlines()[-1]
+    request = urllib.request.Request(
+        service.base + "/api/v1/events", data=json.dumps({"events": events}).encode(), method="POST",
+        headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer:
+        assert answer.status == 201
 
 
 def session_cookie(driver):

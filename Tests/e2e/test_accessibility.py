@@ -21,6 +21,10 @@ except ImportError:  # pragma: no cover - reported by the fixture, which fails i
 def axe(page):
     if Axe is None:
         missing("axe-selenium-python is not installed (pip install axe-selenium-python)")
+    # A run grows with the page: after the three filter menus have listed their options it takes
+    # about 30 s on two busy cores, selenium's default limit for a script, which the last states
+    # then missed.
+    page.set_script_timeout(120)
 
     def check(state):
         checker = Axe(page)
@@ -31,7 +35,8 @@ def axe(page):
             f"{violation['id']} ({violation['impact']}): {violation['help']} — "
             + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
             for violation in serious)
-    return check
+    yield check
+    page.set_script_timeout(30)
 
 
 def test_the_sign_in_page(page, server, axe):

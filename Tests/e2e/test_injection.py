@@ -6,16 +6,14 @@ details hold HTML, script, formula and Unicode-mark payloads; the page shows eac
 text, builds no element from it, and no payload runs. A sign-in link whose `next` hides markup
 behind combining and prepended marks (which once rendered a live `<meta refresh>`) leaves the
 visitor where they are, and sign-in never follows a `next` to another host."""
-import json
 import time
 import urllib.parse
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from selenium.webdriver.common.by import By
 
 from conftest import ADMIN
-from pages import sign_in, wait, wait_for_table
+from pages import ingest, sign_in, wait, wait_for_table
 
 MARK_QUOTE = "\u0600\"\u0600>\u0600"
 PAYLOADS = {
@@ -26,15 +24,6 @@ PAYLOADS = {
     "details": MARK_QUOTE + "<img src=x onerror=\"window.__pwned='details'\">=HYPERLINK(\"http://evil.test\",\"x\")",
 }
 ACTOR_ID = "hostile_actor"
-
-
-def ingest(service, events):
-    key = service.command("key", "create", "--org", "acme").strip().splitlines()[-1]
-    request = urllib.request.Request(
-        service.base + "/api/v1/events", data=json.dumps({"events": events}).encode(), method="POST",
-        headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as answer:
-        assert answer.status == 201
 
 
 def test_hostile_event_text_is_shown_as_text_and_never_runs(page, service):

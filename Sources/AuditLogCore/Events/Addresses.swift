@@ -5,8 +5,12 @@
 #endif
 
 /// Email addresses, checked loosely: the platform owns its users' addresses; we only refuse
-/// what is plainly not one.
+/// what is plainly not one, or one that an invisible format character could make read as another.
 public enum EmailAddress {
+    /// What `isPlausible` asks for, as an error message says it.
+    public static let requirement =
+        "an email address of at most \(EventLimits.maximumEmailLength) bytes, without spaces, control or invisible format characters"
+
     public static func isPlausible(_ text: String) -> Bool {
         // Decided over bytes: `@` is ASCII, so it is never part of a multi-byte character.
         let bytes = text.utf8
@@ -15,7 +19,7 @@ public enum EmailAddress {
         else { return false }
         // ASCII whitespace and controls are the bytes up to the space; beyond ASCII, Unicode says.
         guard bytes.contains(where: { $0 >= 0x80 }) else { return !bytes.contains { $0 <= 0x20 } }
-        return !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 }
+        return !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0.isFormatCharacter }
     }
 }
 

@@ -238,6 +238,10 @@ public struct EventValidator: Sendable {
         }
         for key in members.keys.sorted() {
             let keyPath = "\(path).\(key)"
+            if let invisible = key.firstFormatCharacter {
+                errors.append(FieldError(field: keyPath, message: "keys must not contain \(TextRule.formatCharacterComplaint(invisible))"))
+                continue
+            }
             if key.isEmpty || key.unicodeScalars.count > EventLimits.maximumMetadataKeyLength || !TextRule.identifier.accepts(key) {
                 errors.append(
                     FieldError(
@@ -265,7 +269,8 @@ public struct EventValidator: Sendable {
 
     /// What characters a string field may hold.
     enum TextRule {
-        /// Ids, types, times: visible characters, no whitespace.
+        /// Ids, types, times, emails, metadata keys: visible characters, no whitespace, no
+        /// invisible format characters (one could make an id read as another).
         case identifier
         /// Names and emails: no control characters.
         case name
@@ -280,7 +285,9 @@ public struct EventValidator: Sendable {
             }
             switch self {
             case .identifier:
-                return string.unicodeScalars.allSatisfy { !$0.properties.isWhitespace && !Self.isControl($0) }
+                return string.unicodeScalars.allSatisfy {
+                    !$0.properties.isWhitespace && !Self.isControl($0) && !$0.isFormatCharacter
+                }
             case .name:
                 return string.unicodeScalars.allSatisfy { !Self.isControl($0) }
             case .text:
@@ -294,6 +301,17 @@ public struct EventValidator: Sendable {
             case .name: "must not contain control characters"
             case .text: "must not contain NUL characters"
             }
+        }
+
+        /// Why `string`, which this rule refuses, is refused: an invisible character is named,
+        /// since whoever reads the error cannot see it.
+        func complaint(about string: String) -> String {
+            guard self == .identifier, let invisible = string.firstFormatCharacter else { return complaint }
+            return "must not contain " + Self.formatCharacterComplaint(invisible)
+        }
+
+        static func formatCharacterComplaint(_ scalar: Unicode.Scalar) -> String {
+            "\(scalar.codePointName) or other invisible format characters"
         }
 
         /// The verdict for an all-ASCII string; nil when it holds another byte.
@@ -371,7 +389,7 @@ public struct EventValidator: Sendable {
             return nil
         }
         guard rule.accepts(text) else {
-            errors.append(FieldError(field: path, message: rule.complaint))
+            errors.append(FieldError(field: path, message: rule.complaint(about: text)))
             return nil
         }
         return text

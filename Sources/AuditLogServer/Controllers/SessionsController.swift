@@ -148,9 +148,9 @@ struct SessionsController: Sendable {
     static func credentials(from body: some Collection<UInt8>) throws -> (email: String, password: String) {
         let object = try JSONBody.object(body, shape: #"{"email": ..., "password": ...}"#)
         var errors: [FieldError] = []
-        let email = object["email"]?.stringValue?.trimmingCharacters(in: .whitespaces).lowercased()
+        let email = object["email"]?.stringValue?.trimmingUnicodeWhitespace.lowercased()
         if email.map({ !EmailAddress.isPlausible($0) }) ?? true {
-            errors.append(FieldError(field: "email", message: "must be an email address of at most \(EventLimits.maximumEmailLength) bytes"))
+            errors.append(FieldError(field: "email", message: "must be \(EmailAddress.requirement)"))
         }
         let password = object["password"]?.stringValue
         if password.map({ $0.isEmpty || $0.utf8.count > 1024 }) ?? true {

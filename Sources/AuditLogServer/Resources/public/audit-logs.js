@@ -6,6 +6,7 @@ import { ApiError, getJSON, request, withQuery } from "./api.js";
 import { appendEventRow, expandRow, reformatTimes } from "./event-table.js";
 import { formatShort, fromZoneInput, plural, showUTC, showsUTC, shownZone, toZoneInput, viewerZone } from "./format.js";
 import { MultiSelect } from "./multiselect.js";
+import { outsideText } from "./outside-text.js";
 import { DEFAULT_RANGE, RANGES, apiParameters, hasFilters, readViewState, writeViewState } from "./view-state.js";
 
 const organization = document.body.dataset.organization;
@@ -81,7 +82,7 @@ function actorOption(actor) {
   return {
     value: actor.id,
     label: actor.name ?? actor.email ?? actor.id,
-    sub: [actor.name ? actor.email : null, kind].filter(Boolean).join(" · ") || null,
+    sub: [actor.name ? actor.email : null, kind].filter(Boolean),
   };
 }
 
@@ -253,9 +254,9 @@ async function loadLinkedEvent(view, id) {
     $("result-summary").textContent = "Showing one event, from its link. Choose Show all events for the rest.";
   } catch (error) {
     if (view !== generation) return;
-    $("error-message").textContent = error instanceof ApiError && error.status === 404
+    $("error-message").replaceChildren(error instanceof ApiError && error.status === 404
       ? "This organization has no event with that id: the link may be incomplete, or the event is older than the retention policy keeps."
-      : error.message;
+      : outsideText(error.message));
     show("error-state");
   } finally {
     if (view === generation) $("events").setAttribute("aria-busy", "false");
@@ -293,10 +294,11 @@ async function loadPage(view) {
       : error.message;
     if (more) {
       // Keep the rows already read; Load more tries the same page again.
-      $("result-summary").textContent = `Older events could not be loaded: ${message}`;
+      // An error may quote the view's filters, which a link's author chose.
+      $("result-summary").replaceChildren("Older events could not be loaded: ", outsideText(message));
       $("load-more").hidden = false;
     } else {
-      $("error-message").textContent = message;
+      $("error-message").replaceChildren(outsideText(message));
       show("error-state");
     }
   } finally {

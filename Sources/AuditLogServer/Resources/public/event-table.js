@@ -1,6 +1,8 @@
 // The rows of the events table. Every value is set as text, never as HTML: events carry text
-// chosen by whoever acted.
+// chosen by whoever acted. Each piece of that text is isolated, its invisible characters shown
+// (outside-text.js), so that none can reorder or disguise what is around it.
 import { formatTime } from "./format.js";
+import { outsideText } from "./outside-text.js";
 
 /** Appends a row for `event` to `body` and returns it; clicking it (or its button) shows the
  * whole event, with a Copy link button for `link`, the address of the event's own page. */
@@ -35,20 +37,20 @@ export function appendEventRow(body, event, link) {
   const actor = cell("Actor");
   const actorName = document.createElement("span");
   actorName.className = "actor-name";
-  actorName.textContent = event.actor.name ?? event.actor.email ?? event.actor.id;
+  actorName.append(outsideText(event.actor.name ?? event.actor.email ?? event.actor.id));
   actor.append(actorName);
   const secondary = event.actor.name ? event.actor.email : null;
   const kind = event.actor.type === "api_key" ? "API key" : event.actor.type === "system" ? "System" : null;
   if (secondary || kind) {
     const sub = document.createElement("span");
     sub.className = "actor-email";
-    sub.textContent = secondary ?? kind;
+    sub.append(secondary ? outsideText(secondary) : kind);
     actor.append(sub);
   }
 
   const workspace = cell("Workspace");
   if (event.workspace) {
-    workspace.textContent = event.workspace.name ?? event.workspace.id;
+    workspace.append(outsideText(event.workspace.name ?? event.workspace.id));
   } else {
     const none = document.createElement("span");
     none.className = "no-workspace";
@@ -59,7 +61,7 @@ export function appendEventRow(body, event, link) {
 
   const details = cell("Details");
   details.className = "details";
-  details.textContent = event.details;
+  details.append(outsideText(event.details));
 
   row.append(time, action, actor, workspace, details);
   const expand = () => toggleDetail(row, toggle, event, link);
@@ -109,14 +111,17 @@ function toggleDetail(row, toggle, event, link) {
       ["Workspace ID", event.workspace ? code(event.workspace.id) : "—"],
     ]),
     section("Targets", event.targets.length
-      ? event.targets.map((target) => [target.type, target.name ? `${target.name} (${target.id})` : target.id])
+      ? event.targets.map((target) => [
+        outsideText(target.type),
+        target.name ? joined(outsideText(target.name), " (", outsideText(target.id), ")") : outsideText(target.id),
+      ])
       : [["", "None"]]),
     section("Context", [
       ["IP address", event.context.ip_address ?? "—"],
-      ["User agent", event.context.user_agent ?? "—"],
+      ["User agent", event.context.user_agent ? outsideText(event.context.user_agent) : "—"],
     ]),
     section("Metadata", Object.keys(event.metadata).length
-      ? Object.entries(event.metadata).map(([key, value]) => [key, value === null ? "null" : String(value)])
+      ? Object.entries(event.metadata).map(([key, value]) => [outsideText(key), value === null ? "null" : outsideText(String(value))])
       : [["", "None"]]),
   );
   td.append(linkActions(link), grid);
@@ -161,6 +166,7 @@ function linkActions(link) {
   return bar;
 }
 
+/** A title and its terms and values: a string is the page's own text, a node came from outside. */
 function section(title, pairs) {
   const wrapper = document.createElement("section");
   const heading = document.createElement("h4");
@@ -168,9 +174,9 @@ function section(title, pairs) {
   const list = document.createElement("dl");
   for (const [term, value] of pairs) {
     const dt = document.createElement("dt");
-    dt.textContent = term;
+    dt.append(term);
     const dd = document.createElement("dd");
-    if (value instanceof Node) dd.append(value); else dd.textContent = value;
+    dd.append(value);
     list.append(dt, dd);
   }
   wrapper.append(heading, list);
@@ -179,8 +185,14 @@ function section(title, pairs) {
 
 function code(text) {
   const node = document.createElement("code");
-  node.textContent = text;
+  node.append(outsideText(text));
   return node;
+}
+
+function joined(...parts) {
+  const fragment = document.createDocumentFragment();
+  fragment.append(...parts);
+  return fragment;
 }
 
 function cell(label) {

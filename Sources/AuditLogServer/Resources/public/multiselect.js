@@ -4,8 +4,11 @@
 // Escape closes and returns to the button.
 //
 // Options come from `load(query)`, which returns [{value, label, sub?, group?}] — from memory
-// (actions, workspaces) or from the server (actors, debounced). Chosen options stay listed,
-// under "Selected", while the search shows others.
+// (actions, workspaces) or from the server (actors, debounced); `sub` is a text or a list of
+// texts. Chosen options stay listed, under "Selected", while the search shows others. Labels
+// and subs are shown as text from outside (outside-text.js): an actor's or a workspace's name
+// is whatever an event's sender wrote.
+import { outsideText } from "./outside-text.js";
 
 let nextId = 0;
 
@@ -168,7 +171,8 @@ export class MultiSelect {
     }
     if (!options.length && !chosenElsewhere.length) {
       const empty = element("div", "menu-empty");
-      empty.textContent = this.query ? `Nothing matches “${this.query}”.` : "Nothing to choose from yet.";
+      if (this.query) empty.append("Nothing matches “", outsideText(this.query), "”.");
+      else empty.textContent = "Nothing to choose from yet.";
       this.list.append(empty);
     }
     this.renderStatus();
@@ -180,11 +184,12 @@ export class MultiSelect {
     box.checked = this.values.includes(option.value);
     const text = element("span", "option-text");
     const main = element("span");
-    main.textContent = option.label;
+    main.append(outsideText(option.label));
     text.append(main);
-    if (option.sub) {
+    const subs = [option.sub ?? []].flat();
+    if (subs.length) {
       const sub = element("span", "option-sub");
-      sub.textContent = option.sub;
+      subs.forEach((part, index) => sub.append(...(index ? [" · "] : []), outsideText(part)));
       text.append(sub);
     }
     if (option.description) row.title = option.description;
