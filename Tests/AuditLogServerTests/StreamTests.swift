@@ -281,7 +281,7 @@ import Testing
             let port = try #require(URLComponents(string: url)?.port)
             #expect(
                 detail
-                    == #"127.0.0.1:\#(port) answered \#(status): \u{1B}]0;owned\u{7}\u{1B}[2Jinternal-secret\u{A}forged: log line\u{D}\u{9B}31m\#u{FFFD}"#
+                    == #"127.0.0.1:\#(port) answered \#(status): \u{1B}]0;owned\u{7}\u{1B}[2Jinternal-secret\nforged: log line\r\u{9B}31m\#u{FFFD}"#
             )
             #expect(!warning.text.unicodeScalars.contains { $0.properties.generalCategory == .control })
         }
@@ -618,16 +618,6 @@ import Testing
         #expect(StreamDeliveryFailure.kind(of: HTTPClientError.tlsHandshakeTimeout) == "TLS failed (timed out)")
         #expect(StreamDeliveryFailure.kind(of: IOError(errnoCode: ECONNREFUSED, reason: "connect")) == "could not connect")
         #expect(StreamDeliveryFailure.kind(of: CancellationError()) == "the request failed")
-    }
-
-    /// Nothing from outside can start a log line of its own, drive the terminal, reorder text
-    /// or fake an escape.
-    @Test func logTextEscapesControlsFormatCharactersAndBackslashes() {
-        let text = "a\\u{1B} \u{1B}[2J\r\nforged \u{85}\u{9B}31m \u{2028}\u{202E}\u{200B} \u{7F}\u{7} été 東京 ✓"
-        #expect(
-            LogText.escaped(text)
-                == #"a\\u{1B} \u{1B}[2J\u{D}\u{A}forged \u{85}\u{9B}31m \u{2028}\u{202E}\u{200B} \u{7F}\u{7} été 東京 ✓"#)
-        #expect(LogText.escaped([0x41, 0xFF, 0x0A]) == "A\u{FFFD}\\u{A}")
     }
 
     @Test func backoffDoublesWithJitterAndObeysRetryAfterWithinItsCap() {

@@ -282,4 +282,4 @@ def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server, backend):
     # The refusing receiver's answer is in the log, escaped: one line, no escape character.
     assert "\x1b" not in log
     assert not any(line.startswith("fake line") for line in log.splitlines())
-    assert "\\u{1B}[31mrefused Bearer <redacted>\\u{1B}[0m\\u{A}fake line: all good" in log, server.log_tail()
+    assert "\\u{1B}[31mrefused Bearer <redacted>\\u{1B}[0m\\nfake line: all good" in log, server.log_tail()

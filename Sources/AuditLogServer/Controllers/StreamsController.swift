@@ -56,7 +56,7 @@ struct StreamsController: Sendable {
             } catch let refused as StreamDestination.Refused {
                 // The admin is told the kind of refusal; where the name resolved is the operator's.
                 context.logger.notice(
-                    "log stream refused", metadata: ["audit.org": "\(organizationID)", "audit.error": "\(LogText.escaped(refused.detail))"])
+                    "log stream refused", metadata: ["audit.org": "\(organizationID)", "audit.error": "\(ControlCharacters.escaped(refused.detail))"])
                 throw AuditLogError.invalidField("url", refused.description)
             }
         }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import AuditLogCore
 import Foundation
 import NIOCore
 import NIOPosix
@@ -10,7 +11,7 @@ import NIOPosix
 /// A stream's URL is the tenant's choice, so what comes back from it is not theirs to read: a
 /// receiver's body, or the address its name resolved to, would make a stream a way to read the
 /// services this host can reach and to map the operator's network. The detail carries bytes the
-/// receiver chose, so it is escaped (`LogText`) before it reaches a log line.
+/// receiver chose, so it is escaped (`ControlCharacters.escaped`) before it reaches a log line.
 struct StreamDeliveryFailure: Error {
     /// For the stream's `last_error`.
     var summary: String
@@ -28,20 +29,21 @@ struct StreamDeliveryFailure: Error {
     static func answered(_ status: Int, body: [UInt8], retryAfter: Duration?, by receiver: String) -> StreamDeliveryFailure {
         let summary =
             (300..<400).contains(status) ? "redirects are not followed (answered \(status))" : "the receiver answered \(status)"
-        var detail = "\(LogText.escaped(receiver)) answered \(status)"
-        let text = LogText.escaped(body.prefix(answerBytesLogged)).trimmingCharacters(in: .whitespaces)
+        var detail = "\(ControlCharacters.escaped(receiver)) answered \(status)"
+        let answer = String(decoding: body.prefix(answerBytesLogged), as: UTF8.self)
+        let text = ControlCharacters.escaped(answer).trimmingCharacters(in: .whitespaces)
         if !text.isEmpty { detail += ": \(text)" }
         return StreamDeliveryFailure(summary: summary, detail: detail, retryAfter: retryAfter)
     }
 
     /// The destination check refused the receiver's address.
     static func refused(_ refused: StreamDestination.Refused) -> StreamDeliveryFailure {
-        StreamDeliveryFailure(summary: refused.description, detail: LogText.escaped(refused.detail))
+        StreamDeliveryFailure(summary: refused.description, detail: ControlCharacters.escaped(refused.detail))
     }
 
     /// No answer came: the connection, TLS or the request failed.
     static func unanswered(_ error: any Error, by receiver: String) -> StreamDeliveryFailure {
-        StreamDeliveryFailure(summary: kind(of: error), detail: LogText.escaped("\(receiver): \(error)"))
+        StreamDeliveryFailure(summary: kind(of: error), detail: ControlCharacters.escaped("\(receiver): \(error)"))
     }
 
     /// The kind of a failure without an answer, in the words `last_error` shows.
