@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AuditLogCoreTests",
-            dependencies: ["AuditLogCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["AuditLogCore", "AuditLogTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -205,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "CommandLineTests",
             dependencies: [
-                "AuditLogBench", "AuditLogClient", "AuditLogCore", "AuditLogSQLite", "auditlogs",
+                "AuditLogBench", "AuditLogClient", "AuditLogCore", "AuditLogSQLite", "AuditLogTestSupport", "auditlogs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

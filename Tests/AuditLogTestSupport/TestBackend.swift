@@ -60,7 +60,8 @@ public struct TestDatabase: Sendable {
     public func open() async throws -> any AuditLogBackend {
         switch backend {
         case .sqlite:
-            return try SQLiteStore(path: location)
+            let location = location
+            return try await offThePool { try SQLiteStore(path: location) }
         case .postgres:
             let store = PostgresStore(
                 primary: try PostgresStore.Endpoint(url: location), maximumConnections: 4, idleTimeout: .seconds(5),

@@ -16,7 +16,14 @@ struct PageTemplates: Sendable {
         var description: String
     }
 
-    static func load() throws -> PageTemplates {
+    /// The templates, parsed the first time they are asked for: the bundle's files do not
+    /// change while the process runs, and every application built (one per test, in tests)
+    /// would parse them again.
+    static func load() throws -> PageTemplates { try parsed.get() }
+
+    private static let parsed = Result { try parse() }
+
+    private static func parse() throws -> PageTemplates {
         MustacheContentTypes.register(HTMLEscaping.ContentType(), named: HTMLEscaping.contentTypeName)
         guard let directory = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")
         else { throw LoadError(description: "The page templates are missing from the bundle.") }

@@ -14,7 +14,13 @@ struct WebAssets: Sendable {
 
     let assets: [String: Asset]
 
-    static func load() -> WebAssets {
+    /// The assets, read and hashed the first time they are asked for: the bundle's files do
+    /// not change while the process runs.
+    static func load() -> WebAssets { read }
+
+    private static let read = readBundle()
+
+    private static func readBundle() -> WebAssets {
         var assets: [String: Asset] = [:]
         let directory = Bundle.module.url(forResource: "public", withExtension: nil, subdirectory: "Resources")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory?.path ?? "")) ?? []

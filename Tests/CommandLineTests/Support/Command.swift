@@ -1,3 +1,4 @@
+import AuditLogTestSupport
 import Foundation
 import Synchronization
 
@@ -29,6 +30,20 @@ struct Command {
         return directory.appendingPathComponent("cli.sqlite").path
     }
 
+    /// How many commands run at once. The tests start all at once, and so did their commands: fifty
+    /// debug builds hashing passwords on two cores left the test process itself so little time
+    /// that a 200 ms timer fired after 40 s, `openssl` answered after 37 s, and PostgreSQL's 10 s
+    /// reachability check failed.
+    private static let slots = DispatchSemaphore(value: ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Waits for a slot (on the calling thread, which is never one of Swift concurrency's), runs
+    /// `work`, and frees the slot.
+    private static func inSlot<Value>(_ work: () throws -> Value) rethrows -> Value {
+        slots.wait()
+        defer { slots.signal() }
+        return try work()
+    }
+
     /// Runs `auditlogs ARGUMENTS` to its end, with `input` on its standard input when given (else
     /// an empty one). The wait is on a thread of its own: blocking one of the few threads Swift
     /// concurrency runs the tests on (two, on a two-core machine) would hold every other test's
@@ -44,7 +59,7 @@ struct Command {
             // Written before the command runs: a line fits the pipe's buffer many times over.
             stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
             try stdin.fileHandleForWriting.close()
-            let (stdout, stderr) = try runToEnd(process)
+            let (stdout, stderr) = try inSlot { try runToEnd(process) }
             return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
         }
     }
@@ -58,23 +73,19 @@ struct Command {
         process.standardError = err
         try process.run()
         let errors = Mutex(Data())
-        let reading = DispatchGroup()
-        DispatchQueue.global().async(group: reading) {
+        let read = DispatchSemaphore(value: 0)
+        // A thread of its own, not DispatchQueue.global(): on Linux Swift concurrency runs its
+        // tasks on that same queue's few threads, and a reader blocked there for as long as
+        // the command runs held every test's tasks and timers (40 s, with many commands).
+        Thread.detachNewThread {
             let data = err.fileHandleForReading.readDataToEndOfFile()
             errors.withLock { $0 = data }
+            read.signal()
         }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        reading.wait()
+        read.wait()
         return (String(decoding: stdout, as: UTF8.self), String(decoding: errors.withLock { $0 }, as: UTF8.self))
-    }
-
-    /// Runs blocking `work` on a new thread and waits for it without holding a thread of the
-    /// pool.
-    private static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
     }
 
     /// Starts `auditlogs serve` in the background; stop it with `terminate()` or `kill(SIGKILL)`.
@@ -96,7 +107,7 @@ struct Command {
             shell.executableURL = URL(fileURLWithPath: "/bin/sh")
             shell.arguments = ["-c", "exec 2>&1; " + script]
             shell.currentDirectoryURL = directory
-            let (said, _) = try runToEnd(shell)
+            let (said, _) = try inSlot { try runToEnd(shell) }
             return (shell.terminationStatus, said)
         }
     }
