@@ -52,7 +52,7 @@ import Testing
             record.write(to: &json)
             lines += json.text + "\n"
         }
-        FileManager.default.createFile(atPath: path, contents: Data(lines.utf8))
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: path))
         // The tail starts inside a line: that line is skipped, the rest read.
         let tail = try CheckpointLog.latestRecords(path: path, tailBytes: 1_000)
         #expect(tail.map(\.sequence) == [50])

@@ -68,7 +68,7 @@ public struct TestDatabase: Sendable {
                 logger: Logger(label: "test"))
             // The pool runs for the rest of the process; idle connections close after 5 s.
             Task.detached { await store.run() }
-            try await store.migrate()
+            try await TestPostgres.shared.settingUp { try await store.migrate() }
             return store
         }
     }
@@ -93,12 +93,20 @@ public final class TestPostgres: Sendable {
     public static let shared = TestPostgres()
 
     private let server: Mutex<(client: PostgresClient, url: URLComponents)?> = Mutex(nil)
+    private let setups = TurnGate(turns: 4)
+
+    /// Runs `setUp` (creating or migrating a database) when fewer than four others run. All the
+    /// tests start at once: two hundred databases created and migrated together on two cores
+    /// kept connections waiting past the store's 10 s reachability check.
+    func settingUp<Value: Sendable>(_ setUp: @Sendable () async throws -> Value) async throws -> Value {
+        try await setups.run(setUp)
+    }
 
     /// A new empty database on the server; its URL.
     public func createDatabase() async throws -> String {
         let (client, url) = try connect()
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")).collect()
+        try await settingUp { _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")).collect() }
         var database = url
         database.path = "/" + name
         return database.string!
@@ -137,5 +145,26 @@ public final class TestPostgres: Sendable {
         var description: String {
             "These tests need PostgreSQL: run them through scripts/with-postgres (scripts/test does), or set \(TestBackend.postgresURLVariable)."
         }
+    }
+}
+
+/// At most `turns` bodies run at once; the others wait, first come first served.
+actor TurnGate {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(turns: Int) { free = turns }
+
+    func run<Value: Sendable>(_ body: @Sendable () async throws -> Value) async throws -> Value {
+        if free > 0 {
+            free -= 1
+        } else {
+            // The turn is handed over by the body that ends, so `free` stays as it is.
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        defer {
+            if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
     }
 }
