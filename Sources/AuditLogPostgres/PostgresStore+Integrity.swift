@@ -180,14 +180,9 @@ extension PostgresStore: IntegrityStore {
                     }
                     try ChainRecomputation.checkRecords(
                         organizationID: organizationID, tip: tip?.record, key: key, expecting: expecting, found: found)
-                    var recomputation =
-                        if let latest, latest.sequence >= base {
-                            ChainRecomputation(organizationID: organizationID, after: latest.sequence, hash: latest.headHash)
-                        } else {
-                            ChainRecomputation(
-                                organizationID: organizationID, after: base,
-                                hash: base > 0 ? baseHash.map { Array($0.readableBytesView) } ?? [] : EventChain.genesis)
-                        }
+                    var recomputation = ChainRecomputation(
+                        organizationID: organizationID, latest: latest, base: base,
+                        baseHash: baseHash.map { Array($0.readableBytesView) })
                     try await Self.recompute(&recomputation, through: last, session)
                     prepared.recomputation = recomputation
                     return prepared
@@ -219,15 +214,9 @@ extension PostgresStore: IntegrityStore {
         }
         if recomputation.through > recomputation.start {
             let stored = try await session.rows(
-                """
-                SELECT chain_hash FROM events WHERE organization_id = \(organizationID) AND sequence = \(recomputation.through)
-                """
+                "SELECT chain_hash FROM events WHERE organization_id = \(organizationID) AND sequence = \(recomputation.through)"
             ).first?.decode(ByteBuffer?.self)
-            guard stored.map({ Array($0.readableBytesView) }) == recomputation.hash else {
-                throw ChainMismatch(
-                    organizationID: organizationID, sequence: recomputation.through,
-                    "event \(recomputation.through) changed while it was being checked")
-            }
+            try recomputation.confirmResumePoint(storedHash: stored.map { Array($0.readableBytesView) })
         }
         try await recompute(&recomputation, through: last, session)
         try recomputation.finish(lastSequence: last, recordedHead: head.map { Array($0.readableBytesView) })

@@ -24,6 +24,23 @@ public struct ChainRecomputation: Sendable {
         self.hash = hash
     }
 
+    /// Starts where the verified chain does: after the latest checkpoint of the head, or after
+    /// the retention base (`base`, whose hash is `baseHash`) when no checkpoint lies past it.
+    public init(organizationID: String, latest: Checkpoint?, base: Int64, baseHash: [UInt8]?) {
+        if let latest, latest.sequence >= base {
+            self.init(organizationID: organizationID, after: latest.sequence, hash: latest.headHash)
+        } else {
+            self.init(organizationID: organizationID, after: base, hash: base > 0 ? baseHash ?? [] : EventChain.genesis)
+        }
+    }
+
+    /// In the write phase, before going on: the event the read phase ended on still has the hash
+    /// it was checked with (`storedHash`, as stored now).
+    public func confirmResumePoint(storedHash: [UInt8]?) throws(ChainMismatch) {
+        guard through > start, storedHash != hash else { return }
+        throw ChainMismatch(organizationID: organizationID, sequence: through, "event \(through) changed while it was being checked")
+    }
+
     /// The next stored event, in sequence order.
     public mutating func check(sequence: Int64, values: [SQLValue?], storedHash: [UInt8]?) throws(ChainMismatch) {
         guard sequence == through + 1 else {

@@ -182,15 +182,9 @@ extension SQLiteStore: IntegrityStore {
                 }
                 try ChainRecomputation.checkRecords(
                     organizationID: organizationID, tip: tip?.record, key: key, expecting: expecting, found: found)
-                let base: Int64 = organization[1]
-                var recomputation =
-                    if let latest, latest.sequence >= base {
-                        ChainRecomputation(organizationID: organizationID, after: latest.sequence, hash: latest.headHash)
-                    } else {
-                        ChainRecomputation(
-                            organizationID: organizationID, after: base,
-                            hash: base > 0 ? Data.fromDatabaseValue(organization[2]).map(Array.init) ?? [] : EventChain.genesis)
-                    }
+                var recomputation = ChainRecomputation(
+                    organizationID: organizationID, latest: latest, base: organization[1],
+                    baseHash: Data.fromDatabaseValue(organization[2]).map(Array.init))
                 try Self.recompute(&recomputation, through: last, db)
                 prepared.recomputation = recomputation
                 return prepared
@@ -224,11 +218,7 @@ extension SQLiteStore: IntegrityStore {
             let stored = try Data.fetchOne(
                 db, sql: "SELECT chain_hash FROM events WHERE organization_id = ? AND sequence = ?",
                 arguments: [organizationID, recomputation.through])
-            guard stored.map(Array.init) == recomputation.hash else {
-                throw ChainMismatch(
-                    organizationID: organizationID, sequence: recomputation.through,
-                    "event \(recomputation.through) changed while it was being checked")
-            }
+            try recomputation.confirmResumePoint(storedHash: stored.map(Array.init))
         }
         try recompute(&recomputation, through: last, db)
         try recomputation.finish(lastSequence: last, recordedHead: Data.fromDatabaseValue(organization[1]).map(Array.init))

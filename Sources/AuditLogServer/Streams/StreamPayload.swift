@@ -17,12 +17,10 @@ struct StreamPayload {
             }
             body = json.bytes
         case .splunkHEC:
-            // The collector takes events one after the other, not in an array.
-            for event in events {
-                if !body.isEmpty { body.append(UInt8(ascii: "\n")) }
-                var json = JSONWriter(reservingCapacity: 1_024)
-                SplunkEvent(event: event).write(to: &json)
-                body += json.bytes
+            body = SplunkEnvelope.lines(events.map(EventResource.init), capacity: 1_024) { resource in
+                SplunkEnvelope(
+                    body: resource, fields: ["action": resource.event.action, "organization": resource.event.organizationID],
+                    sourcetype: "auditlogs:event", time: resource.event.occurredAt)
             }
         case .datadog:
             var json = JSONWriter(reservingCapacity: 1_024 * max(1, events.count))
@@ -50,11 +48,10 @@ struct StreamPayload {
             }
             body = json.bytes
         case .splunkHEC:
-            for record in records {
-                if !body.isEmpty { body.append(UInt8(ascii: "\n")) }
-                var json = JSONWriter(reservingCapacity: 600)
-                SplunkRecord(record: record).write(to: &json)
-                body += json.bytes
+            body = SplunkEnvelope.lines(records, capacity: 600) { record in
+                SplunkEnvelope(
+                    body: record, fields: ["organization": record.organizationID], sourcetype: "auditlogs:checkpoint",
+                    time: record.signedAt)
             }
         case .datadog:
             var json = JSONWriter(reservingCapacity: 600 * records.count)
@@ -83,26 +80,6 @@ struct StreamPayload {
         }
     }
 
-    /// A signed record as Splunk's HTTP Event Collector takes it: a sourcetype of its own, so
-    /// that searches for events do not see it, timed when it was signed.
-    struct SplunkRecord: JSONWritable {
-        let record: Checkpoint
-
-        func write(to json: inout JSONWriter) {
-            json.object { json in
-                json.field("event", record)
-                json.key("fields")
-                json.object { json in
-                    json.field("organization", record.organizationID)
-                }
-                json.field("source", "auditlogs")
-                json.field("sourcetype", "auditlogs:checkpoint")
-                json.key("time")
-                json.number(Double(record.signedAt.milliseconds) / 1_000)
-            }
-        }
-    }
-
     /// A signed record as Datadog's logs intake takes it.
     struct DatadogRecord: JSONWritable {
         let record: Checkpoint
@@ -122,23 +99,37 @@ struct StreamPayload {
         }
     }
 
-    /// An event as Splunk's HTTP Event Collector takes it: its time in seconds, where it came
-    /// from, and the event itself.
-    struct SplunkEvent: JSONWritable {
-        let event: AuditEvent
+    /// What Splunk's HTTP Event Collector takes: the body under `event`, indexed fields, where it
+    /// came from, a sourcetype that keeps events and signed records apart, and its time in seconds.
+    struct SplunkEnvelope<Body: JSONWritable>: JSONWritable {
+        let body: Body
+        let fields: KeyValuePairs<StaticString, String>
+        let sourcetype: String
+        let time: Timestamp
+
+        /// The collector takes envelopes one after the other, a line each, not in an array.
+        static func lines(_ bodies: [Body], capacity: Int, _ envelope: (Body) -> Self) -> [UInt8] {
+            var lines: [UInt8] = []
+            for body in bodies {
+                if !lines.isEmpty { lines.append(UInt8(ascii: "\n")) }
+                var json = JSONWriter(reservingCapacity: capacity)
+                envelope(body).write(to: &json)
+                lines += json.bytes
+            }
+            return lines
+        }
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.field("event", EventResource(event: event))
+                json.field("event", body)
                 json.key("fields")
                 json.object { json in
-                    json.field("action", event.action)
-                    json.field("organization", event.organizationID)
+                    for (name, value) in fields { json.field(name, value) }
                 }
                 json.field("source", "auditlogs")
-                json.field("sourcetype", "auditlogs:event")
+                json.field("sourcetype", sourcetype)
                 json.key("time")
-                json.number(Double(event.occurredAt.milliseconds) / 1_000)
+                json.number(Double(time.milliseconds) / 1_000)
             }
         }
     }
