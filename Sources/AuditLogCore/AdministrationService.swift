@@ -114,6 +114,29 @@ public struct AdministrationService: Sendable {
         }
     }
 
+    // MARK: - Platform keys
+
+    /// Creates a platform key (`alp_…`) for the platform's backend; the secret is returned once
+    /// and only its hash is kept.
+    public func createPlatformKey(name: String) async throws -> (id: String, secret: String) {
+        guard (1...256).contains(name.unicodeScalars.count) else { throw AuditLogError.invalidField("name", "must be 1 to 256 characters") }
+        let secret = Secret.generate(.platformKey)
+        let id = Secret.identifier(prefix: "pk")
+        try await store.createPlatformKey(id: id, name: name, secretHash: Secret.hash(secret), createdAt: now())
+        return (id, secret)
+    }
+
+    public func platformKeys() async throws -> [CredentialRecord] {
+        try await store.platformKeys()
+    }
+
+    /// Revokes a live platform key; `notFound` when there is none with this id.
+    public func revokePlatformKey(id: String) async throws {
+        guard try await store.revokePlatformKey(id: id, at: now()) else {
+            throw AuditLogError.notFound("A live platform key \(id)")
+        }
+    }
+
     // MARK: - Member tokens
 
     /// Creates a personal token for a member's scripts; the secret is returned once.
@@ -191,6 +214,13 @@ public struct AdministrationService: Sendable {
             case .ingest: return .ingestKey(keyID: key.keyID, organizationID: key.organizationID)
             case .read: return .readKey(keyID: key.keyID, organizationID: key.organizationID)
             }
+        }
+        if secret.utf8HasPrefix(Secret.Kind.platformKey.rawValue + "_") {
+            guard let key = try await store.platformKey(secretHash: hash) else { return nil }
+            if Self.isStale(key.lastUsedAt, now: time) {
+                await Self.noteUse { try await store.recordUse(ofPlatformKey: key.keyID, at: time) }
+            }
+            return .platformKey(keyID: key.keyID)
         }
         guard let token = try await store.member(tokenHash: hash, now: time) else { return nil }
         if Self.isStale(token.lastUsedAt, now: time) {

@@ -310,5 +310,23 @@ extension PostgresStore {
                     (SELECT max(position) FROM checkpoints c WHERE c.organization_id = s.organization_id), 0)
                 """,
             ]),
+        Migration(
+            version: 11, name: "platform keys and provisioned members",
+            statements: [
+                // The platform backend's keys, and the platform's own id of each member it
+                // provisions (NULL for members made on the command line).
+                """
+                CREATE TABLE platform_keys (
+                    id text PRIMARY KEY,
+                    name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 256),
+                    secret_hash text NOT NULL UNIQUE,
+                    created_at bigint NOT NULL,
+                    last_used_at bigint,
+                    revoked_at bigint
+                )
+                """,
+                "ALTER TABLE members ADD COLUMN external_id text CHECK (octet_length(external_id) BETWEEN 1 AND 128)",
+                "CREATE UNIQUE INDEX members_external_id ON members (external_id) WHERE external_id IS NOT NULL",
+            ]),
     ]
 }

@@ -241,6 +241,23 @@ extension SQLiteStore {
                         (SELECT max(position) FROM checkpoints c WHERE c.organization_id = log_streams.organization_id), 0);
                     """)
         }
+        migrator.registerMigration("0012 platform keys and provisioned members") { db in
+            // The platform backend's keys, and the platform's own id of each member it
+            // provisions (NULL for members made on the command line).
+            try db.execute(
+                sql: """
+                    CREATE TABLE platform_keys (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 256),
+                        secret_hash TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        last_used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    ALTER TABLE members ADD COLUMN external_id TEXT CHECK (length(external_id) BETWEEN 1 AND 128);
+                    CREATE UNIQUE INDEX members_external_id ON members (external_id) WHERE external_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 

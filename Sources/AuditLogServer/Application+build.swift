@@ -142,6 +142,12 @@ func buildRouter(
         ).endpoints,
         atPath: api)
     router.addRoutes(
+        ProvisioningController(
+            provisioning: ProvisioningService(store: dependencies.store, now: dependencies.now), authenticator: authenticator,
+            requestTimeout: configuration.requestTimeout
+        ).endpoints,
+        atPath: api)
+    router.addRoutes(
         SessionsController(
             administration: administration, authenticator: authenticator, throttle: SignInThrottle(),
             passwordChecks: PasswordCheckGate(

@@ -231,7 +231,7 @@ private func knownMember<Result>(_ email: String, _ body: () async throws -> Res
 }
 
 /// One line per credential, columns aligned: id, kind, owner, created, last used, state.
-private func printCredentials(_ records: [CredentialRecord], empty: String) {
+func printCredentials(_ records: [CredentialRecord], empty: String) {
     guard !records.isEmpty else {
         say(empty)
         return

@@ -9,7 +9,7 @@ struct AuditLogsCommand: AsyncParsableCommand {
         commandName: "auditlogs",
         abstract: "An audit-log service: ingest events, let organization admins filter and export them.",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self,
+            ServeCommand.self, MigrateCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self, PlatformKeyCommand.self,
             TokenCommand.self, StreamCommand.self, StreamKeyCommand.self, RetentionCommand.self, ExportCommand.self, SigningKeyCommand.self,
             CheckpointCommand.self,
             VerifyCommand.self,

@@ -21,9 +21,9 @@ private func placeholders(in template: String) -> [String]? {
 }
 
 @Suite struct ActionCatalogTests {
-    @Test func holds54GuideActionsPlusTheServicesOwnFive() {
-        #expect(ActionCatalog.all.count == 59)
-        #expect(ActionCategory.allCases.map { ActionCatalog.actions(in: $0).count } == [26, 10, 1, 6, 16])
+    @Test func holds54GuideActionsPlusTheServicesOwnEleven() {
+        #expect(ActionCatalog.all.count == 65)
+        #expect(ActionCategory.allCases.map { ActionCatalog.actions(in: $0).count } == [26, 10, 1, 6, 22])
     }
 
     @Test func namesAreUnique() {
@@ -45,9 +45,13 @@ private func placeholders(in template: String) -> [String]? {
     }
 
     @Test func theServicesOwnActionsCloseTheOrganizationCategory() throws {
-        let own = ActionCatalog.all.suffix(5)
+        let own = ActionCatalog.all.suffix(11)
         #expect(
-            own.map(\.name) == ["AuditLogExported", "LogStreamCreated", "LogStreamDeleted", "RetentionPolicyChanged", "AuditLogPurged"])
+            own.map(\.name) == [
+                "AuditLogExported", "LogStreamCreated", "LogStreamDeleted", "RetentionPolicyChanged", "AuditLogPurged",
+                "AuditLogOrganizationCreated", "AuditLogOrganizationRenamed", "AuditLogMemberProvisioned", "AuditLogMemberRemoved",
+                "AuditLogKeyCreated", "AuditLogKeyRevoked",
+            ])
         #expect(Set(own.map(\.name)) == ActionCatalog.serviceActions)
         #expect(own.allSatisfy { $0.category == .organization })
     }

@@ -10,19 +10,27 @@ import Testing
 /// who may not read it — appears in any answer, CSV or error.
 @Suite struct AuthorizationMatrixTests {
     enum Caller: String, CaseIterable, Sendable {
-        /// `readKey` is acme's read key, `otherReadKey` globex's.
-        case nobody, badToken, ingestKey, member, otherAdmin, admin, readKey, otherReadKey
+        /// `readKey` is acme's read key, `otherReadKey` globex's; `platformKey` provisions.
+        case nobody, badToken, ingestKey, member, otherAdmin, admin, readKey, otherReadKey, platformKey
     }
 
     struct Route: Sendable, CustomTestStringConvertible {
         var method: HTTPRequest.Method
         var path: String
         var body: String?
-        /// The status each caller gets, in `Caller.allCases` order.
+        /// The status each caller gets, in `Caller.allCases` order; the platform key's may be
+        /// left out (`platformKeyStatus`).
         var statuses: [HTTPResponse.Status]
         /// Who may see acme's events in the answer (acme's admin, and on some routes its read key).
         var readers: Set<Caller> = []
         var testDescription: String { "\(method) \(path)" }
+
+        /// Every caller's status. Left out, the platform key's is the read key's, except that it
+        /// reads no events: 403 wherever anyone reads them.
+        var allStatuses: [HTTPResponse.Status] {
+            guard statuses.count == Caller.allCases.count - 1 else { return statuses }
+            return statuses + [readers.isEmpty ? statuses[Caller.allCases.firstIndex(of: .readKey)!] : .forbidden]
+        }
     }
 
     static let acmeMarker = "ACME-PRIVATE-7f3a"
@@ -66,7 +74,7 @@ import Testing
             // reads real ones).
             Route(
                 method: .get, path: org + "/exports/exp_unknown/manifest.json",
-                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound, .notFound, .notFound]),
+                statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound, .notFound, .notFound, .forbidden]),
             // Log streams are the admins' (a public address: the check resolves nothing).
             Route(
                 method: .post, path: org + "/streams", body: #"{"url": "https://203.0.114.1/in"}"#,
@@ -77,6 +85,16 @@ import Testing
             Route(
                 method: .delete, path: org + "/streams/str_unknown",
                 statuses: [.unauthorized, .unauthorized, .forbidden, .forbidden, .notFound, .notFound, .forbidden, .forbidden]),
+            // Provisioning is the platform key's alone, and never shows an event.
+            Route(method: .get, path: "/api/v1/organizations", statuses: platformOnly(.ok)),
+            Route(method: .put, path: org, body: #"{"name": "Acme Renamed"}"#, statuses: platformOnly(.ok)),
+            Route(
+                method: .put, path: org + "/members/u-new", body: #"{"email": "new@acme.test", "name": "New", "role": "member"}"#,
+                statuses: platformOnly(.created)),
+            Route(method: .delete, path: org + "/members/u-unknown", statuses: platformOnly(.notFound)),
+            Route(method: .post, path: org + "/keys", body: #"{"scope": "read"}"#, statuses: platformOnly(.created)),
+            Route(method: .get, path: org + "/keys", statuses: platformOnly(.ok)),
+            Route(method: .delete, path: org + "/keys/key_unknown", statuses: platformOnly(.notFound)),
         ]
         // What a read key reads: its own organization's audit logs, exports and feed; another
         // organization's read key finds nothing there.
@@ -95,6 +113,11 @@ import Testing
                 readers: [.admin])
         }
 
+    /// 401 without credentials, 403 with any but a platform key, which gets `status`.
+    static func platformOnly(_ status: HTTPResponse.Status) -> [HTTPResponse.Status] {
+        [.unauthorized, .unauthorized] + Array(repeating: .forbidden, count: Caller.allCases.count - 3) + [status]
+    }
+
     /// The matrix covers every route the router serves.
     @Test func theMatrixCoversEveryRoute() async throws {
         let world = try await TestWorld.make()
@@ -110,6 +133,10 @@ import Testing
                     .replacingOccurrences(of: "/exp_unknown/", with: "/{export}/")
                     .replacingOccurrences(of: "/str_unknown", with: "/{stream}")
                     .replacingOccurrences(of: "/events/acme_evt", with: "/events/{event}")
+                    .replacingOccurrences(of: "/members/u-new", with: "/members/{member}")
+                    .replacingOccurrences(of: "/members/u-unknown", with: "/members/{member}")
+                    .replacingOccurrences(of: "/keys/key_unknown", with: "/keys/{id}")
+                    .replacingOccurrences(of: "/organizations/acme", with: "/organizations/{organization}")
             })
         #expect(served == covered)
     }
@@ -123,9 +150,11 @@ import Testing
             .nobody: nil, .badToken: "alt_" + String(repeating: "x", count: 43), .ingestKey: world.acmeKey,
             .member: world.acmeMemberToken, .otherAdmin: world.globexAdminToken, .admin: world.acmeAdminToken,
             .readKey: try await world.readKey("acme"), .otherReadKey: try await world.readKey("globex"),
+            .platformKey: try await world.platformKey(),
         ]
         try await world.withClient { client in
-            for (caller, expected) in zip(Caller.allCases, route.statuses) {
+            #expect(route.allStatuses.count == Caller.allCases.count)
+            for (caller, expected) in zip(Caller.allCases, route.allStatuses) {
                 var headers: HTTPFields = [:]
                 if let token = tokens[caller] ?? nil { headers[.authorization] = "Bearer \(token)" }
                 if route.body != nil { headers[.contentType] = "application/json" }

@@ -225,6 +225,9 @@ class Server:
     def create_token(self, email: str = ADMIN_EMAIL) -> str:
         return self.cli("token", "create", "--email", email)[-1].strip()
 
+    def create_platform_key(self, name: str = "Platform") -> str:
+        return self.cli("platform-key", "create", "--name", name)[-1].strip()
+
     def set_up_acme(self) -> dict[str, str]:
         """Organization acme with an admin, an ingest key and the admin's personal token."""
         self.create_organization("acme", "Acme")

@@ -5,8 +5,8 @@ authentication that is never ignored.
 
 How it is proven: Schemathesis (v4 CLI) reads the served document and runs every phase
 (examples, coverage, fuzzing, stateful) with `--checks all`, once per kind of credential: an
-ingest key, an admin's personal token, an admin's session token and the token of a member who
-is not an admin. The organization is seeded first with events, actors and workspaces, and the
+ingest key, an admin's personal token, an admin's session token, the token of a member who
+is not an admin, and a platform key. The organization is seeded first with events, actors and workspaces, and the
 members' runs keep it in every path, so reads reach data. Sign-out is left out of the runs
 whose token it would revoke (it is fuzzed with the ingest key, which it never revokes). Each
 run must exit 0; its failures are quoted otherwise, with a curl command for each.
@@ -34,6 +34,8 @@ RUNS = {
     "personal-token": (150, ["signOut"], "acme"),
     "session-token": (120, ["signOut"], "acme"),
     "member-token": (60, ["signOut"], "acme"),
+    # The platform key provisions (organizations, members, keys) and reads nothing.
+    "platform-key": (80, ["signOut"], "acme"),
 }
 
 
@@ -44,11 +46,13 @@ RUNS = {
 #   checked position), and `from` must fall before `to`;
 # - ingest: `occurred_at` must lie between 1970 and one hour after the server's clock, an
 #   event is at most 32 KiB as JSON, and ids are unique within a batch;
-# - create a stream: `url` must be an http(s) URL whose host resolves to public addresses.
+# - create a stream: `url` must be an http(s) URL whose host resolves to public addresses;
+# - provisioning: an organization's id is a slug, and a member's email must be plausible.
 # The Swift suites test each of these rules by name (EventValidatorTests, EventQueryTests).
 SEMANTIC_422 = """
 [[operations]]
-include-operation-id = ["listAuditLogs", "exportAuditLogs", "exportAuditLogsAsJSONLines", "previewExport", "ingestEvents", "createStream"]
+include-operation-id = ["listAuditLogs", "exportAuditLogs", "exportAuditLogsAsJSONLines", "previewExport", "ingestEvents", "createStream",
+                        "putOrganization", "putMember"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 """
 
@@ -76,6 +80,7 @@ def fuzzed(binary, tmp_path_factory):
             "personal-token": credentials["token"],
             "session-token": server.sign_in(),
             "member-token": server.create_token(MEMBER_EMAIL),
+            "platform-key": server.create_platform_key(),
         }
     finally:
         server.kill()

@@ -81,6 +81,8 @@ public enum Principal: Sendable, Hashable {
     /// A signed-in member, through a session or a personal token, with their organizations
     /// and roles as they were when the credential was looked up.
     case member(MemberAccess)
+    /// A platform key: provisions organizations, members and keys, and reads no events.
+    case platformKey(keyID: String)
 }
 
 /// The kinds of member credentials.
@@ -103,6 +105,8 @@ public struct CredentialRecord: Sendable, Hashable {
         case personal
         /// A member's sign-in session.
         case session
+        /// A platform key; its owner is the name the operator gave it.
+        case platformKey = "platform"
     }
 
     public var id: String
@@ -140,6 +144,73 @@ public struct IngestKeyMatch: Sendable, Hashable {
         self.organizationID = organizationID
         self.scope = scope
         self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A live platform key found by its secret's hash.
+public struct PlatformKeyMatch: Sendable, Hashable {
+    public var keyID: String
+    public var lastUsedAt: Timestamp?
+
+    public init(keyID: String, lastUsedAt: Timestamp?) {
+        self.keyID = keyID
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A member as the platform provisions them: known by the platform's own user id.
+public struct ProvisionedMember: Sendable, Hashable {
+    /// The platform's id for the person; unique across the service.
+    public var externalID: String
+    public var email: String
+    public var name: String
+    public var role: Role
+
+    public init(externalID: String, email: String, name: String, role: Role) {
+        self.externalID = externalID
+        self.email = email
+        self.name = name
+        self.role = role
+    }
+
+    /// 1 to 128 bytes of printable ASCII without spaces or slashes: it is a path segment.
+    public static func isValidExternalID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") }
+    }
+}
+
+extension AuditLogError {
+    /// The email belongs to another member (one the platform knows by another id, or one made on
+    /// the command line).
+    public static func emailTaken(_ email: String) -> AuditLogError {
+        AuditLogError(.conflict, code: "conflict", message: "Another member has the email \(email).")
+    }
+}
+
+/// What provisioning a member changed.
+public struct MemberProvisioning: Sendable, Hashable {
+    /// The member as stored now.
+    public var member: Member
+    /// The member's role in the organization now.
+    public var role: Role
+    /// The member as they were in the organization before; nil when they were not in it.
+    public var before: ProvisionedMember?
+    /// True when the member's row was made by this call.
+    public var created: Bool
+    /// How many of the member's sessions ended (their role was lowered).
+    public var endedSessions: Int
+
+    public init(member: Member, role: Role, before: ProvisionedMember?, created: Bool, endedSessions: Int) {
+        self.member = member
+        self.role = role
+        self.before = before
+        self.created = created
+        self.endedSessions = endedSessions
+    }
+
+    /// Nothing changed: the member was in the organization already, as asked.
+    public var isUnchanged: Bool {
+        before.map { $0.email == member.email && $0.name == member.name && $0.role == role } ?? false
     }
 }
 
@@ -209,6 +280,31 @@ public protocol AccountStore: Sendable {
     /// note a use at most once a minute per credential, so that reads stay reads.
     func recordUse(ofIngestKey keyID: String, at time: Timestamp) async throws
     func recordUse(ofMemberToken tokenID: String, at time: Timestamp) async throws
+
+    // MARK: Platform keys and provisioning
+
+    func createPlatformKey(id: String, name: String, secretHash: String, createdAt: Timestamp) async throws
+    /// The unrevoked platform key with this hash.
+    func platformKey(secretHash: String) async throws -> PlatformKeyMatch?
+    /// Every platform key, revoked ones included, oldest first.
+    func platformKeys() async throws -> [CredentialRecord]
+    /// Revokes platform key `id` at `time`. False when there is none, or it was revoked already.
+    func revokePlatformKey(id: String, at time: Timestamp) async throws -> Bool
+    func recordUse(ofPlatformKey keyID: String, at time: Timestamp) async throws
+
+    /// Renames an organization; its name before, or nil when there is no such organization.
+    func renameOrganization(id: String, name: String) async throws -> String?
+    /// Organizations by id, after `after` (exclusive), at most `limit`.
+    func organizations(after: String?, limit: Int) async throws -> [Organization]
+    /// Makes the member known by `member.externalID` what it says in the organization, in one
+    /// transaction: creates them (without a password) when unknown, updates their email and
+    /// name, sets their role, and ends their sessions when an admin becomes a member.
+    /// `conflict` when the email belongs to another member.
+    func provisionMember(_ member: ProvisionedMember, organizationID: String, createdAt: Timestamp) async throws
+        -> MemberProvisioning
+    /// Takes the member known by `externalID` out of the organization and ends their sessions;
+    /// what they were there, or nil when they were not in it.
+    func removeMember(externalID: String, organizationID: String) async throws -> ProvisionedMember?
 }
 
 /// Everything a backend provides.

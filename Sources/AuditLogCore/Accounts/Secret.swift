@@ -11,6 +11,8 @@ public enum Secret {
         case readKey = "alr"
         case personalToken = "alt"
         case session = "als"
+        /// The platform backend's credential: provisions and hands off, reads no events.
+        case platformKey = "alp"
         /// A log stream's signing secret; kept, unlike the others, because signing needs it.
         case streamSecret = "alh"
     }

@@ -26,9 +26,25 @@ public enum ActionCatalog {
     /// Recorded when the retention policy purged events.
     public static let auditLogPurged = "AuditLogPurged"
 
+    /// Recorded when the platform creates the organization (with a platform key).
+    public static let auditLogOrganizationCreated = "AuditLogOrganizationCreated"
+    /// Recorded when the platform renames the organization.
+    public static let auditLogOrganizationRenamed = "AuditLogOrganizationRenamed"
+    /// Recorded when the platform adds a member to the organization or changes their email,
+    /// name or role: who was given access to its audit log.
+    public static let auditLogMemberProvisioned = "AuditLogMemberProvisioned"
+    /// Recorded when the platform takes a member out of the organization.
+    public static let auditLogMemberRemoved = "AuditLogMemberRemoved"
+    /// Recorded when the platform creates one of the organization's ingest or read keys.
+    public static let auditLogKeyCreated = "AuditLogKeyCreated"
+    /// Recorded when the platform revokes one of the organization's keys.
+    public static let auditLogKeyRevoked = "AuditLogKeyRevoked"
+
     /// The actions only the service records, about its own use; senders may not send them.
     public static let serviceActions: Set<String> = [
         auditLogExported, logStreamCreated, logStreamDeleted, retentionPolicyChanged, auditLogPurged,
+        auditLogOrganizationCreated, auditLogOrganizationRenamed, auditLogMemberProvisioned, auditLogMemberRemoved,
+        auditLogKeyCreated, auditLogKeyRevoked,
     ]
 
     public static let all: [ActionDefinition] = [
@@ -231,6 +247,24 @@ public enum ActionCatalog {
         entry(
             auditLogPurged, .organization, "Audit log events past the retention policy were deleted",
             "Deleted {deleted|audit log event|audit log events} older than {days|day|days}", "Deleted audit log events past retention"),
+        entry(
+            auditLogOrganizationCreated, .organization, "The organization was created for the audit log",
+            "Created the organization {name}", "Created the organization"),
+        entry(
+            auditLogOrganizationRenamed, .organization, "The organization was renamed",
+            "Renamed the organization from {previous_name} to {name}", "Renamed the organization to {name}"),
+        entry(
+            auditLogMemberProvisioned, .organization, "A member was given access to the audit log, or their access changed",
+            "Changed {target} from {previous_role} to {role}", "Gave {target} {role} access", "Updated {target}"),
+        entry(
+            auditLogMemberRemoved, .organization, "A member was removed from the organization",
+            "Removed {target} ({role})", "Removed {target}"),
+        entry(
+            auditLogKeyCreated, .organization, "An ingest or read key of the organization was created",
+            "Created {scope} key {key_id}", "Created a key"),
+        entry(
+            auditLogKeyRevoked, .organization, "An ingest or read key of the organization was revoked",
+            "Revoked {scope} key {key_id}", "Revoked a key"),
     ]
 
     private static let byName: [String: ActionDefinition] = Dictionary(

@@ -72,7 +72,17 @@ struct Authenticator: Sendable {
             throw AuditLogError.forbidden("A read key cannot send events; send them with an ingest key (auditlogs key create).")
         case .member:
             throw AuditLogError.forbidden("Events are sent with an ingest key (auditlogs key create), not a member's token.")
+        case .platformKey:
+            throw AuditLogError.forbidden("A platform key provisions and hands off; events are sent with an organization's ingest key.")
         }
+    }
+
+    /// The platform key behind the request; every other credential is refused (403).
+    func platformKey(of request: Request) async throws -> String {
+        guard case .platformKey(let keyID) = try await principal(of: request) else {
+            throw AuditLogError.forbidden("Provisioning takes a platform key (auditlogs platform-key create).")
+        }
+        return keyID
     }
 
     /// The signed-in member behind the request, with their organizations and roles.
@@ -89,6 +99,9 @@ struct Authenticator: Sendable {
         case .readKey:
             throw AuditLogError.forbidden(
                 "A read key reads audit logs, exports and the feed only; sign in as an organization admin for the rest.")
+        case .platformKey:
+            throw AuditLogError.forbidden(
+                "A platform key reads no audit logs: it provisions, and hands viewers off to the page; read with a read key.")
         }
     }
 

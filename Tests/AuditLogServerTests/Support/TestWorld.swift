@@ -104,6 +104,11 @@ struct TestWorld {
         return try await administration.createIngestKey(organizationID: organizationID, scope: .read).secret
     }
 
+    /// A new platform key: it provisions and reads no events.
+    func platformKey() async throws -> String {
+        try await AdministrationService(store: store, passwords: PasswordHasher(cost: 4)).createPlatformKey(name: "Test platform").secret
+    }
+
     /// Stores events for `organizationID` straight through the store, for tests about reading.
     func seed(_ events: [NewEvent], in organizationID: String = "acme") async throws {
         var start = 0
