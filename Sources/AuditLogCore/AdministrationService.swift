@@ -188,6 +188,10 @@ public struct AdministrationService: Sendable {
     /// Ends a session. Other secrets (a personal token) are left alone: they are revoked one
     /// by one.
     public func signOut(secret: String) async throws {
+        if secret.utf8HasPrefix(Secret.Kind.viewerSession.rawValue + "_") {
+            try await store.deleteViewerSession(tokenHash: Secret.hash(secret))
+            return
+        }
         guard secret.utf8HasPrefix(Secret.Kind.session.rawValue + "_") else { return }
         try await store.deleteMemberToken(secretHash: Secret.hash(secret))
     }
@@ -221,6 +225,9 @@ public struct AdministrationService: Sendable {
                 await Self.noteUse { try await store.recordUse(ofPlatformKey: key.keyID, at: time) }
             }
             return .platformKey(keyID: key.keyID)
+        }
+        if secret.utf8HasPrefix(Secret.Kind.viewerSession.rawValue + "_") {
+            return try await store.viewerSession(tokenHash: hash, now: time).map { .member($0.access) }
         }
         guard let token = try await store.member(tokenHash: hash, now: time) else { return nil }
         if Self.isStale(token.lastUsedAt, now: time) {

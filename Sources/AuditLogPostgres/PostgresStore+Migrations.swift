@@ -328,5 +328,43 @@ extension PostgresStore {
                 "ALTER TABLE members ADD COLUMN external_id text CHECK (octet_length(external_id) BETWEEN 1 AND 128)",
                 "CREATE UNIQUE INDEX members_external_id ON members (external_id) WHERE external_id IS NOT NULL",
             ]),
+        Migration(
+            version: 12, name: "hand-off links and viewer sessions",
+            statements: [
+                // A link the platform opens for one viewer of one organization, used once; and
+                // the session it starts, which is that viewer's as an admin of that organization only.
+                """
+                CREATE TABLE viewer_links (
+                    id text PRIMARY KEY,
+                    token_hash text NOT NULL UNIQUE,
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    viewer_id text NOT NULL,
+                    viewer_name text NOT NULL,
+                    viewer_email text NOT NULL,
+                    return_url text,
+                    platform_key_id text NOT NULL,
+                    created_at bigint NOT NULL,
+                    expires_at bigint NOT NULL,
+                    used_at bigint,
+                    revoked_at bigint
+                )
+                """,
+                "CREATE INDEX viewer_links_viewer ON viewer_links (organization_id, viewer_id)",
+                """
+                CREATE TABLE viewer_sessions (
+                    id text PRIMARY KEY,
+                    token_hash text NOT NULL UNIQUE,
+                    organization_id text NOT NULL REFERENCES organizations (id),
+                    viewer_id text NOT NULL,
+                    viewer_name text NOT NULL,
+                    viewer_email text NOT NULL,
+                    return_url text,
+                    return_label text,
+                    created_at bigint NOT NULL,
+                    expires_at bigint NOT NULL
+                )
+                """,
+                "CREATE INDEX viewer_sessions_viewer ON viewer_sessions (organization_id, viewer_id)",
+            ]),
     ]
 }

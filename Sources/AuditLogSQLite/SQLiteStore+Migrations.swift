@@ -258,6 +258,41 @@ extension SQLiteStore {
                     CREATE UNIQUE INDEX members_external_id ON members (external_id) WHERE external_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("0013 hand-off links and viewer sessions") { db in
+            // A link the platform opens for one viewer of one organization, used once; and the
+            // session it starts, which is that viewer's as an admin of that organization only.
+            try db.execute(
+                sql: """
+                    CREATE TABLE viewer_links (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        viewer_id TEXT NOT NULL,
+                        viewer_name TEXT NOT NULL,
+                        viewer_email TEXT NOT NULL,
+                        return_url TEXT,
+                        platform_key_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX viewer_links_viewer ON viewer_links (organization_id, viewer_id);
+                    CREATE TABLE viewer_sessions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        organization_id TEXT NOT NULL REFERENCES organizations (id),
+                        viewer_id TEXT NOT NULL,
+                        viewer_name TEXT NOT NULL,
+                        viewer_email TEXT NOT NULL,
+                        return_url TEXT,
+                        return_label TEXT,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX viewer_sessions_viewer ON viewer_sessions (organization_id, viewer_id);
+                    """)
+        }
         return migrator
     }
 

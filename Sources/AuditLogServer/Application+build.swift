@@ -112,7 +112,8 @@ func buildRouter(
     router.addRoutes(
         PagesController(
             administration: administration, retention: RetentionService(store: dependencies.store, now: dependencies.now),
-            authenticator: authenticator, configuration: configuration, templates: try PageTemplates.load(), assets: WebAssets.load()
+            authenticator: authenticator, configuration: configuration, templates: try PageTemplates.load(), assets: WebAssets.load(),
+            handOff: HandOffService(store: dependencies.store, now: dependencies.now)
         ).endpoints)
     let api: RouterPath = "api/v1"
     router.addRoutes(
@@ -145,6 +146,12 @@ func buildRouter(
         ProvisioningController(
             provisioning: ProvisioningService(store: dependencies.store, now: dependencies.now), authenticator: authenticator,
             requestTimeout: configuration.requestTimeout
+        ).endpoints,
+        atPath: api)
+    router.addRoutes(
+        HandOffController(
+            handOff: HandOffService(store: dependencies.store, now: dependencies.now), authenticator: authenticator,
+            configuration: configuration
         ).endpoints,
         atPath: api)
     router.addRoutes(

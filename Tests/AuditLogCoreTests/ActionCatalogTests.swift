@@ -21,9 +21,9 @@ private func placeholders(in template: String) -> [String]? {
 }
 
 @Suite struct ActionCatalogTests {
-    @Test func holds54GuideActionsPlusTheServicesOwnEleven() {
-        #expect(ActionCatalog.all.count == 65)
-        #expect(ActionCategory.allCases.map { ActionCatalog.actions(in: $0).count } == [26, 10, 1, 6, 22])
+    @Test func holds54GuideActionsPlusTheServicesOwnTwelve() {
+        #expect(ActionCatalog.all.count == 66)
+        #expect(ActionCategory.allCases.map { ActionCatalog.actions(in: $0).count } == [26, 10, 1, 6, 23])
     }
 
     @Test func namesAreUnique() {
@@ -45,12 +45,12 @@ private func placeholders(in template: String) -> [String]? {
     }
 
     @Test func theServicesOwnActionsCloseTheOrganizationCategory() throws {
-        let own = ActionCatalog.all.suffix(11)
+        let own = ActionCatalog.all.suffix(12)
         #expect(
             own.map(\.name) == [
                 "AuditLogExported", "LogStreamCreated", "LogStreamDeleted", "RetentionPolicyChanged", "AuditLogPurged",
                 "AuditLogOrganizationCreated", "AuditLogOrganizationRenamed", "AuditLogMemberProvisioned", "AuditLogMemberRemoved",
-                "AuditLogKeyCreated", "AuditLogKeyRevoked",
+                "AuditLogKeyCreated", "AuditLogKeyRevoked", "AuditLogViewerSessionStarted",
             ])
         #expect(Set(own.map(\.name)) == ActionCatalog.serviceActions)
         #expect(own.allSatisfy { $0.category == .organization })

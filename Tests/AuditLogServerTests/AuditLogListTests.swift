@@ -147,7 +147,7 @@ import Testing
                     "Organization-level events",
                 ])
             let names = categories.flatMap { $0["actions"]?.arrayValue ?? [] }.compactMap { $0["name"]?.stringValue }
-            #expect(names.count == 65)
+            #expect(names.count == 66)
             #expect(names == ActionCatalog.all.map(\.name))
             #expect(categories[2]["actions"]?[0]?["name"]?.stringValue == "GenerationCreated")
         }

@@ -95,6 +95,12 @@ import Testing
             Route(method: .post, path: org + "/keys", body: #"{"scope": "read"}"#, statuses: platformOnly(.created)),
             Route(method: .get, path: org + "/keys", statuses: platformOnly(.ok)),
             Route(method: .delete, path: org + "/keys/key_unknown", statuses: platformOnly(.notFound)),
+            Route(
+                method: .post, path: org + "/viewer-sessions", body: #"{"viewer": {"id": "u-1", "name": "U", "email": "u@acme.test"}}"#,
+                statuses: platformOnly(.created)),
+            Route(method: .delete, path: org + "/viewer-sessions?viewer=u-1", statuses: platformOnly(.noContent)),
+            // A hand-off link is its own credential: one nobody made is not found, whoever opens it.
+            Route(method: .get, path: "/hand-off/alx_unknown", statuses: Array(repeating: .notFound, count: Caller.allCases.count)),
         ]
         // What a read key reads: its own organization's audit logs, exports and feed; another
         // organization's read key finds nothing there.
@@ -136,6 +142,7 @@ import Testing
                     .replacingOccurrences(of: "/members/u-new", with: "/members/{member}")
                     .replacingOccurrences(of: "/members/u-unknown", with: "/members/{member}")
                     .replacingOccurrences(of: "/keys/key_unknown", with: "/keys/{id}")
+                    .replacingOccurrences(of: "/hand-off/alx_unknown", with: "/hand-off/{token}")
                     .replacingOccurrences(of: "/organizations/acme", with: "/organizations/{organization}")
             })
         #expect(served == covered)

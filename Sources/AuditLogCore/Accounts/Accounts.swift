@@ -232,7 +232,7 @@ public struct MemberTokenMatch: Sendable, Hashable {
 }
 
 /// Organizations, members and their credentials. Secrets are only ever passed in hashed.
-public protocol AccountStore: Sendable {
+public protocol AccountStore: ViewerSessionStore {
     /// Creates an organization; a `conflict` error when the id is taken.
     func createOrganization(_ organization: Organization, createdAt: Timestamp) async throws
     func organization(id: String) async throws -> Organization?

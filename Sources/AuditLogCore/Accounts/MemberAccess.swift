@@ -6,10 +6,26 @@ public struct MemberAccess: Sendable, Hashable {
     public var member: Member
     /// Sorted by organization name.
     public var memberships: [Membership]
+    /// Where a viewer the platform handed off goes back to (the page's "Back to …" link); nil
+    /// for a member who signed in.
+    public var returnLink: ReturnLink?
 
-    public init(member: Member, memberships: [Membership]) {
+    public init(member: Member, memberships: [Membership], returnLink: ReturnLink? = nil) {
         self.member = member
         self.memberships = memberships
+        self.returnLink = returnLink
+    }
+
+    /// The page's way back to the platform that handed the viewer off.
+    public struct ReturnLink: Sendable, Hashable {
+        public var url: String
+        /// The platform key's name: "Back to <label>".
+        public var label: String
+
+        public init(url: String, label: String) {
+            self.url = url
+            self.label = label
+        }
     }
 
     /// Whether the member may read an organization's audit logs.

@@ -13,6 +13,10 @@ public enum Secret {
         case session = "als"
         /// The platform backend's credential: provisions and hands off, reads no events.
         case platformKey = "alp"
+        /// A single-use hand-off link's token, in the link the platform opens for a viewer.
+        case viewerLink = "alx"
+        /// The session a hand-off link starts: one viewer, an admin of one organization.
+        case viewerSession = "alv"
         /// A log stream's signing secret; kept, unlike the others, because signing needs it.
         case streamSecret = "alh"
     }

@@ -39,12 +39,14 @@ public enum ActionCatalog {
     public static let auditLogKeyCreated = "AuditLogKeyCreated"
     /// Recorded when the platform revokes one of the organization's keys.
     public static let auditLogKeyRevoked = "AuditLogKeyRevoked"
+    /// Recorded when a viewer the platform handed off opens the page (the viewer is the actor).
+    public static let auditLogViewerSessionStarted = "AuditLogViewerSessionStarted"
 
     /// The actions only the service records, about its own use; senders may not send them.
     public static let serviceActions: Set<String> = [
         auditLogExported, logStreamCreated, logStreamDeleted, retentionPolicyChanged, auditLogPurged,
         auditLogOrganizationCreated, auditLogOrganizationRenamed, auditLogMemberProvisioned, auditLogMemberRemoved,
-        auditLogKeyCreated, auditLogKeyRevoked,
+        auditLogKeyCreated, auditLogKeyRevoked, auditLogViewerSessionStarted,
     ]
 
     public static let all: [ActionDefinition] = [
@@ -265,6 +267,9 @@ public enum ActionCatalog {
         entry(
             auditLogKeyRevoked, .organization, "An ingest or read key of the organization was revoked",
             "Revoked {scope} key {key_id}", "Revoked a key"),
+        entry(
+            auditLogViewerSessionStarted, .organization, "Someone opened the audit log through the platform",
+            "Opened the audit log from {platform}", "Opened the audit log through the platform"),
     ]
 
     private static let byName: [String: ActionDefinition] = Dictionary(

@@ -13,6 +13,7 @@ struct PagesController: Sendable {
     let configuration: ServerConfiguration
     let templates: PageTemplates
     let assets: WebAssets
+    let handOff: HandOffService
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -20,6 +21,37 @@ struct PagesController: Sendable {
             .get("organizations/:organization/audit-logs", use: auditLogs)
             .get("organizations/:organization/audit-logs/events/:event", use: auditLogs)
             .get("assets/:name", use: asset)
+            .get("hand-off/:token", use: openHandOff)
+    }
+
+    /// A hand-off link, opened once: a session starts for the viewer (an admin of that
+    /// organization only), and the browser goes on to the page with the token gone from the
+    /// address (303; no referrer leaves it either). Any other opening gets a page that says why.
+    @Sendable func openHandOff(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = try context.parameters.require("token")
+        let (opening, session) = try await handOff.open(
+            token: token, sessionSeconds: configuration.sessionLifetimeSeconds, context: request.origin(context: context))
+        let refused: (status: HTTPResponse.Status, title: String, message: String)
+        switch opening {
+        case .started(let organizationID, _):
+            var response = Response.redirect(to: "/organizations/\(organizationID)/audit-logs", type: .normal)
+            // Lax, not Strict: the link is opened from the platform's site, and a Strict cookie
+            // set there would not come with the redirect that follows.
+            response.setCookie(
+                Cookie(
+                    name: Authenticator.sessionCookie, value: session ?? "", maxAge: Int(configuration.sessionLifetimeSeconds),
+                    path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax))
+            return response
+        case .used:
+            refused = (.gone, "This link was already used", "A hand-off link opens the audit log once. Open Audit Logs from the platform again.")
+        case .expired:
+            refused = (.gone, "This link has expired", "A hand-off link works for a few minutes only. Open Audit Logs from the platform again.")
+        case .revoked:
+            refused = (.gone, "This link was revoked", "The platform ended this viewer's access before the link was opened.")
+        case .unknown:
+            refused = (.notFound, "This link is not valid", "Check that the whole link was copied, or open Audit Logs from the platform again.")
+        }
+        return try html(refused.status, "message", ["title": refused.title, "message": refused.message])
     }
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -82,6 +114,7 @@ struct PagesController: Sendable {
             "organizations": switcher(memberships, current: organizationID),
             "hasOrganizations": true, "signedIn": true, "switcherLabel": organization.name,
         ]
+        if let back = access.returnLink { page["returnLink"] = ["url": back.url, "label": back.label] }
         page["ssoURL"] = configuration.ssoURL.map { Self.link($0, organizationID: organizationID) }
         page["modelConfigurationURL"] = configuration.modelConfigurationURL.map { Self.link($0, organizationID: organizationID) }
         // The date selector offers no day the retention policy has purged.
