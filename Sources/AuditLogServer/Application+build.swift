@@ -103,7 +103,7 @@ func buildRouter(
     let routes = RouteTable()
 
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(frameAncestors: configuration.frameAncestors))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     router.add(middleware: MetricsMiddleware())

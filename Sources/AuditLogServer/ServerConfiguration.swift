@@ -32,6 +32,10 @@ public struct ServerConfiguration: Sendable {
     /// How long events may stay without a checkpoint before `GET …/integrity` calls them
     /// unsigned: twice the signer's interval by default (`serve --max-unsigned-age`).
     public var maximumUnsignedAge: Duration
+    /// Origins that may show the page in a frame (`serve --frame-ancestor`): the platform's
+    /// settings page. Empty: no site may frame it. With any, the hand-off session's cookie is
+    /// `SameSite=None; Secure; Partitioned`, which a frame of another site needs.
+    public var frameAncestors: [String]
 
     public init(
         host: String = "127.0.0.1",
@@ -46,7 +50,8 @@ public struct ServerConfiguration: Sendable {
         maximumConnections: Int = 1_000,
         maximumPasswordChecks: Int = 4,
         streamAllowPrivate: Bool = false,
-        maximumUnsignedAge: Duration = .seconds(600)
+        maximumUnsignedAge: Duration = .seconds(600),
+        frameAncestors: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -61,6 +66,43 @@ public struct ServerConfiguration: Sendable {
         self.maximumPasswordChecks = maximumPasswordChecks
         self.streamAllowPrivate = streamAllowPrivate
         self.maximumUnsignedAge = maximumUnsignedAge
+        self.frameAncestors = frameAncestors
+    }
+
+    /// Whether `text` is an origin a frame may be allowed from: `https://host[:port]`, or
+    /// `http://` on a loopback host; lowercase ASCII, nothing after the port. What goes into the
+    /// Content-Security-Policy header is exactly this, so nothing else may.
+    public static func isFrameAncestor(_ text: String) -> Bool {
+        let allowed = text.utf8.allSatisfy { byte in
+            (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+                || [
+                    UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"),
+                    UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"),
+                ].contains(byte)
+        }
+        guard allowed, text.utf8.count <= 256 else { return false }
+        let authority: Substring
+        if text.hasPrefix("https://") {
+            authority = text.dropFirst("https://".count)
+        } else if text.hasPrefix("http://") {
+            authority = text.dropFirst("http://".count)
+        } else {
+            return false
+        }
+        guard !authority.isEmpty, !authority.contains("/") else { return false }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return false }
+            host = authority[...close]
+            let rest = authority[authority.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && Int(rest.dropFirst()).map { (1...65535).contains($0) } == true) else { return false }
+        } else {
+            let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, !parts[0].isEmpty else { return false }
+            host = parts[0]
+            if parts.count == 2, Int(parts[1]).map({ (1...65535).contains($0) }) != true { return false }
+        }
+        return text.hasPrefix("https://") || isLoopback(String(host))
     }
 
     /// Whether `host` reaches this machine only: `localhost`, `127.0.0.0/8` or `::1`.

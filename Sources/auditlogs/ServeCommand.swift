@@ -59,8 +59,18 @@ struct ServeCommand: AsyncParsableCommand {
             "Let log streams deliver to private, loopback and link-local addresses and this host's own. Off by default: an organization admin must not reach this host or its network."
     )
     var streamAllowPrivate = false
+    @Option(
+        help: ArgumentHelp(
+            "An origin that may show the page in a frame (repeatable): the platform's settings page, as https://host[:port] (http:// on a loopback host). Every other origin is refused framing.",
+            valueName: "origin"))
+    var frameAncestor: [String] = []
 
     func validate() throws {
+        for origin in frameAncestor where !ServerConfiguration.isFrameAncestor(origin) {
+            throw ValidationError(
+                "--frame-ancestor \(terminalText(origin)) is not an origin: give https://host[:port] in lowercase (http:// only on a loopback host), without a path."
+            )
+        }
         if !previousStreamKey.isEmpty, streamKey.streamKey == nil, environmentValue(StreamKeyOptions.environmentVariable) == nil {
             throw ValidationError("--previous-stream-key needs the key that replaced it: give --stream-key too.")
         }
@@ -125,7 +135,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port, secureCookies: secureCookies, ssoURL: ssoURL, modelConfigurationURL: modelConfigurationURL,
             requestTimeout: .seconds(requestTimeout), idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections,
-            streamAllowPrivate: streamAllowPrivate, maximumUnsignedAge: .seconds(maxUnsignedAge ?? 2 * checkpointInterval))
+            streamAllowPrivate: streamAllowPrivate, maximumUnsignedAge: .seconds(maxUnsignedAge ?? 2 * checkpointInterval),
+            frameAncestors: frameAncestor)
         let dependencies = ServerDependencies(
             store: store, metrics: registry, notary: notary, streamCredentialKey: credentialKey)
         var services: [any Service] = [

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogServer
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -97,6 +98,7 @@ import Testing
 
     @Test(arguments: [
         (#"{"viewer": {"id": "plat-7", "name": "Lin", "email": "lin@example.test"}, "expires_in": 301}"#, ["expires_in"]),
+        (#"{"viewer": {"id": "plat-7", "name": "Lin", "email": "lin@example.test"}, "expires_in": null}"#, ["expires_in"]),
         (#"{"viewer": {"id": "plat-7", "name": "Lin", "email": "lin@example.test"}, "return_url": "javascript:alert(1)"}"#, ["return_url"]),
         (#"{"viewer": {"id": "plat-7", "name": "Lin", "email": "lin@example.test"}, "return_url": "http://platform.example/"}"#, ["return_url"]),
         (#"{"viewer": {"id": "plat 7", "name": "", "email": "nope"}}"#, ["viewer.id", "viewer.name", "viewer.email"]),
@@ -126,5 +128,46 @@ import Testing
             let nowhere = try await Self.requestLink(client, key: key, organization: "nowhere")
             #expect(nowhere.status == .notFound)
         }
+    }
+
+    @Test func framingIsForTheAllowedOriginsOnlyAndTheirSessionCookieIsPartitioned() async throws {
+        let world = try await TestWorld.make()
+        let key = try await world.platformKey()
+        let framed = ServerConfiguration(bcryptCost: 4, frameAncestors: ["https://platform.example", "http://localhost:3000"])
+        try await world.withClient { client in
+            let page = try await client.execute(uri: "/", method: .get, headers: [:])
+            #expect(page.headers[.contentSecurityPolicy]?.hasSuffix("frame-ancestors 'none'") == true)
+            #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+        }
+        try await world.withClient(configuration: framed) { client in
+            let page = try await client.execute(uri: "/", method: .get, headers: [:])
+            #expect(
+                page.headers[.contentSecurityPolicy]?.hasSuffix("frame-ancestors https://platform.example http://localhost:3000") == true)
+            #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == nil)
+
+            let url = try #require(try await Self.requestLink(client, key: key).json["url"]?.stringValue)
+            let opened = try await client.execute(uri: try Self.path(of: url), method: .get, headers: [:])
+            let cookie = try #require(opened.headers[.setCookie])
+            #expect(cookie.contains("SameSite=None") && cookie.contains("Secure") && cookie.hasSuffix("; Partitioned"))
+            #expect(cookie.contains("HttpOnly"))
+
+            // Signing out clears the partitioned cookie too.
+            let session = String(cookie.dropFirst("auditlogs_session=".count).prefix { $0 != ";" })
+            let signedOut = try await client.execute(
+                uri: "/api/v1/sessions/current", method: .delete, headers: [.cookie: "auditlogs_session=\(session)"])
+            #expect(signedOut.headers[values: .setCookie].contains { $0.contains("Max-Age=0") && $0.hasSuffix("; Partitioned") })
+            #expect(try await client.get("/api/v1/organizations/acme/audit-logs", token: session).status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: [
+        ("https://platform.example", true), ("https://platform.example:8443", true), ("http://localhost:3000", true),
+        ("http://127.0.0.1:9000", true), ("http://[::1]:3000", true), ("http://platform.example", false),
+        ("https://platform.example/settings", false), ("https://Platform.example", false), ("https://*.example", false),
+        ("https://platform.example; script-src *", false), ("'self'", false), ("https://", false), ("https://a:99999", false),
+        ("https://platform.example:", false), ("*", false),
+    ])
+    func aFrameAncestorIsAnOriginAndNothingElse(origin: String, accepted: Bool) {
+        #expect(ServerConfiguration.isFrameAncestor(origin) == accepted)
     }
 }

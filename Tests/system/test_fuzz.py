@@ -47,13 +47,19 @@ RUNS = {
 # - ingest: `occurred_at` must lie between 1970 and one hour after the server's clock, an
 #   event is at most 32 KiB as JSON, and ids are unique within a batch;
 # - create a stream: `url` must be an http(s) URL whose host resolves to public addresses;
-# - provisioning: an organization's id is a slug, and a member's email must be plausible.
+# - provisioning: an organization's id is a slug, a member's or viewer's email must be
+#   plausible, and a hand-off's return_url must be https (or http on a loopback host).
+# Opening a hand-off link answers 410 when it was opened before, which the stateful phase does.
 # The Swift suites test each of these rules by name (EventValidatorTests, EventQueryTests).
 SEMANTIC_422 = """
 [[operations]]
 include-operation-id = ["listAuditLogs", "exportAuditLogs", "exportAuditLogsAsJSONLines", "previewExport", "ingestEvents", "createStream",
-                        "putOrganization", "putMember"]
+                        "putOrganization", "putMember", "createViewerSessionLink"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-operation-id = ["openHandOff"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "410", "429", "5xx"]
 """
 
 

@@ -12,6 +12,24 @@ struct Authenticator: Sendable {
 
     let administration: AdministrationService
 
+    /// The `Set-Cookie` value of a hand-off session (`value`; empty with `maxAge` 0 clears it).
+    ///
+    /// Lax, not Strict, when the page is not framed: the link is opened from the platform's
+    /// site, and a Strict cookie set there would not come with the redirect that follows. When
+    /// origins may frame the page (`serve --frame-ancestor`), `SameSite=None; Secure;
+    /// Partitioned`: a frame of the platform's site gets its own cookie jar (CHIPS), which
+    /// browsers keep even where they block third-party cookies.
+    static func handOffCookie(_ value: String, maxAge: Int, configuration: ServerConfiguration) -> String {
+        guard !configuration.frameAncestors.isEmpty else {
+            return Cookie(
+                name: sessionCookie, value: value, maxAge: maxAge, path: "/", secure: configuration.secureCookies, httpOnly: true,
+                sameSite: .lax
+            ).description
+        }
+        return Cookie(name: sessionCookie, value: value, maxAge: maxAge, path: "/", secure: true, httpOnly: true, sameSite: .none)
+            .description + "; Partitioned"
+    }
+
     /// The secret the request carries, if any; a malformed Authorization header is an error.
     func secret(of request: Request) throws(AuditLogError) -> String? {
         if let header = request.headers[.authorization] {

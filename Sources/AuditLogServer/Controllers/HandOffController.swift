@@ -32,7 +32,8 @@ struct HandOffController: Sendable {
         let organizationID = try context.parameters.require("organization")
         let keyID = try await authenticator.platformKey(of: request)
         try request.rejectParameters(allowed: [])
-        let body = try await request.collectBody(upTo: 8 * 1024, within: configuration.requestTimeout)
+        // Room for every field at its longest, each character written as a JSON escape.
+        let body = try await request.collectBody(upTo: 64 * 1024, within: configuration.requestTimeout)
         let object = try JSONBody.object(
             body.readableBytesView, shape: #"{"viewer": {"id": ..., "name": ..., "email": ...}, "return_url": ..., "expires_in": N}"#)
         var errors: [FieldError] = []
@@ -60,7 +61,7 @@ struct HandOffController: Sendable {
             if returnURL == nil { errors.append(FieldError(field: "return_url", message: "must be a string")) }
         }
         var seconds = HandOffService.defaultLinkSeconds
-        if let value = object["expires_in"], value != .null {
+        if let value = object["expires_in"] {
             if let number = value.wholeNumber, (1...Int64(HandOffService.maximumLinkSeconds)).contains(number) {
                 seconds = Int(number)
             } else {

@@ -35,12 +35,11 @@ struct PagesController: Sendable {
         switch opening {
         case .started(let organizationID, _):
             var response = Response.redirect(to: "/organizations/\(organizationID)/audit-logs", type: .normal)
-            // Lax, not Strict: the link is opened from the platform's site, and a Strict cookie
-            // set there would not come with the redirect that follows.
-            response.setCookie(
-                Cookie(
-                    name: Authenticator.sessionCookie, value: session ?? "", maxAge: Int(configuration.sessionLifetimeSeconds),
-                    path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .lax))
+            response.headers.append(
+                HTTPField(
+                    name: .setCookie,
+                    value: Authenticator.handOffCookie(
+                        session ?? "", maxAge: Int(configuration.sessionLifetimeSeconds), configuration: configuration)))
             return response
         case .used:
             refused = (.gone, "This link was already used", "A hand-off link opens the audit log once. Open Audit Logs from the platform again.")

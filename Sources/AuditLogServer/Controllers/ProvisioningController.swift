@@ -194,7 +194,8 @@ struct ProvisioningController: Sendable {
 
     /// The request's JSON object, with no field but `fields`.
     private func body(of request: Request, shape: String, fields: Set<String>, of what: String) async throws -> [String: JSONValue] {
-        let body = try await request.collectBody(upTo: 4 * 1024, within: requestTimeout)
+        // Room for every field at its longest, each character written as a JSON escape.
+        let body = try await request.collectBody(upTo: 16 * 1024, within: requestTimeout)
         let object = try JSONBody.object(body.readableBytesView, shape: shape)
         let unknown = object.keys.sorted().filter { !fields.contains($0) }
         guard unknown.isEmpty else {

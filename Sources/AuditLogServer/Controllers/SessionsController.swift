@@ -1,5 +1,6 @@
 import AuditLogCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Sign-in and sign-out: `POST /api/v1/sessions` trades an email and password for a session
@@ -129,6 +130,12 @@ struct SessionsController: Sendable {
             Cookie(
                 name: Authenticator.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies,
                 httpOnly: true, sameSite: .strict))
+        // A framed hand-off's cookie lives in a partition of its own: clearing it takes a
+        // partitioned cookie too.
+        if !configuration.frameAncestors.isEmpty {
+            response.headers.append(
+                HTTPField(name: .setCookie, value: Authenticator.handOffCookie("", maxAge: 0, configuration: configuration)))
+        }
         return response
     }
 
