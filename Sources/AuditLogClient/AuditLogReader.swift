@@ -107,13 +107,7 @@ public struct AuditLogReader: Sendable {
     // MARK: - HTTP
 
     private func execute(_ path: String, query: [(String, String)]) async throws -> HTTPClientResponse {
-        guard var components = URLComponents(string: baseURL + path) else { throw AuditLogError.invalidField("url", "is not a URL") }
-        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
-        // A `+` (in an id, or a time's offset) must reach the server as a plus, not a space.
-        let encoded = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        components.percentEncodedQuery = encoded
-        guard let url = components.string else { throw AuditLogError.invalidField("url", "is not a URL") }
-        var request = HTTPClientRequest(url: url)
+        var request = HTTPClientRequest(url: try ServiceURL.make(base: baseURL, path: path, query: query))
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "User-Agent", value: "AuditLogClient/1")
         let response = try await httpClient.execute(request, timeout: .init(requestTimeout))
