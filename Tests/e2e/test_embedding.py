@@ -38,7 +38,8 @@ class Origin:
     def page(self, name, frame_url, title):
         (self.directory / name).write_text(
             f"<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1>"
-            f"<iframe id='audit' src='{frame_url}' style='width:1220px;height:640px;border:1px solid #ccc'></iframe>")
+            f"<iframe id='audit' src='{frame_url}' allow='clipboard-write' style='width:1220px;height:640px;border:1px solid #ccc'>"
+            "</iframe>")
         return f"{self.base}/{name}"
 
     def close(self):
@@ -134,6 +135,19 @@ def test_the_platform_frames_the_page_and_its_admin_filters_reads_and_exports_in
     table = read_csv(wait_for_download(downloads, before))
     assert table[0][:2] == ["Timestamp", "Action"]
     assert {line[1] for line in table[1:]} == {"UserLogin"}
+    before = downloaded(downloads, ".jsonl")
+    driver.find_element(By.ID, "export-jsonl").click()
+    lines = wait_for_download(downloads, before, suffix=".jsonl").read_text().splitlines()
+    assert lines and {json.loads(line)["action"] for line in lines} == {"UserLogin"}
+
+    # Copy link: copied, or (where the frame may not write the clipboard) shown to copy by hand.
+    first = shown[0]
+    driver.find_element(By.CSS_SELECTOR, f"tr.event-row[data-event-id='{first['id']}'] button.disclose").click()
+    copy = driver.find_element(By.CSS_SELECTOR, "tr.event-detail button.copy-link")
+    assert copy.get_attribute("data-link") == f"{embedded['base']}/organizations/acme/audit-logs/events/{first['id']}"
+    copy.click()
+    status = driver.find_element(By.CSS_SELECTOR, "tr.event-detail .copy-status")
+    wait(driver, lambda d: status.text, message="Copy link said nothing")
 
     # The viewer's opening and export are in the log, in the viewer's name.
     driver.switch_to.default_content()
