@@ -27,6 +27,12 @@ import Testing
             let withCookie = try await client.get(
                 "/api/v1/organizations/acme/audit-logs", token: nil, headers: [.cookie: "auditlogs_session=\(token)"])
             #expect(withCookie.status == .ok)
+            // An ended session's cookie sent first (a framed hand-off's, in its own partition)
+            // does not hide the signed-in one.
+            let stale = "auditlogs_session=alv_" + String(repeating: "x", count: 43)
+            let twoCookies = try await client.get(
+                "/api/v1/organizations/acme/audit-logs", token: nil, headers: [.cookie: "\(stale); auditlogs_session=\(token)"])
+            #expect(twoCookies.status == .ok)
             let current = try await client.get("/api/v1/sessions/current", token: token)
             #expect(try current.json["member"]?["email"]?.stringValue == "ada@acme.test")
         }

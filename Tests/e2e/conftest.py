@@ -35,6 +35,25 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def serve(binary, database, directory, *arguments):
+    """Starts `auditlogs serve` on `database` and a free port, logging to DIRECTORY/server.log;
+    its process and address once it answers /health."""
+    port = free_port()
+    log = open(directory / "server.log", "w")
+    process = subprocess.Popen(
+        [binary, "serve", "--database", database, "--port", str(port), *arguments], stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(base + "/health") as answer:
+                if answer.status == 200:
+                    return process, base
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("the server did not start; see " + str(directory / "server.log"))
+
+
 @dataclass(frozen=True)
 class Service:
     """The server the browser tests use: its address, its database and the binary serving it."""
@@ -59,21 +78,7 @@ def service():
     # Signed like a real deployment: exports come with signed manifests.
     key = directory / "signing-key.pem"
     subprocess.run([binary, "signing-key", "create", "--output", key], check=True, capture_output=True)
-    port = free_port()
-    log = open(directory / "server.log", "w")
-    process = subprocess.Popen(
-        [binary, "serve", "--database", database, "--port", str(port), "--signing-key", key], stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(base + "/health") as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the server did not start; see " + str(directory / "server.log"))
+    process, base = serve(binary, database, directory, "--signing-key", key)
     yield Service(base=base, database=database, binary=binary)
     process.terminate()
     process.wait(10)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import free_port
+from conftest import free_port, serve
 from pages import downloaded, read_csv, rows, tick, wait, wait_for_download, wait_for_table
 
 
@@ -62,22 +62,7 @@ def embedded(service):
     shutil.copy(service.database, database)
     key = subprocess.run([service.binary, "platform-key", "create", "--name", "Example Platform", "--database", database],
                          check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    port = free_port()
-    log = open(directory / "server.log", "w")
-    process = subprocess.Popen(
-        [service.binary, "serve", "--database", database, "--port", str(port), "--frame-ancestor", platform.base],
-        stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(base + "/health") as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the framed server did not start; see " + str(directory / "server.log"))
+    process, base = serve(service.binary, database, directory, "--frame-ancestor", platform.base)
     yield {"base": base, "key": key, "platform": platform, "stranger": stranger}
     process.terminate()
     process.wait(10)
@@ -100,16 +85,27 @@ def hand_off_link(embedded, viewer_id="plat-ada", return_url=None):
 
 
 @pytest.fixture
-def fresh(browser):
+def fresh(browser, downloads):
     """The browser at a blank page, without cookies of the last test, and its window back to one tab."""
     for handle in browser.window_handles[1:]:
         browser.switch_to.window(handle)
         browser.close()
     browser.switch_to.window(browser.window_handles[0])
+    # An export of the same view has the same name, and Chrome writes it over the earlier
+    # test's file, which would then not count as new.
+    for earlier in downloads.iterdir():
+        earlier.unlink()
     browser.get("about:blank")
     browser.delete_all_cookies()
     yield browser
     browser.switch_to.default_content()
+    # Partitioned cookies too, which WebDriver's delete_all_cookies leaves: a hand-off session of
+    # this service (same host, another port) would otherwise reach the next test's server.
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    for handle in browser.window_handles[1:]:
+        browser.switch_to.window(handle)
+        browser.close()
+    browser.switch_to.window(browser.window_handles[0])
 
 
 def test_the_platform_frames_the_page_and_its_admin_filters_reads_and_exports_inside_it(fresh, embedded, downloads, screenshots):

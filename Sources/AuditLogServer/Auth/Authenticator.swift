@@ -30,8 +30,11 @@ struct Authenticator: Sendable {
             .description + "; Partitioned"
     }
 
-    /// The secret the request carries, if any; a malformed Authorization header is an error.
-    func secret(of request: Request) throws(AuditLogError) -> String? {
+    /// The secrets the request carries, in the order to try them: the Authorization header's
+    /// alone when there is one (a malformed header is an error), else every session cookie —
+    /// a browser sends two when a framed hand-off left a partitioned one beside a sign-in's, and
+    /// the first may be one that has ended.
+    func secrets(of request: Request) throws(AuditLogError) -> [String] {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].utf8.count <= 128 else {
@@ -39,14 +42,18 @@ struct Authenticator: Sendable {
                     .unauthenticated, code: "unauthenticated",
                     message: "The Authorization header must be 'Bearer <secret>'.")
             }
-            return String(parts[1]).trimmingCharacters(in: .whitespaces)
+            return [String(parts[1]).trimmingCharacters(in: .whitespaces)]
         }
-        if let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty, cookie.utf8.count <= 128,
-            Self.mayUseSessionCookie(request)
-        {
-            return cookie
+        guard Self.mayUseSessionCookie(request) else { return [] }
+        let prefix = Self.sessionCookie + "="
+        let values = request.headers[values: .cookie].flatMap { $0.split(separator: ";") }.compactMap { pair -> String? in
+            let pair = pair.trimmingCharacters(in: .whitespaces)
+            guard pair.hasPrefix(prefix) else { return nil }
+            let value = String(pair.dropFirst(prefix.count))
+            return value.isEmpty || value.utf8.count > 128 ? nil : value
         }
-        return nil
+        // A few at most: each is a lookup.
+        return Array(values.prefix(4))
     }
 
     /// Whether the page's cookie may stand for the member on this request.
@@ -72,13 +79,14 @@ struct Authenticator: Sendable {
 
     /// The principal behind the request's credentials; 401 without valid ones.
     func principal(of request: Request) async throws -> Principal {
-        guard let secret = try secret(of: request) else { throw AuditLogError.unauthenticated }
-        guard let principal = try await administration.principal(secret: secret) else {
-            throw AuditLogError(
-                .unauthenticated, code: "unauthenticated",
-                message: "The credentials are unknown, revoked or expired.")
+        let secrets = try secrets(of: request)
+        guard !secrets.isEmpty else { throw AuditLogError.unauthenticated }
+        for secret in secrets {
+            if let principal = try await administration.principal(secret: secret) { return principal }
         }
-        return principal
+        throw AuditLogError(
+            .unauthenticated, code: "unauthenticated",
+            message: "The credentials are unknown, revoked or expired.")
     }
 
     /// The organization an ingest key writes to; members' tokens and read keys may not ingest.

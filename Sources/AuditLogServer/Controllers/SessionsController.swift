@@ -122,7 +122,7 @@ struct SessionsController: Sendable {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         // Only a session ends here: a personal token used to call this stays valid.
-        if let secret = try authenticator.secret(of: request) {
+        for secret in try authenticator.secrets(of: request) {
             try await administration.signOut(secret: secret)
         }
         var response = Response(status: .noContent)
