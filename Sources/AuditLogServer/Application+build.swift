@@ -162,6 +162,7 @@ func buildRouter(
             configuration: configuration, now: dependencies.now
         ).endpoints,
         atPath: api)
-    routes.fill(from: router, refusingHeadAt: AuditLogsController.refusingHead.map { api.appendingPath($0) })
+    routes.fill(
+        from: router, refusingHeadAt: AuditLogsController.refusingHead.map { api.appendingPath($0) } + PagesController.refusingHead)
     return router
 }

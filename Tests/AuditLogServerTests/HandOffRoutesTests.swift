@@ -81,6 +81,19 @@ import Testing
         }
     }
 
+    /// A link checker's or a chat's preview HEAD does not use the link up.
+    @Test func aHeadDoesNotUseTheLinkUp() async throws {
+        let world = try await TestWorld.make()
+        let key = try await world.platformKey()
+        try await world.withClient { client in
+            let url = try #require(try await Self.requestLink(client, key: key).json["url"]?.stringValue)
+            let head = try await client.execute(uri: try Self.path(of: url), method: .head, headers: [:])
+            #expect(head.status == .methodNotAllowed && head.headers[.allow] == "GET")
+            #expect(head.headers[.setCookie] == nil)
+            #expect(try await client.execute(uri: try Self.path(of: url), method: .get, headers: [:]).status == .seeOther)
+        }
+    }
+
     @Test func anExpiredOrUnknownLinkSaysSoAndStartsNothing() async throws {
         let world = try await TestWorld.make()
         let key = try await world.platformKey()

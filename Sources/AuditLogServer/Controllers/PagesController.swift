@@ -15,13 +15,17 @@ struct PagesController: Sendable {
     let assets: WebAssets
     let handOff: HandOffService
 
+    /// A hand-off link's GET uses it up, which a HEAD (a link checker's, a chat's preview) must not.
+    static let handOffPath: RouterPath = "hand-off/:token"
+    static let refusingHead = [handOffPath]
+
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("", use: signIn)
             .get("organizations/:organization/audit-logs", use: auditLogs)
             .get("organizations/:organization/audit-logs/events/:event", use: auditLogs)
             .get("assets/:name", use: asset)
-            .get("hand-off/:token", use: openHandOff)
+            .get(Self.handOffPath, use: openHandOff)
     }
 
     /// A hand-off link, opened once: a session starts for the viewer (an admin of that
