@@ -38,10 +38,7 @@ public struct AdministrationService: Sendable {
 
     /// The organization, or `notFound`.
     public func organization(id: String) async throws -> Organization {
-        guard let organization = try await store.organization(id: id) else {
-            throw AuditLogError.notFound("Organization \(id)")
-        }
-        return organization
+        try await store.existingOrganization(id)
     }
 
     // MARK: - Members

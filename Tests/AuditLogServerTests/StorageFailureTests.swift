@@ -63,4 +63,64 @@ import Testing
         }
         #expect(try await world.store.streams(organizationID: "acme").isEmpty)
     }
+
+    /// What a platform key changes is undone when its record cannot be stored, and a hand-off
+    /// whose opening cannot be recorded starts no session: nobody is given access unseen.
+    @Test func provisioningAndHandOffsWhoseRecordCannotBeStoredAreUndone() async throws {
+        let world = try await TestWorld.make(backend: .sqlite)
+        let sqlite = try #require(world.store as? SQLiteStore)
+        let actor = ProvisioningService.actor(platformKeyID: "pk_test")
+        let provisioning = ProvisioningService(store: world.store)
+        let handOff = HandOffService(store: world.store)
+        let platformKey = try await AdministrationService(store: world.store, passwords: PasswordHasher(cost: 4))
+            .createPlatformKey(name: "Platform").id
+        let kept = ProvisionedMember(externalID: "u-kept", email: "kept@acme.test", name: "Kept", role: .admin)
+        _ = try await provisioning.putMember(kept, organizationID: "acme", by: actor, context: EventContext())
+        let keptID = try #require(try await world.store.member(email: "kept@acme.test")).member.id
+        let link = try await handOff.createLink(
+            organizationID: "acme", viewer: Viewer(id: "v-1", name: "V", email: "v@acme.test"), returnURL: nil, seconds: 60,
+            platformKeyID: platformKey)
+        let recorded = try await world.store.latestSequence(organizationID: "acme")
+        try await sqlite.pool.write { db in
+            try db.execute(sql: "CREATE TEMP TRIGGER refuse_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        }
+
+        await #expect(throws: (any Error).self) {
+            try await provisioning.putOrganization(id: "acme", name: "Renamed", by: actor, context: EventContext())
+        }
+        #expect(try await world.store.organization(id: "acme")?.name == "Acme Studios")
+
+        await #expect(throws: (any Error).self) {
+            try await provisioning.putMember(
+                ProvisionedMember(externalID: "u-new", email: "new@acme.test", name: "New", role: .admin), organizationID: "acme",
+                by: actor, context: EventContext())
+        }
+        let new = try #require(try await world.store.member(email: "new@acme.test")).member
+        #expect(try await world.store.memberships(memberID: new.id).isEmpty)
+
+        var lowered = kept
+        lowered.role = .member
+        await #expect(throws: (any Error).self) {
+            try await provisioning.putMember(lowered, organizationID: "acme", by: actor, context: EventContext())
+        }
+        #expect(try await world.store.role(memberID: keptID, organizationID: "acme") == .admin)
+        await #expect(throws: (any Error).self) {
+            try await provisioning.removeMember(externalID: "u-kept", organizationID: "acme", by: actor, context: EventContext())
+        }
+        #expect(try await world.store.role(memberID: keptID, organizationID: "acme") == .admin)
+
+        let keysBefore = try await world.store.ingestKeys(organizationID: "acme").count
+        await #expect(throws: (any Error).self) {
+            try await provisioning.createKey(organizationID: "acme", scope: .read, by: actor, context: EventContext())
+        }
+        let keys = try await world.store.ingestKeys(organizationID: "acme")
+        #expect(keys.count == keysBefore + 1 && keys.last?.revokedAt != nil)
+
+        await #expect(throws: (any Error).self) {
+            try await handOff.open(token: link.token, sessionSeconds: 3_600, context: EventContext())
+        }
+        let sessions = try await sqlite.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM viewer_sessions") }
+        #expect(sessions == 0)
+        #expect(try await world.store.latestSequence(organizationID: "acme") == recorded)
+    }
 }

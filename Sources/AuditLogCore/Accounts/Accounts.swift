@@ -173,6 +173,9 @@ public struct ProvisionedMember: Sendable, Hashable {
         self.role = role
     }
 
+    /// What `isValidExternalID` asks, as an error says it.
+    public static let externalIDRequirement = "must be 1 to 128 printable ASCII characters without / or spaces"
+
     /// 1 to 128 bytes of printable ASCII without spaces or slashes: it is a path segment.
     public static func isValidExternalID(_ id: String) -> Bool {
         (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "/") }
@@ -311,6 +314,12 @@ public protocol AccountStore: ViewerSessionStore {
 public typealias AuditLogStore = EventStore & AccountStore & IntegrityStore & StreamStore & RetentionStore
 
 extension AccountStore {
+    /// The organization, or `notFound`.
+    public func existingOrganization(_ id: String) async throws -> Organization {
+        guard let organization = try await organization(id: id) else { throw AuditLogError.notFound("Organization \(id)") }
+        return organization
+    }
+
     /// Creates an ingest key.
     public func createIngestKey(id: String, organizationID: String, secretHash: String, createdAt: Timestamp) async throws {
         try await createIngestKey(id: id, organizationID: organizationID, scope: .ingest, secretHash: secretHash, createdAt: createdAt)

@@ -25,7 +25,7 @@ public struct HandOffService: Sendable {
     ) async throws -> (token: String, expiresAt: Timestamp) {
         var errors: [FieldError] = []
         if !ProvisionedMember.isValidExternalID(viewer.id) {
-            errors.append(FieldError(field: "viewer.id", message: "must be 1 to 128 printable ASCII characters without / or spaces"))
+            errors.append(FieldError(field: "viewer.id", message: ProvisionedMember.externalIDRequirement))
         }
         if !Member.isValidName(viewer.name) { errors.append(FieldError(field: "viewer.name", message: "must be 1 to 256 characters")) }
         if !EmailAddress.isPlausible(viewer.email) {
@@ -39,7 +39,7 @@ public struct HandOffService: Sendable {
             errors.append(FieldError(field: "expires_in", message: "must be a whole number of seconds from 1 to \(Self.maximumLinkSeconds)"))
         }
         guard errors.isEmpty else { throw AuditLogError.invalid("The hand-off has invalid fields.", details: errors) }
-        guard try await store.organization(id: organizationID) != nil else { throw AuditLogError.notFound("Organization \(organizationID)") }
+        _ = try await store.existingOrganization(organizationID)
         let time = now()
         let token = Secret.generate(.viewerLink)
         let expiresAt = time.adding(milliseconds: Int64(seconds) * 1_000)
@@ -83,7 +83,7 @@ public struct HandOffService: Sendable {
     /// Ends the viewer's sessions in the organization and revokes their unopened links; how many
     /// sessions ended.
     public func endSessions(organizationID: String, viewerID: String) async throws -> Int {
-        guard try await store.organization(id: organizationID) != nil else { throw AuditLogError.notFound("Organization \(organizationID)") }
+        _ = try await store.existingOrganization(organizationID)
         return try await store.endViewerSessions(organizationID: organizationID, viewerID: viewerID, at: now())
     }
 

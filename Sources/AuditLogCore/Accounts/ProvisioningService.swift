@@ -83,7 +83,7 @@ public struct ProvisioningService: Sendable {
     ) async throws -> MemberProvisioning {
         var errors: [FieldError] = []
         if !ProvisionedMember.isValidExternalID(wanted.externalID) {
-            errors.append(FieldError(field: "external_id", message: "must be 1 to 128 printable ASCII characters without / or spaces"))
+            errors.append(FieldError(field: "external_id", message: ProvisionedMember.externalIDRequirement))
         }
         if !EmailAddress.isPlausible(wanted.email) {
             errors.append(FieldError(field: "email", message: "must be \(EmailAddress.requirement)"))
@@ -143,7 +143,7 @@ public struct ProvisioningService: Sendable {
         by actor: Actor,
         context: EventContext
     ) async throws -> (id: String, secret: String) {
-        guard try await store.organization(id: organizationID) != nil else { throw AuditLogError.notFound("Organization \(organizationID)") }
+        _ = try await store.existingOrganization(organizationID)
         let secret = Secret.generate(scope == .read ? .readKey : .ingestKey)
         let id = Secret.identifier(prefix: "key")
         let time = now()
@@ -160,7 +160,7 @@ public struct ProvisioningService: Sendable {
 
     /// The organization's keys, revoked ones included; `notFound` for an unknown organization.
     public func keys(organizationID: String) async throws -> [CredentialRecord] {
-        guard try await store.organization(id: organizationID) != nil else { throw AuditLogError.notFound("Organization \(organizationID)") }
+        _ = try await store.existingOrganization(organizationID)
         return try await store.ingestKeys(organizationID: organizationID)
     }
 

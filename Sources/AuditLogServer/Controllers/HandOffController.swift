@@ -36,15 +36,10 @@ struct HandOffController: Sendable {
         let body = try await request.collectBody(upTo: 64 * 1024, within: configuration.requestTimeout)
         let object = try JSONBody.object(
             body.readableBytesView, shape: #"{"viewer": {"id": ..., "name": ..., "email": ...}, "return_url": ..., "expires_in": N}"#)
-        var errors: [FieldError] = []
-        for key in object.keys.sorted() where !["viewer", "return_url", "expires_in"].contains(key) {
-            errors.append(FieldError(field: key, message: "is not a field of a hand-off"))
-        }
+        var errors = JSONBody.unknownFields(of: object, allowed: ["viewer", "return_url", "expires_in"], what: "a hand-off")
         let viewer = object["viewer"]?.objectValue
         if viewer == nil { errors.append(FieldError(field: "viewer", message: "is required, an object with id, name and email")) }
-        for key in (viewer?.keys.sorted() ?? []) where !["id", "name", "email"].contains(key) {
-            errors.append(FieldError(field: "viewer.\(key)", message: "is not a field of a viewer"))
-        }
+        errors += JSONBody.unknownFields(of: viewer ?? [:], allowed: ["id", "name", "email"], what: "a viewer", prefix: "viewer.")
         func text(_ name: String) -> String {
             guard let value = viewer?[name]?.stringValue else {
                 if viewer != nil { errors.append(FieldError(field: "viewer.\(name)", message: "is required, a string")) }

@@ -197,11 +197,8 @@ struct ProvisioningController: Sendable {
         // Room for every field at its longest, each character written as a JSON escape.
         let body = try await request.collectBody(upTo: 16 * 1024, within: requestTimeout)
         let object = try JSONBody.object(body.readableBytesView, shape: shape)
-        let unknown = object.keys.sorted().filter { !fields.contains($0) }
-        guard unknown.isEmpty else {
-            throw AuditLogError.invalid(
-                "The request has unknown fields.", details: unknown.map { FieldError(field: $0, message: "is not a field of \(what)") })
-        }
+        let unknown = JSONBody.unknownFields(of: object, allowed: fields, what: what)
+        guard unknown.isEmpty else { throw AuditLogError.invalid("The request has unknown fields.", details: unknown) }
         return object
     }
 }

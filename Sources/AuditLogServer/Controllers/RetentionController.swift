@@ -41,10 +41,7 @@ struct RetentionController: Sendable {
         try request.rejectParameters(allowed: [])
         let body = try await request.collectBody(upTo: 4 * 1024, within: requestTimeout)
         let object = try JSONBody.object(body.readableBytesView, shape: #"{"days": N or null}"#)
-        var errors: [FieldError] = []
-        for key in object.keys.sorted() where key != "days" {
-            errors.append(FieldError(field: key, message: "is not a field of a retention policy"))
-        }
+        var errors = JSONBody.unknownFields(of: object, allowed: ["days"], what: "a retention policy")
         var days: Int?
         switch object["days"] {
         case nil: errors.append(FieldError(field: "days", message: "is required (null keeps everything)"))

@@ -163,9 +163,7 @@ struct SessionsController: Sendable {
         if password.map({ $0.isEmpty || $0.utf8.count > 1024 }) ?? true {
             errors.append(FieldError(field: "password", message: "is required"))
         }
-        for key in object.keys.sorted() where key != "email" && key != "password" {
-            errors.append(FieldError(field: key, message: "is not a field of a sign-in"))
-        }
+        errors += JSONBody.unknownFields(of: object, allowed: ["email", "password"], what: "a sign-in")
         guard errors.isEmpty, let email, let password else {
             throw AuditLogError.invalid("The sign-in has invalid fields.", details: errors)
         }

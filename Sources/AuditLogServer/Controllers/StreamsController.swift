@@ -87,10 +87,7 @@ struct StreamsController: Sendable {
     /// Reads `{"url", "format", "secret", "token"}`, naming each wrong field.
     static func streamRequest(from body: some Collection<UInt8>) throws -> StreamRequest {
         let object = try JSONBody.object(body, shape: #"{"url": ..., "format": ..., "secret": ..., "token": ...}"#)
-        var errors: [FieldError] = []
-        for key in object.keys.sorted() where !["url", "format", "secret", "token"].contains(key) {
-            errors.append(FieldError(field: key, message: "is not a field of a stream"))
-        }
+        var errors = JSONBody.unknownFields(of: object, allowed: ["url", "format", "secret", "token"], what: "a stream")
         func string(_ name: String) -> String? {
             guard let value = object[name], value != .null else { return nil }
             guard let text = value.stringValue else {

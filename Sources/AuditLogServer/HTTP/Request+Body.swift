@@ -71,4 +71,10 @@ enum JSONBody {
         }
         return object
     }
+
+    /// An error for each field of `object` not in `allowed`, in name order: "is not a field of
+    /// `what`", named under `prefix` (`viewer.` for a nested object).
+    static func unknownFields(of object: [String: JSONValue], allowed: Set<String>, what: String, prefix: String = "") -> [FieldError] {
+        object.keys.sorted().filter { !allowed.contains($0) }.map { FieldError(field: prefix + $0, message: "is not a field of \(what)") }
+    }
 }
