@@ -31,15 +31,23 @@ let package = Package(
     ],
     targets: [
         // The domain and its use cases: events, the action catalog, filters, validation, CSV,
-        // Details text, accounts (bcrypt), `AuditLogService`, `AdministrationService` and the
-        // storage protocols. No HTTP and no SQL.
+        // Details text, accounts, `AuditLogService`, `AdministrationService` and the storage
+        // protocols. No HTTP, no SQL, no password hasher: the client library links it.
         .target(
             name: "AuditLogCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Members' passwords: bcrypt, on NIO's thread pool.
+        .target(
+            name: "AuditLogPasswords",
+            dependencies: [
+                "AuditLogCore",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -81,6 +89,8 @@ let package = Package(
             dependencies: [
                 "AuditLogClient",
                 "AuditLogCore",
+                "AuditLogDemo",
+                "AuditLogPasswords",
                 "AuditLogRelational",
                 "AuditLogSQLite",
                 "AuditLogPostgres",
@@ -106,7 +116,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Believable demo organizations and 90 days of their activity.
+        // Believable demo organizations and 90 days of their activity, from a seeded generator
+        // the bench's dataset and randomized tests use too.
         .target(
             name: "AuditLogDemo",
             dependencies: ["AuditLogCore"],
@@ -119,6 +130,7 @@ let package = Package(
             name: "AuditLogServer",
             dependencies: [
                 "AuditLogCore",
+                "AuditLogPasswords",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -156,6 +168,7 @@ let package = Package(
                 "AuditLogStorage",
                 "AuditLogBench",
                 "AuditLogDemo",
+                "AuditLogPasswords",
                 "AuditLogServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -179,13 +192,14 @@ let package = Package(
         ),
         .testTarget(
             name: "AuditLogCoreTests",
-            dependencies: ["AuditLogCore", "AuditLogTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["AuditLogCore", "AuditLogDemo", "AuditLogTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EventStoreTests",
             dependencies: [
-                "AuditLogCore", "AuditLogRelational", "AuditLogSQLite", "AuditLogPostgres", "AuditLogTestSupport",
+                "AuditLogCore", "AuditLogDemo", "AuditLogPasswords", "AuditLogRelational", "AuditLogSQLite", "AuditLogPostgres",
+                "AuditLogTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -205,7 +219,8 @@ let package = Package(
         .testTarget(
             name: "CommandLineTests",
             dependencies: [
-                "AuditLogBench", "AuditLogClient", "AuditLogCore", "AuditLogSQLite", "AuditLogTestSupport", "auditlogs",
+                "AuditLogBench", "AuditLogClient", "AuditLogCore", "AuditLogPasswords", "AuditLogSQLite", "AuditLogTestSupport",
+                "auditlogs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -217,6 +232,7 @@ let package = Package(
                 "AuditLogCore",
                 "AuditLogSQLite",
                 "AuditLogDemo",
+                "AuditLogPasswords",
                 "AuditLogServer",
                 "AuditLogTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),

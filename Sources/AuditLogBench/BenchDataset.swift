@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogDemo
 import AuditLogRelational
 import Foundation
 

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import AuditLogStorage
 import Foundation
 import Logging
@@ -239,13 +240,13 @@ public enum Benchmark {
             var logger = Logger(label: "auditlogs.bench")
             logger.logLevel = .warning
             return try await withStore(location: location, logger: logger) { backend in
-                let administration = AdministrationService(store: backend, passwords: PasswordHasher(cost: 4))
+                let administration = AdministrationService(store: backend, passwords: BcryptPasswordHasher(cost: 4))
                 var keys: [String: String] = [:]
                 for organization in BenchDataset.organizations {
                     do {
                         try await administration.createOrganization(id: organization, name: organization)
                     } catch let error as AuditLogError where error.kind == .conflict {}
-                    keys[organization] = try await administration.createIngestKey(organizationID: organization).secret
+                    keys[organization] = try await administration.createAPIKey(organizationID: organization).secret
                 }
                 do {
                     _ = try await administration.addMember(

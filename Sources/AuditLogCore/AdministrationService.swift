@@ -7,13 +7,13 @@ import Logging
 /// this; neither touches the store. Secrets are made here, shown once and stored hashed.
 public struct AdministrationService: Sendable {
     private let store: any AccountStore
-    private let passwords: PasswordHasher
+    private let passwords: any PasswordHashing
     public let now: @Sendable () -> Timestamp
     private static let logger = Logger(label: "auditlogs.accounts")
 
     public init(
         store: any AccountStore,
-        passwords: PasswordHasher,
+        passwords: any PasswordHashing,
         now: @escaping @Sendable () -> Timestamp = { .now }
     ) {
         self.store = store
@@ -56,7 +56,7 @@ public struct AdministrationService: Sendable {
         guard Member.isValidName(name) else {
             throw AuditLogError.invalidField("name", "must be 1 to 256 characters")
         }
-        if let problem = PasswordHasher.problem(with: password) { throw AuditLogError.invalidField("password", problem) }
+        if let problem = PasswordPolicy.problem(with: password) { throw AuditLogError.invalidField("password", problem) }
         _ = try await organization(id: organizationID)
         let hash = try await passwords.hash(password)
         let member = try await store.createMember(email: email, name: name, passwordHash: hash, createdAt: now())
@@ -66,7 +66,7 @@ public struct AdministrationService: Sendable {
 
     /// Replaces a member's password and ends their sessions; returns how many ended.
     public func setPassword(email: String, password: String) async throws -> (member: Member, endedSessions: Int) {
-        if let problem = PasswordHasher.problem(with: password) { throw AuditLogError.invalidField("password", problem) }
+        if let problem = PasswordPolicy.problem(with: password) { throw AuditLogError.invalidField("password", problem) }
         let member = try await member(email: email)
         let ended = try await store.setPassword(memberID: member.id, passwordHash: try await passwords.hash(password))
         return (member, ended)
@@ -89,24 +89,24 @@ public struct AdministrationService: Sendable {
 
     /// Creates an organization key, ingest (`alk_…`) or read (`alr_…`); the secret is returned
     /// once and only its hash is kept.
-    public func createIngestKey(organizationID: String, scope: KeyScope = .ingest) async throws -> (id: String, secret: String) {
+    public func createAPIKey(organizationID: String, scope: KeyScope = .ingest) async throws -> (id: String, secret: String) {
         _ = try await organization(id: organizationID)
         let secret = Secret.generate(scope == .read ? .readKey : .ingestKey)
         let id = Secret.identifier(prefix: "key")
-        try await store.createIngestKey(
+        try await store.createAPIKey(
             id: id, organizationID: organizationID, scope: scope, secretHash: Secret.hash(secret), createdAt: now())
         return (id, secret)
     }
 
-    public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
+    public func apiKeys(organizationID: String) async throws -> [CredentialRecord] {
         _ = try await organization(id: organizationID)
-        return try await store.ingestKeys(organizationID: organizationID)
+        return try await store.apiKeys(organizationID: organizationID)
     }
 
     /// Revokes a live key; `notFound` when the organization has no live key with this id.
-    public func revokeIngestKey(id: String, organizationID: String) async throws {
+    public func revokeAPIKey(id: String, organizationID: String) async throws {
         _ = try await organization(id: organizationID)
-        guard try await store.revokeIngestKey(id: id, organizationID: organizationID, at: now()) else {
+        guard try await store.revokeAPIKey(id: id, organizationID: organizationID, at: now()) else {
             throw AuditLogError.notFound("A live ingest key \(id) of \(organizationID)")
         }
     }
@@ -207,14 +207,11 @@ public struct AdministrationService: Sendable {
             ? .ingest : secret.utf8HasPrefix(Secret.Kind.readKey.rawValue + "_") ? .read : nil
         if let scope {
             // The prefix and the stored scope must agree: a key is what it was made as.
-            guard let key = try await store.ingestKey(secretHash: hash), key.scope == scope else { return nil }
+            guard let key = try await store.apiKey(secretHash: hash), key.scope == scope else { return nil }
             if Self.isStale(key.lastUsedAt, now: time) {
-                await Self.noteUse { try await store.recordUse(ofIngestKey: key.keyID, at: time) }
+                await Self.noteUse { try await store.recordUse(ofAPIKey: key.keyID, at: time) }
             }
-            switch scope {
-            case .ingest: return .ingestKey(keyID: key.keyID, organizationID: key.organizationID)
-            case .read: return .readKey(keyID: key.keyID, organizationID: key.organizationID)
-            }
+            return .apiKey(key)
         }
         if secret.utf8HasPrefix(Secret.Kind.platformKey.rawValue + "_") {
             guard let key = try await store.platformKey(secretHash: hash) else { return nil }

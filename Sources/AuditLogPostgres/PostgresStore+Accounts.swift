@@ -88,7 +88,7 @@ extension PostgresStore {
         }
     }
 
-    public func createIngestKey(
+    public func createAPIKey(
         id: String,
         organizationID: String,
         scope: KeyScope,
@@ -102,7 +102,7 @@ extension PostgresStore {
             """)
     }
 
-    public func ingestKey(secretHash: String) async throws -> IngestKeyMatch? {
+    public func apiKey(secretHash: String) async throws -> APIKey? {
         try await primaryRows(
             """
             SELECT id, organization_id, scope, last_used_at FROM ingest_keys WHERE secret_hash = \(secretHash) AND revoked_at IS NULL
@@ -110,12 +110,12 @@ extension PostgresStore {
         ).first.flatMap { row in
             let (id, organizationID, scope, lastUsed) = try row.decode((String, String, String, Int64?).self)
             return KeyScope(rawValue: scope).map {
-                IngestKeyMatch(keyID: id, organizationID: organizationID, scope: $0, lastUsedAt: Timestamp.from(milliseconds: lastUsed))
+                APIKey(keyID: id, organizationID: organizationID, scope: $0, lastUsedAt: Timestamp.from(milliseconds: lastUsed))
             }
         }
     }
 
-    public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
+    public func apiKeys(organizationID: String) async throws -> [CredentialRecord] {
         try await primaryRows(
             """
             SELECT id, organization_id, created_at, last_used_at, revoked_at, scope FROM ingest_keys
@@ -130,7 +130,7 @@ extension PostgresStore {
         }
     }
 
-    public func revokeIngestKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool {
+    public func revokeAPIKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool {
         try await !primaryRows(
             """
             UPDATE ingest_keys SET revoked_at = \(time.milliseconds)
@@ -216,7 +216,7 @@ extension PostgresStore {
         _ = try await primaryRows("DELETE FROM member_tokens WHERE secret_hash = \(secretHash)")
     }
 
-    public func recordUse(ofIngestKey keyID: String, at time: Timestamp) async throws {
+    public func recordUse(ofAPIKey keyID: String, at time: Timestamp) async throws {
         _ = try await primaryRows("UPDATE ingest_keys SET last_used_at = \(time.milliseconds) WHERE id = \(keyID)")
     }
 

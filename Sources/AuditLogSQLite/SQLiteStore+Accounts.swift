@@ -86,7 +86,7 @@ extension SQLiteStore {
         }
     }
 
-    public func createIngestKey(
+    public func createAPIKey(
         id: String,
         organizationID: String,
         scope: KeyScope,
@@ -100,7 +100,7 @@ extension SQLiteStore {
         }
     }
 
-    public func ingestKey(secretHash: String) async throws -> IngestKeyMatch? {
+    public func apiKey(secretHash: String) async throws -> APIKey? {
         try await read { db in
             try Row.fetchOne(
                 db.cachedStatement(
@@ -109,13 +109,13 @@ extension SQLiteStore {
                 arguments: [secretHash]
             ).flatMap { row in
                 KeyScope(rawValue: row[2]).map {
-                    IngestKeyMatch(keyID: row[0], organizationID: row[1], scope: $0, lastUsedAt: Timestamp.from(milliseconds: row[3]))
+                    APIKey(keyID: row[0], organizationID: row[1], scope: $0, lastUsedAt: Timestamp.from(milliseconds: row[3]))
                 }
             }
         }
     }
 
-    public func ingestKeys(organizationID: String) async throws -> [CredentialRecord] {
+    public func apiKeys(organizationID: String) async throws -> [CredentialRecord] {
         try await read { db in
             try Row.fetchAll(
                 db,
@@ -132,7 +132,7 @@ extension SQLiteStore {
         }
     }
 
-    public func revokeIngestKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool {
+    public func revokeAPIKey(id: String, organizationID: String, at time: Timestamp) async throws -> Bool {
         try await write { db in
             try db.execute(
                 sql: "UPDATE ingest_keys SET revoked_at = ? WHERE id = ? AND organization_id = ? AND revoked_at IS NULL",
@@ -221,7 +221,7 @@ extension SQLiteStore {
         }
     }
 
-    public func recordUse(ofIngestKey keyID: String, at time: Timestamp) async throws {
+    public func recordUse(ofAPIKey keyID: String, at time: Timestamp) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE ingest_keys SET last_used_at = ? WHERE id = ?", arguments: [time.milliseconds, keyID])
         }

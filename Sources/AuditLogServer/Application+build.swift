@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogPasswords
 public import Hummingbird
 import HummingbirdCore
 public import Logging
@@ -98,7 +99,7 @@ func buildRouter(
 ) throws -> Router<AppRequestContext> {
     let service = AuditLogService(store: dependencies.store, notary: dependencies.notary, now: dependencies.now)
     let administration = AdministrationService(
-        store: dependencies.store, passwords: PasswordHasher(cost: configuration.bcryptCost), now: dependencies.now)
+        store: dependencies.store, passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), now: dependencies.now)
     let authenticator = Authenticator(administration: administration)
     let routes = RouteTable()
 

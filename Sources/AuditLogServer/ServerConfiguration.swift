@@ -1,4 +1,5 @@
 public import AuditLogCore
+public import AuditLogPasswords
 
 /// How the HTTP service is set up; the `auditlogs serve` flags fill it.
 public struct ServerConfiguration: Sendable {
@@ -40,7 +41,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
-        bcryptCost: UInt8 = PasswordHasher.defaultCost,
+        bcryptCost: UInt8 = BcryptPasswordHasher.defaultCost,
         sessionLifetimeSeconds: Int64 = 12 * 3600,
         secureCookies: Bool? = nil,
         ssoURL: String? = nil,

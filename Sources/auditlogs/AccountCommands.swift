@@ -108,7 +108,7 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (id, secret) = try await database.withAdministration { administration in
-                try await knownOrganization(org) { try await administration.createIngestKey(organizationID: org, scope: scope) }
+                try await knownOrganization(org) { try await administration.createAPIKey(organizationID: org, scope: scope) }
             }
             switch scope {
             case .ingest: say("Ingest key \(id) for \(org). It writes events only; store it now, it is not shown again:")
@@ -127,7 +127,7 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let keys = try await database.withAdministration { administration in
-                try await knownOrganization(org) { try await administration.ingestKeys(organizationID: org) }
+                try await knownOrganization(org) { try await administration.apiKeys(organizationID: org) }
             }
             printCredentials(keys, empty: "\(org) has no keys.")
         }
@@ -145,7 +145,7 @@ struct KeyCommand: AsyncParsableCommand {
             try await database.withAdministration { administration in
                 _ = try await knownOrganization(org) { try await administration.organization(id: org) }
                 do {
-                    try await administration.revokeIngestKey(id: id, organizationID: org)
+                    try await administration.revokeAPIKey(id: id, organizationID: org)
                 } catch let error as AuditLogError where error.kind == .notFound {
                     throw CommandFailure("\(org) has no live ingest key \(id); `auditlogs key list --org \(org)` lists them.")
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditLogCore
+import AuditLogPasswords
 import AuditLogStorage
 import Foundation
 import Logging
@@ -43,7 +44,7 @@ struct DatabaseOptions: ParsableArguments {
         _ body: (AdministrationService) async throws -> Result
     ) async throws -> Result {
         try await withBackend { backend in
-            try await body(AdministrationService(store: backend, passwords: PasswordHasher(cost: PasswordHasher.defaultCost)))
+            try await body(AdministrationService(store: backend, passwords: BcryptPasswordHasher(cost: BcryptPasswordHasher.defaultCost)))
         }
     }
 }

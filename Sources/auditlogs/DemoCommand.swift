@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditLogCore
 import AuditLogDemo
+import AuditLogPasswords
 import Foundation
 
 struct DemoCommand: AsyncParsableCommand {
@@ -16,7 +17,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// Loads the demo data and prints who to sign in as.
     static func loadDemo(into store: any AuditLogBackend) async throws {
         let started = Date()
-        let hash = try await PasswordHasher(cost: 10).hash(DemoData.password)
+        let hash = try await BcryptPasswordHasher(cost: 10).hash(DemoData.password)
         let summary = try await DemoLoader.load(into: store, passwordHash: hash, now: .now)
         if summary.eventsStored > 0 { try await store.optimize() }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))

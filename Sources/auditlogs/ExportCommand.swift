@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditLogCore
+import AuditLogPasswords
 import Foundation
 import Logging
 
@@ -33,7 +34,7 @@ struct ExportCommand: AsyncParsableCommand {
         if let from { parameters.append(("from", from)) }
         if let to { parameters.append(("to", to)) }
         let export = try await database.withBackend { backend in
-            let administration = AdministrationService(store: backend, passwords: PasswordHasher(cost: PasswordHasher.defaultCost))
+            let administration = AdministrationService(store: backend, passwords: BcryptPasswordHasher(cost: BcryptPasswordHasher.defaultCost))
             do {
                 _ = try await administration.organization(id: org)
             } catch let error as AuditLogError where error.kind == .notFound {

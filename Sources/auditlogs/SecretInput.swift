@@ -50,7 +50,7 @@ struct PasswordOptions: ParsableArguments {
         if !passwordStdin && password == nil && environmentValue(Self.environmentVariable) == nil {
             throw ValidationError("Give the password on standard input (--password-stdin), in $\(Self.environmentVariable), or with --password.")
         }
-        if let password, let problem = PasswordHasher.problem(with: password) { throw ValidationError("--password \(problem).") }
+        if let password, let problem = PasswordPolicy.problem(with: password) { throw ValidationError("--password \(problem).") }
     }
 
     /// The password from where it was given; one bcrypt would refuse is an error.
@@ -63,7 +63,7 @@ struct PasswordOptions: ParsableArguments {
         } else {
             throw ValidationError("Give the password on standard input (--password-stdin), in $\(Self.environmentVariable), or with --password.")
         }
-        if let problem = PasswordHasher.problem(with: password) { throw CommandFailure("The password \(problem).") }
+        if let problem = PasswordPolicy.problem(with: password) { throw CommandFailure("The password \(problem).") }
         return password
     }
 }

@@ -1,3 +1,4 @@
+import AuditLogDemo
 import Testing
 
 @testable import AuditLogCore

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -130,7 +131,7 @@ import Testing
 
     @Test func aRevokedPlatformKeyStopsAtOnce() async throws {
         let world = try await TestWorld.make()
-        let administration = AdministrationService(store: world.store, passwords: PasswordHasher(cost: 4))
+        let administration = AdministrationService(store: world.store, passwords: BcryptPasswordHasher(cost: 4))
         let (id, key) = try await administration.createPlatformKey(name: "Platform")
         try await world.withClient { client in
             #expect(try await Self.send(client, .get, "/api/v1/organizations", key: key).status == .ok)

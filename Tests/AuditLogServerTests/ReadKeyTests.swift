@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -11,8 +12,8 @@ import Testing
     @Test func aReadKeysExportIsRecordedAsTheKeysAndItsManifestIsItsToRead() async throws {
         let world = try await TestWorld.make()
         try await world.seed([Events.make(id: "a"), Events.make(id: "b")])
-        let administration = AdministrationService(store: world.store, passwords: PasswordHasher(cost: 4))
-        let (keyID, secret) = try await administration.createIngestKey(organizationID: "acme", scope: .read)
+        let administration = AdministrationService(store: world.store, passwords: BcryptPasswordHasher(cost: 4))
+        let (keyID, secret) = try await administration.createAPIKey(organizationID: "acme", scope: .read)
         #expect(secret.hasPrefix("alr_"))
         try await world.withClient { client in
             let export = try await client.get(Self.base + "/audit-logs/export.csv", token: secret)
@@ -29,10 +30,10 @@ import Testing
             // It cannot write, and once revoked it reads nothing.
             let sent = try await client.post("/api/v1/events", token: secret, json: Events.json(id: "nope"))
             #expect(sent.status == .forbidden)
-            try await administration.revokeIngestKey(id: keyID, organizationID: "acme")
+            try await administration.revokeAPIKey(id: keyID, organizationID: "acme")
             #expect(try await client.get(Self.base + "/events/feed", token: secret).status == .unauthorized)
         }
-        let keys = try await administration.ingestKeys(organizationID: "acme")
+        let keys = try await administration.apiKeys(organizationID: "acme")
         #expect(keys.map(\.kind).contains(.readKey))
         #expect(keys.map(\.kind).contains(.ingestKey))
     }

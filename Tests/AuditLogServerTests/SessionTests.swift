@@ -273,8 +273,8 @@ import Testing
             #expect(revoked.status == .unauthorized)
             #expect(try revoked.json["error"]?["message"]?.stringValue == "The credentials are unknown, revoked or expired.")
 
-            let key = try #require(try await world.store.ingestKeys(organizationID: "acme").first)
-            #expect(try await world.store.revokeIngestKey(id: key.id, organizationID: "acme", at: world.clock.now))
+            let key = try #require(try await world.store.apiKeys(organizationID: "acme").first)
+            #expect(try await world.store.revokeAPIKey(id: key.id, organizationID: "acme", at: world.clock.now))
             #expect(try await client.post("/api/v1/events", token: world.acmeKey, json: Events.json()).status == .unauthorized)
             #expect(try await client.post("/api/v1/events", token: world.globexKey, json: Events.json()).status == .created)
         }
@@ -294,7 +294,7 @@ import Testing
             _ = try await client.get("/api/v1/sessions/current", token: world.acmeAdminToken)
             tokens = try await world.store.memberTokens(memberID: world.acmeAdmin.id, now: world.clock.now)
             #expect(tokens.first { $0.kind == .personal }?.lastUsedAt == world.clock.now)
-            #expect(try await world.store.ingestKeys(organizationID: "acme").first?.lastUsedAt == first)
+            #expect(try await world.store.apiKeys(organizationID: "acme").first?.lastUsedAt == first)
         }
     }
 }

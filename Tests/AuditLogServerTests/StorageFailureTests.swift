@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
@@ -72,7 +73,7 @@ import Testing
         let actor = ProvisioningService.actor(platformKeyID: "pk_test")
         let provisioning = ProvisioningService(store: world.store)
         let handOff = HandOffService(store: world.store)
-        let platformKey = try await AdministrationService(store: world.store, passwords: PasswordHasher(cost: 4))
+        let platformKey = try await AdministrationService(store: world.store, passwords: BcryptPasswordHasher(cost: 4))
             .createPlatformKey(name: "Platform").id
         let kept = ProvisionedMember(externalID: "u-kept", email: "kept@acme.test", name: "Kept", role: .admin)
         _ = try await provisioning.putMember(kept, organizationID: "acme", by: actor, context: EventContext())
@@ -109,11 +110,11 @@ import Testing
         }
         #expect(try await world.store.role(memberID: keptID, organizationID: "acme") == .admin)
 
-        let keysBefore = try await world.store.ingestKeys(organizationID: "acme").count
+        let keysBefore = try await world.store.apiKeys(organizationID: "acme").count
         await #expect(throws: (any Error).self) {
             try await provisioning.createKey(organizationID: "acme", scope: .read, by: actor, context: EventContext())
         }
-        let keys = try await world.store.ingestKeys(organizationID: "acme")
+        let keys = try await world.store.apiKeys(organizationID: "acme")
         #expect(keys.count == keysBefore + 1 && keys.last?.revokedAt != nil)
 
         await #expect(throws: (any Error).self) {

@@ -22,7 +22,7 @@ import Testing
 
         // The secrets work, and only their hashes are stored.
         let store = try SQLiteStore(path: database)
-        #expect(try await store.ingestKey(secretHash: Secret.hash(keySecret))?.organizationID == "acme")
+        #expect(try await store.apiKey(secretHash: Secret.hash(keySecret))?.organizationID == "acme")
         let holder = try await store.member(tokenHash: Secret.hash(tokenSecret), now: .now)?.member
         #expect(holder?.email == "ada@acme.test")
         #expect(try await store.role(memberID: try #require(holder).id, organizationID: "acme") == .admin)

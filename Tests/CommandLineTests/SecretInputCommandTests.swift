@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import AuditLogSQLite
 import Foundation
 import GRDB
@@ -9,7 +10,7 @@ import Testing
 @Suite struct SecretInputCommandTests {
     static func passwordWorks(_ password: String, email: String = "ada@acme.test", database: String) async throws -> Bool {
         let hash = try #require(try await SQLiteStore(path: database).member(email: email)).passwordHash
-        return try await PasswordHasher(cost: 4).verify(password, against: hash)
+        return try await BcryptPasswordHasher(cost: 4).verify(password, against: hash)
     }
 
     static func organization() async throws -> String {

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import Testing
 
 /// Organizations, members, roles and credentials.
@@ -22,7 +23,7 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func organizationAndMemberNamesAreBoundedInCodePoints(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
-        let administration = AdministrationService(store: store, passwords: PasswordHasher(cost: 4))
+        let administration = AdministrationService(store: store, passwords: BcryptPasswordHasher(cost: 4))
         let accented = String(repeating: "e\u{301}", count: 256)
         #expect(accented.count == 256 && accented.unicodeScalars.count == 512)
         try await administration.createOrganization(id: "acme", name: "Acme")
@@ -51,7 +52,7 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func aMemberEmailWithAnInvisibleFormatCharacterIsRefused(kind: StoreKind) async throws {
         let store = try await kind.makeStore()
-        let administration = AdministrationService(store: store, passwords: PasswordHasher(cost: 4))
+        let administration = AdministrationService(store: store, passwords: BcryptPasswordHasher(cost: 4))
         try await administration.createOrganization(id: "acme", name: "Acme")
         for email in ["ada\u{202E}@acme.test", "ada\u{200B}@acme.test", "\u{2066}ada@acme.test", "ada@acme.test\u{FEFF}\u{301}"] {
             let error = await #expect(throws: AuditLogError.self) {
@@ -112,24 +113,24 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func aRevokedIngestKeyStopsWorkingAndIsStillListed(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme", "globex")
-        try await store.createIngestKey(id: "key_1", organizationID: "acme", secretHash: "hash-1", createdAt: .testStart)
-        try await store.createIngestKey(id: "key_2", organizationID: "acme", secretHash: "hash-2", createdAt: .testReceived)
-        try await store.createIngestKey(id: "key_g", organizationID: "globex", secretHash: "hash-g", createdAt: .testStart)
+        try await store.createAPIKey(id: "key_1", organizationID: "acme", secretHash: "hash-1", createdAt: .testStart)
+        try await store.createAPIKey(id: "key_2", organizationID: "acme", secretHash: "hash-2", createdAt: .testReceived)
+        try await store.createAPIKey(id: "key_g", organizationID: "globex", secretHash: "hash-g", createdAt: .testStart)
         let used = Timestamp.testStart.adding(milliseconds: 5 * 60_000)
-        try await store.recordUse(ofIngestKey: "key_1", at: used)
-        #expect(try await store.ingestKey(secretHash: "hash-1")?.lastUsedAt == used)
+        try await store.recordUse(ofAPIKey: "key_1", at: used)
+        #expect(try await store.apiKey(secretHash: "hash-1")?.lastUsedAt == used)
 
         // Another organization's key cannot be revoked through this one.
-        #expect(try await store.revokeIngestKey(id: "key_g", organizationID: "acme", at: .testReceived) == false)
-        #expect(try await store.ingestKey(secretHash: "hash-g") != nil)
+        #expect(try await store.revokeAPIKey(id: "key_g", organizationID: "acme", at: .testReceived) == false)
+        #expect(try await store.apiKey(secretHash: "hash-g") != nil)
 
         let revokedAt = Timestamp.testStart.adding(hours: 1)
-        #expect(try await store.revokeIngestKey(id: "key_1", organizationID: "acme", at: revokedAt))
-        #expect(try await store.revokeIngestKey(id: "key_1", organizationID: "acme", at: revokedAt.adding(hours: 1)) == false)
-        #expect(try await store.ingestKey(secretHash: "hash-1") == nil)
-        #expect(try await store.ingestKey(secretHash: "hash-2")?.keyID == "key_2")
+        #expect(try await store.revokeAPIKey(id: "key_1", organizationID: "acme", at: revokedAt))
+        #expect(try await store.revokeAPIKey(id: "key_1", organizationID: "acme", at: revokedAt.adding(hours: 1)) == false)
+        #expect(try await store.apiKey(secretHash: "hash-1") == nil)
+        #expect(try await store.apiKey(secretHash: "hash-2")?.keyID == "key_2")
         #expect(
-            try await store.ingestKeys(organizationID: "acme") == [
+            try await store.apiKeys(organizationID: "acme") == [
                 CredentialRecord(id: "key_1", kind: .ingestKey, owner: "acme", createdAt: .testStart, lastUsedAt: used, revokedAt: revokedAt),
                 CredentialRecord(id: "key_2", kind: .ingestKey, owner: "acme", createdAt: .testReceived),
             ])
@@ -230,15 +231,15 @@ import Testing
     @Test(arguments: StoreKind.enabled)
     func anIngestKeyIsFoundByItsHashOnly(kind: StoreKind) async throws {
         let store = try await kind.makeStore(organizations: "acme", "globex")
-        try await store.createIngestKey(id: "key_a", organizationID: "acme", secretHash: "hash-a", createdAt: .testStart)
-        try await store.createIngestKey(id: "key_g", organizationID: "globex", secretHash: "hash-g", createdAt: .testStart)
+        try await store.createAPIKey(id: "key_a", organizationID: "acme", secretHash: "hash-a", createdAt: .testStart)
+        try await store.createAPIKey(id: "key_g", organizationID: "globex", secretHash: "hash-g", createdAt: .testStart)
 
-        let acme = try #require(try await store.ingestKey(secretHash: "hash-a"))
-        let globex = try #require(try await store.ingestKey(secretHash: "hash-g"))
+        let acme = try #require(try await store.apiKey(secretHash: "hash-a"))
+        let globex = try #require(try await store.apiKey(secretHash: "hash-g"))
         #expect(acme.keyID == "key_a" && acme.organizationID == "acme")
         #expect(globex.keyID == "key_g" && globex.organizationID == "globex")
-        #expect(try await store.ingestKey(secretHash: "key_a") == nil)
-        #expect(try await store.ingestKey(secretHash: "hash-") == nil)
+        #expect(try await store.apiKey(secretHash: "key_a") == nil)
+        #expect(try await store.apiKey(secretHash: "hash-") == nil)
     }
 
     @Test(arguments: StoreKind.enabled)

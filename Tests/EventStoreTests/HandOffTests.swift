@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import Synchronization
 import Testing
 
@@ -17,7 +18,7 @@ import Testing
                 try await store.createOrganization(Organization(id: id, name: id.capitalized), createdAt: .testStart)
             }
             handOff = HandOffService(store: store, now: now)
-            platformKeyID = try await AdministrationService(store: store, passwords: PasswordHasher(cost: 4))
+            platformKeyID = try await AdministrationService(store: store, passwords: BcryptPasswordHasher(cost: 4))
                 .createPlatformKey(name: "Example platform").id
         }
 
@@ -49,7 +50,7 @@ import Testing
 
         let secret = try #require(session)
         #expect(secret.hasPrefix("alv_"))
-        let administration = AdministrationService(store: world.store, passwords: PasswordHasher(cost: 4), now: { .testReceived })
+        let administration = AdministrationService(store: world.store, passwords: BcryptPasswordHasher(cost: 4), now: { .testReceived })
         #expect(try await administration.principal(secret: secret) == .member(access))
         #expect(try await world.open(token).opening == .used)
 

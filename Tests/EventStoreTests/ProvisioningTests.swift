@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import Testing
 
 /// What a platform key provisions, on each backend: organizations, members by the platform's
@@ -15,7 +16,7 @@ import Testing
 
         init(_ kind: StoreKind) async throws {
             store = try await kind.makeStore()
-            administration = AdministrationService(store: store, passwords: PasswordHasher(cost: 4), now: { .testReceived })
+            administration = AdministrationService(store: store, passwords: BcryptPasswordHasher(cost: 4), now: { .testReceived })
             provisioning = ProvisioningService(store: store, now: { .testReceived })
         }
 
@@ -189,7 +190,8 @@ import Testing
         let world = try await World(kind)
         try await world.store.createOrganization(Organization(id: "acme", name: "Acme"), createdAt: .testStart)
         let (id, secret) = try await world.provisioning.createKey(organizationID: "acme", scope: .read, by: Self.actor, context: Self.context)
-        #expect(try await world.administration.principal(secret: secret) == .readKey(keyID: id, organizationID: "acme"))
+        let principal = try await world.administration.principal(secret: secret)
+        #expect(principal == .apiKey(APIKey(keyID: id, organizationID: "acme", scope: .read, lastUsedAt: nil)))
         #expect(try await world.provisioning.keys(organizationID: "acme").map(\.kind) == [.readKey])
 
         try await world.provisioning.revokeKey(id: id, organizationID: "acme", by: Self.actor, context: Self.context)

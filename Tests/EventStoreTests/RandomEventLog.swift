@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogDemo
 
 /// A random log shaped like a real one, and random filters over it, for comparing a store's
 /// answers with `EventFilter.matches` applied in memory.

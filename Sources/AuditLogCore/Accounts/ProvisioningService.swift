@@ -147,12 +147,12 @@ public struct ProvisioningService: Sendable {
         let secret = Secret.generate(scope == .read ? .readKey : .ingestKey)
         let id = Secret.identifier(prefix: "key")
         let time = now()
-        try await store.createIngestKey(id: id, organizationID: organizationID, scope: scope, secretHash: Secret.hash(secret), createdAt: time)
+        try await store.createAPIKey(id: id, organizationID: organizationID, scope: scope, secretHash: Secret.hash(secret), createdAt: time)
         do {
             try await recordKey(ActionCatalog.auditLogKeyCreated, id: id, scope: scope, in: organizationID, by: actor, context: context, at: time)
         } catch {
             // A key nobody could see being made must not work.
-            _ = try? await store.revokeIngestKey(id: id, organizationID: organizationID, at: time)
+            _ = try? await store.revokeAPIKey(id: id, organizationID: organizationID, at: time)
             throw error
         }
         return (id, secret)
@@ -161,13 +161,13 @@ public struct ProvisioningService: Sendable {
     /// The organization's keys, revoked ones included; `notFound` for an unknown organization.
     public func keys(organizationID: String) async throws -> [CredentialRecord] {
         _ = try await store.existingOrganization(organizationID)
-        return try await store.ingestKeys(organizationID: organizationID)
+        return try await store.apiKeys(organizationID: organizationID)
     }
 
     /// Revokes a live key of the organization; `notFound` when it has none with this id.
     public func revokeKey(id: String, organizationID: String, by actor: Actor, context: EventContext) async throws {
         guard let key = try await keys(organizationID: organizationID).first(where: { $0.id == id && $0.revokedAt == nil }),
-            try await store.revokeIngestKey(id: id, organizationID: organizationID, at: now())
+            try await store.revokeAPIKey(id: id, organizationID: organizationID, at: now())
         else {
             // Not the id in the message: a caller who sent a key's secret instead gets it nowhere back.
             throw AuditLogError.notFound("A live key of \(organizationID) with this id")

@@ -75,24 +75,3 @@ public struct ViewerSessionMatch: Sendable, Hashable {
         MemberAccess(member: viewer.member, memberships: [Membership(organization: organization, role: .admin)], returnLink: returnLink)
     }
 }
-
-/// Hand-off links and the sessions they start. Secrets are only ever passed in hashed.
-public protocol ViewerSessionStore: Sendable {
-    func createViewerLink(_ link: ViewerLink, tokenHash: String) async throws
-    /// Opens the link with this hash at `now`, in one transaction: when it is live, marks it
-    /// used and starts a session (`sessionID`, `sessionHash`, until `sessionExpiresAt`); two
-    /// openings of one link at once start one session.
-    func openViewerLink(
-        tokenHash: String,
-        now: Timestamp,
-        sessionID: String,
-        sessionHash: String,
-        sessionExpiresAt: Timestamp
-    ) async throws -> ViewerLinkOpening
-    /// The unexpired viewer session with this hash.
-    func viewerSession(tokenHash: String, now: Timestamp) async throws -> ViewerSessionMatch?
-    /// Ends the viewer's sessions in the organization and revokes their unopened links; how
-    /// many sessions ended.
-    func endViewerSessions(organizationID: String, viewerID: String, at time: Timestamp) async throws -> Int
-    func deleteViewerSession(tokenHash: String) async throws
-}

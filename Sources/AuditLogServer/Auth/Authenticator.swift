@@ -92,9 +92,9 @@ struct Authenticator: Sendable {
     /// The organization an ingest key writes to; members' tokens and read keys may not ingest.
     func ingestOrganization(of request: Request) async throws -> String {
         switch try await principal(of: request) {
-        case .ingestKey(_, let organizationID):
-            return organizationID
-        case .readKey:
+        case .apiKey(let key) where key.scope == .ingest:
+            return key.organizationID
+        case .apiKey:
             throw AuditLogError.forbidden("A read key cannot send events; send them with an ingest key (auditlogs key create).")
         case .member:
             throw AuditLogError.forbidden("Events are sent with an ingest key (auditlogs key create), not a member's token.")
@@ -120,9 +120,9 @@ struct Authenticator: Sendable {
         switch principal {
         case .member(let access):
             return access
-        case .ingestKey:
+        case .apiKey(let key) where key.scope == .ingest:
             throw AuditLogError.forbidden("An ingest key can only write events; sign in as an organization admin to read.")
-        case .readKey:
+        case .apiKey:
             throw AuditLogError.forbidden(
                 "A read key reads audit logs, exports and the feed only; sign in as an organization admin for the rest.")
         case .platformKey:
@@ -141,9 +141,9 @@ struct Authenticator: Sendable {
     /// its read keys. Another organization's read key finds nothing (404), as a non-member does.
     func reader(of organizationID: String, request: Request) async throws -> Reader {
         let principal = try await principal(of: request)
-        if case .readKey(let keyID, let keyOrganization) = principal {
-            guard keyOrganization == organizationID else { throw AuditLogError.notFound("Organization \(organizationID)") }
-            return .key(keyID: keyID)
+        if case .apiKey(let key) = principal, key.scope == .read {
+            guard key.organizationID == organizationID else { throw AuditLogError.notFound("Organization \(organizationID)") }
+            return .key(keyID: key.keyID)
         }
         let access = try Self.memberAccess(from: principal)
         _ = try access.admin(of: organizationID)

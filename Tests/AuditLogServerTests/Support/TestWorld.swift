@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogPasswords
 import AuditLogServer
 import AuditLogTestSupport
 import Foundation
@@ -49,7 +50,7 @@ struct TestWorld {
         let clock = ManualClock(start)
         try await store.createOrganization(Organization(id: "acme", name: "Acme Studios"), createdAt: start)
         try await store.createOrganization(Organization(id: "globex", name: "Globex"), createdAt: start)
-        let hash = try await PasswordHasher(cost: 4).hash(password)
+        let hash = try await BcryptPasswordHasher(cost: 4).hash(password)
         func member(_ email: String, _ name: String, _ role: Role, _ org: String) async throws -> Member {
             let member = try await store.createMember(email: email, name: name, passwordHash: hash, createdAt: start)
             try await store.setRole(role, memberID: member.id, organizationID: org)
@@ -64,7 +65,7 @@ struct TestWorld {
         }
         func key(_ org: String) async throws -> String {
             let secret = Secret.generate(.ingestKey)
-            try await store.createIngestKey(
+            try await store.createAPIKey(
                 id: Secret.identifier(prefix: "key"), organizationID: org, secretHash: Secret.hash(secret), createdAt: start)
             return secret
         }
@@ -100,13 +101,13 @@ struct TestWorld {
 
     /// A new read key of `organizationID`: it reads audit logs, exports and the feed.
     func readKey(_ organizationID: String) async throws -> String {
-        let administration = AdministrationService(store: store, passwords: PasswordHasher(cost: 4))
-        return try await administration.createIngestKey(organizationID: organizationID, scope: .read).secret
+        let administration = AdministrationService(store: store, passwords: BcryptPasswordHasher(cost: 4))
+        return try await administration.createAPIKey(organizationID: organizationID, scope: .read).secret
     }
 
     /// A new platform key: it provisions and reads no events.
     func platformKey() async throws -> String {
-        try await AdministrationService(store: store, passwords: PasswordHasher(cost: 4)).createPlatformKey(name: "Test platform").secret
+        try await AdministrationService(store: store, passwords: BcryptPasswordHasher(cost: 4)).createPlatformKey(name: "Test platform").secret
     }
 
     /// Stores events for `organizationID` straight through the store, for tests about reading.

@@ -1,15 +1,16 @@
+public import AuditLogCore
 import HummingbirdBcrypt
 import NIOPosix
 
 /// bcrypt, off the event loops: a hash takes a quarter of a second at the default cost.
-public struct PasswordHasher: Sendable {
+public struct BcryptPasswordHasher: PasswordHashing {
     public let cost: UInt8
     /// 12: about a quarter of a second a hash; tests lower it to stay fast.
     public static let defaultCost: UInt8 = 12
     /// A hash of a random string nobody knows, checked when there is no real hash to check.
     private let decoyHash: String
 
-    public init(cost: UInt8) {
+    public init(cost: UInt8 = defaultCost) {
         self.cost = cost
         self.decoyHash = Bcrypt.hash(Secret.generate(.session), cost: cost)
     }
@@ -19,18 +20,9 @@ public struct PasswordHasher: Sendable {
         return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    /// Checks `password` against `hash`; with no hash (an unknown email, a member without a
-    /// password) it still spends the time of a check, so timing does not tell which emails exist.
     public func verify(_ password: String, against hash: String?) async throws -> Bool {
         let candidate = hash ?? decoyHash
         let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: candidate) }
         return matches && hash != nil
-    }
-
-    /// What is wrong with a new password, or nil when it is acceptable.
-    public static func problem(with password: String) -> String? {
-        if password.count < 10 { return "must be at least 10 characters" }
-        if password.utf8.count > 72 { return "may be at most 72 bytes (bcrypt reads no further)" }
-        return nil
     }
 }
