@@ -123,8 +123,8 @@ public struct AuditLogService: Sendable {
     // MARK: - Export
 
     /// What an export of `query` would hold, without exporting: nothing is recorded.
-    public func previewExport(_ query: EventQuery, organizationID: String) async throws -> EventExport {
-        try await EventExport.prepare(.csv, organizationID: organizationID, filter: query.filter, store: store)
+    public func previewExport(_ query: EventQuery, as format: ExportFormat = .csv, organizationID: String) async throws -> EventExport {
+        try await EventExport.prepare(format, organizationID: organizationID, filter: query.filter, store: store)
     }
 
     /// Writes a prepared export, chunk by chunk, to `write`.

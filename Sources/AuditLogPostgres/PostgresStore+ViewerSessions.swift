@@ -62,6 +62,19 @@ extension PostgresStore {
         }
     }
 
+    public func viewerLinkState(tokenHash: String, now: Timestamp) async throws -> ViewerLinkState {
+        guard
+            let row = try await primaryRows(
+                "SELECT organization_id, expires_at, used_at, revoked_at FROM viewer_links WHERE token_hash = \(tokenHash)"
+            ).first
+        else { return .unknown }
+        let (organizationID, expiresAt, usedAt, revokedAt) = try row.decode((String, Int64, Int64?, Int64?).self)
+        if usedAt != nil { return .used }
+        if revokedAt != nil { return .revoked }
+        if now.milliseconds >= expiresAt { return .expired }
+        return .openable(organizationID: organizationID)
+    }
+
     public func viewerSession(tokenHash: String, now: Timestamp) async throws -> ViewerSessionMatch? {
         try await primaryRows(
             """

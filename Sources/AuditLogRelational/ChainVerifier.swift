@@ -282,12 +282,6 @@ public struct ChainVerifier {
 }
 
 extension Duration {
-    /// The whole milliseconds of a duration.
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
-    }
-
     /// "10 minutes", "90 seconds", "2 hours": for messages.
     var spelledOut: String {
         let seconds = components.seconds

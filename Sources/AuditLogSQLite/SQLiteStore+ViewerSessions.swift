@@ -62,6 +62,20 @@ extension SQLiteStore {
         }
     }
 
+    public func viewerLinkState(tokenHash: String, now: Timestamp) async throws -> ViewerLinkState {
+        try await read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT organization_id, expires_at, used_at, revoked_at FROM viewer_links WHERE token_hash = ?",
+                    arguments: [tokenHash])
+            else { return .unknown }
+            if (row[2] as Int64?) != nil { return .used }
+            if (row[3] as Int64?) != nil { return .revoked }
+            if now.milliseconds >= row[1] as Int64 { return .expired }
+            return .openable(organizationID: row[0])
+        }
+    }
+
     public func viewerSession(tokenHash: String, now: Timestamp) async throws -> ViewerSessionMatch? {
         try await read { db in
             try Row.fetchOne(

@@ -16,6 +16,8 @@ public struct ServerDependencies: Sendable {
     /// Seals the secret and token of each stream created over the API; nil: they are stored
     /// as they are.
     public var streamCredentialKey: StreamCredentialKey?
+    /// Turns `/readyz` to 503 once a graceful shutdown began.
+    public var readiness: Readiness
 
     /// The key signed records are signed with, and verifications check against.
     public var signingKey: SigningKey? { notary?.key }
@@ -27,8 +29,10 @@ public struct ServerDependencies: Sendable {
         signingKey: SigningKey? = nil,
         notary: Notary? = nil,
         streamCredentialKey: StreamCredentialKey? = nil,
+        readiness: Readiness = Readiness(),
         now: @escaping @Sendable () -> Timestamp = { .now }
     ) {
+        self.readiness = readiness
         self.store = store
         self.metrics = metrics
         self.notary = notary ?? signingKey.map { Notary(key: $0) }
@@ -46,11 +50,13 @@ extension ServerDependencies: RedactedDescription {
     }
 }
 
-/// The whole service as a Hummingbird application, ready to `runService()`.
+/// The HTTP service as a Hummingbird application, ready to `runService()`; `serve` runs it
+/// with the workers (`buildServiceGroup`). `onServerRunning` is told the port it listens on.
 public func buildApplication(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies,
-    logger: Logger
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRouter(configuration: configuration, dependencies: dependencies),
@@ -58,11 +64,13 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "auditlogs",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }
 
-/// The operators' listener: `GET /metrics` (Prometheus) and `GET /health`, on an address of its
-/// own that operators keep off the public network; the service's own port serves no metrics.
+/// The operators' listener: `GET /metrics` (Prometheus), `GET /health` and the probes, on an
+/// address of its own that operators keep off the public network; the service's own port serves
+/// no metrics.
 public func buildOperatorApplication(
     host: String,
     port: Int,
@@ -72,7 +80,9 @@ public func buildOperatorApplication(
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     let service = AuditLogService(store: dependencies.store, now: dependencies.now)
-    router.addRoutes(OperatorController(service: service, metrics: dependencies.metrics).endpoints)
+    router.addRoutes(
+        OperatorController(system: SystemController(service: service, readiness: dependencies.readiness), metrics: dependencies.metrics)
+            .endpoints)
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(60))),
@@ -109,7 +119,7 @@ func buildRouter(
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     router.add(middleware: MetricsMiddleware())
 
-    router.addRoutes(SystemController(service: service).endpoints)
+    router.addRoutes(SystemController(service: service, readiness: dependencies.readiness).endpoints)
     router.addRoutes(
         PagesController(
             administration: administration, retention: RetentionService(store: dependencies.store, now: dependencies.now),
@@ -163,7 +173,6 @@ func buildRouter(
             configuration: configuration, now: dependencies.now
         ).endpoints,
         atPath: api)
-    routes.fill(
-        from: router, refusingHeadAt: AuditLogsController.refusingHead.map { api.appendingPath($0) } + PagesController.refusingHead)
+    routes.fill(from: router)
     return router
 }

@@ -39,6 +39,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent before it is closed.") var idleTimeout = 60
     @Option(help: "Connections served at once; more wait to be accepted.") var maxConnections = 1_000
     @Option(help: "Seconds that SIGTERM waits for requests in flight before it cancels them.") var shutdownTimeout = 10
+    @Option(
+        help:
+            "Seconds between SIGTERM and closing the listener, while /readyz answers 503 and requests are still served: a load balancer's probe interval times its failure threshold."
+    )
+    var drainDelay = 0
     @OptionGroup var signingKey: SigningKeyOptions
     @OptionGroup var streamKey: StreamKeyOptions
     @Option(
@@ -83,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         ] where !(1...3_600).contains(value) {
             throw ValidationError("\(flag) must be from 1 to 3600 seconds.")
         }
+        guard (0...600).contains(drainDelay) else { throw ValidationError("--drain-delay must be from 0 to 600 seconds.") }
         guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 100000.") }
         guard (1...86_400).contains(retentionInterval) else {
             throw ValidationError("--retention-interval must be from 1 to 86400 seconds.")
@@ -139,33 +145,22 @@ struct ServeCommand: AsyncParsableCommand {
             frameAncestors: frameAncestor)
         let dependencies = ServerDependencies(
             store: store, metrics: registry, notary: notary, streamCredentialKey: credentialKey)
-        var services: [any Service] = [
-            try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
-        ]
-        if let notary {
-            services.append(
-                CheckpointSigner(
-                    service: AuditLogService(store: store, notary: notary), interval: .seconds(checkpointInterval), logger: logger))
-        }
-        services.append(RetentionEnforcer(store: store, notary: notary, interval: .seconds(retentionInterval), logger: logger))
-        var delivery = StreamDeliveryConfiguration()
-        delivery.allowPrivate = streamAllowPrivate
-        delivery.credentialKey = credentialKey
-        delivery.previousCredentialKeys = try previousStreamKey.map(StreamKeyOptions.read)
-        services.append(
-            StreamDeliverer(store: store, configuration: delivery, logger: logger, holder: StreamDeliverer.holderName(port: port)))
-        if let operatorPort {
-            services.append(buildOperatorApplication(host: operatorHost, port: operatorPort, dependencies: dependencies, logger: logger))
-        }
-        // SIGTERM or SIGINT: stop accepting, let requests in flight (and their commits) finish,
-        // then exit 0; what is still running after --shutdown-timeout is cancelled.
-        var group = ServiceGroupConfiguration(
-            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(shutdownTimeout)
+        var process = ProcessConfiguration(holder: StreamDeliverer.holderName(port: port))
+        process.checkpointInterval = .seconds(checkpointInterval)
+        process.retentionInterval = .seconds(retentionInterval)
+        process.streams.allowPrivate = streamAllowPrivate
+        process.streams.credentialKey = credentialKey
+        process.streams.previousCredentialKeys = try previousStreamKey.map(StreamKeyOptions.read)
+        process.operatorListener = operatorPort.map { ProcessConfiguration.Listener(host: operatorHost, port: $0) }
+        process.drainDelay = .seconds(drainDelay)
+        process.shutdownTimeout = .seconds(shutdownTimeout)
+        // SIGTERM or SIGINT: /readyz turns 503 for --drain-delay, then the listener closes and
+        // requests in flight (and their commits) finish, then exit 0; what is still running
+        // after --shutdown-timeout is cancelled.
+        let group = try buildServiceGroup(configuration: configuration, process: process, dependencies: dependencies, logger: logger)
         say(
             "Audit Logs is serving \(store.displayLocation) at http://\(host):\(port)/"
                 + (operatorPort.map { "; metrics at http://\(operatorHost):\($0)/metrics" } ?? ""))
-        try await ServiceGroup(configuration: group).run()
+        try await group.run()
     }
 }

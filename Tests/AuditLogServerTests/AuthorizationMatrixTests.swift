@@ -40,6 +40,8 @@ import Testing
     static let routes: [Route] =
         [
             Route(method: .get, path: "/health", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/livez", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
+            Route(method: .get, path: "/readyz", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
             Route(method: .get, path: "/openapi.yaml", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
             Route(method: .get, path: "/assets/app.css", statuses: [.ok, .ok, .ok, .ok, .ok, .ok, .ok, .ok]),
             // The sign-in page sends anyone signed in on to their organization.

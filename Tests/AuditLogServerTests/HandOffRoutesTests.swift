@@ -81,16 +81,31 @@ import Testing
         }
     }
 
-    /// A link checker's or a chat's preview HEAD does not use the link up.
-    @Test func aHeadDoesNotUseTheLinkUp() async throws {
+    /// A link checker's or a chat's preview HEAD is told what opening the link would get, and
+    /// does not use it up: no session, no cookie, nothing recorded.
+    @Test func aHeadTellsWhatOpeningWouldGetWithoutUsingTheLinkUp() async throws {
         let world = try await TestWorld.make()
         let key = try await world.platformKey()
         try await world.withClient { client in
             let url = try #require(try await Self.requestLink(client, key: key).json["url"]?.stringValue)
-            let head = try await client.execute(uri: try Self.path(of: url), method: .head, headers: [:])
-            #expect(head.status == .methodNotAllowed && head.headers[.allow] == "GET")
-            #expect(head.headers[.setCookie] == nil)
-            #expect(try await client.execute(uri: try Self.path(of: url), method: .get, headers: [:]).status == .seeOther)
+            let path = try Self.path(of: url)
+            let recorded = try await world.store.latestSequence(organizationID: "acme")
+            for _ in 0..<2 {
+                let head = try await client.execute(uri: path, method: .head, headers: [:])
+                #expect(head.status == .seeOther)
+                #expect(head.headers[.location] == "/organizations/acme/audit-logs")
+                #expect(head.headers[.setCookie] == nil)
+                #expect(head.body.readableBytes == 0)
+            }
+            #expect(try await world.store.latestSequence(organizationID: "acme") == recorded)
+            let opened = try await client.execute(uri: path, method: .get, headers: [:])
+            #expect(opened.status == .seeOther && opened.headers[.setCookie] != nil)
+            // Used now: HEAD and GET agree.
+            let head = try await client.execute(uri: path, method: .head, headers: [:])
+            let again = try await client.execute(uri: path, method: .get, headers: [:])
+            #expect(head.status == .gone && again.status == .gone)
+            #expect(head.headers[.contentType] == again.headers[.contentType])
+            #expect(try await client.execute(uri: "/hand-off/alx_nothing", method: .head, headers: [:]).status == .notFound)
         }
     }
 

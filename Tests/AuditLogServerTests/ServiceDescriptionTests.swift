@@ -36,7 +36,8 @@ import Testing
         let services: [any Service] = [
             CheckpointSigner(
                 service: AuditLogService(store: world.store, notary: Notary(key: signing)), interval: .seconds(300), logger: logger),
-            RetentionEnforcer(store: world.store, notary: Notary(key: signing), interval: .seconds(3600), logger: logger),
+            RetentionEnforcer(
+                retention: RetentionService(store: world.store, notary: Notary(key: signing)), interval: .seconds(3600), logger: logger),
             StreamDeliverer(store: world.store, configuration: delivery, logger: logger, holder: "host:8080"),
         ]
         let key = "SigningKey(key_id: \"\(signing.publicKey.id)\", seed: <redacted>)"

@@ -2,10 +2,13 @@ import AuditLogCore
 import AuditLogServer
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
 import Yams
+
+@testable import AuditLogSQLite
 
 @Suite struct SystemRoutesTests {
     @Test func healthAnswersOk() async throws {
@@ -14,6 +17,42 @@ import Yams
             let response = try await client.get("/health", token: nil)
             #expect(response.status == .ok)
             #expect(try response.json == .object(["status": .string("ok")]))
+        }
+    }
+
+    @Test func theProbesAnswerOnBothPorts() async throws {
+        let world = try await TestWorld.make()
+        let dependencies = ServerDependencies(store: world.store)
+        let service = try buildApplication(configuration: world.configuration, dependencies: dependencies, logger: Logger(label: "test"))
+        let operators = buildOperatorApplication(host: "127.0.0.1", port: 0, dependencies: dependencies, logger: Logger(label: "test"))
+        for app in [service, operators] as [any ApplicationProtocol] {
+            try await app.test(.router) { client in
+                let live = try await client.get("/livez", token: nil)
+                #expect(live.status == .ok)
+                #expect(try live.json == .object(["status": .string("ok")]))
+                let ready = try await client.get("/readyz", token: nil)
+                #expect(ready.status == .ok)
+                #expect(try ready.json == .object(["status": .string("ready")]))
+                let probe = try await client.execute(uri: "/readyz", method: .head, headers: [:], body: nil)
+                #expect(probe.status == .ok)
+                #expect(probe.body.readableBytes == 0)
+            }
+        }
+    }
+
+    /// A replica whose database does not answer is taken out of the load balancer's rotation,
+    /// but not restarted: `/livez` still answers.
+    @Test func readinessFailsWhileTheDatabaseDoesNotAnswer() async throws {
+        let world = try await TestWorld.make(backend: .sqlite)
+        let sqlite = try #require(world.store as? SQLiteStore)
+        try await world.withClient { client in
+            #expect(try await client.get("/readyz", token: nil).status == .ok)
+            try sqlite.pool.close()
+            let ready = try await client.get("/readyz", token: nil)
+            #expect(ready.status == .serviceUnavailable)
+            #expect(try ready.json == .object(["status": .string("database_unreachable")]))
+            #expect(ready.headers[.retryAfter] == "5")
+            #expect(try await client.get("/livez", token: nil).status == .ok)
         }
     }
 
@@ -65,7 +104,7 @@ import Yams
                 (HTTPRequest.Method.trace, "/health", "GET, HEAD"), (.delete, "/api/v1/events", "POST"),
                 (.put, "/api/v1/organizations/acme/audit-logs", "GET, HEAD"), (.post, "/", "GET, HEAD"),
                 (.patch, "/api/v1/sessions/current", "GET, HEAD, DELETE"),
-                (.post, "/api/v1/organizations/acme/audit-logs/export.csv", "GET"),
+                (.post, "/api/v1/organizations/acme/audit-logs/export.csv", "GET, HEAD"),
             ] {
                 let response = try await client.execute(uri: path, method: method, headers: [:], body: nil)
                 #expect(response.status == .methodNotAllowed, "\(method) \(path)")
@@ -108,7 +147,7 @@ import Yams
         }
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")
-        #expect(served.count == 39)
+        #expect(served.count == 41)
     }
 
     /// The documented action enum is the catalog, so clients validate what the server accepts.

@@ -1,5 +1,6 @@
 """Promises: on SIGTERM the service stops taking new connections, finishes the requests in flight
-(and commits them), and exits with status 0 within 10 seconds; with `--request-timeout`, a
+(and commits them), and exits with status 0 within 10 seconds; with `--drain-delay`, /readyz
+answers 503 for that long first while requests are still served; with `--request-timeout`, a
 client that sends its body too slowly gets 408 (or the connection closed) instead of holding
 the server, which meanwhile keeps answering others.
 
@@ -11,6 +12,8 @@ How it is proven, with raw sockets so that the test controls every byte and mome
   tried until they are refused (or closed unanswered), which must happen within 2 seconds. At
   least 1.5 s after the SIGTERM the slow client sends the rest of its body and must get its 201. All 21 events must be in the
   file, and the process must exit with 0 within 10 seconds of the SIGTERM.
+- With `--drain-delay 3`, SIGTERM: /readyz must answer 503 within a second while /livez and an
+  ingest still answer, connections must still be taken 2 s in, and refused by 10 s; exit 0.
 - With `--request-timeout 2`, a client sends half a body and stalls: within a few seconds it
   must get 408 or see the connection closed, while /health keeps answering 200 to others.
 """
@@ -146,6 +149,44 @@ def test_sigterm_finishes_requests_in_flight_refuses_new_ones_and_exits_zero(acm
         connection.close()
     expected = {"shutdown-slow", *(f"shutdown-{index:02d}" for index in range(IN_FLIGHT))}
     assert expected <= stored, f"acknowledged before exit but not stored: {sorted(expected - stored)}"
+
+
+def test_with_a_drain_delay_readiness_fails_first_while_requests_are_still_served(make_server, figures):
+    server = make_server("drain")
+    key = server.set_up_acme()["key"]
+    server.start("--drain-delay", "3")
+    assert request(server.port, "GET", "/readyz").status == 200
+    server.signal(signal.SIGTERM)
+    terminated_at = time.monotonic()
+
+    ready = request(server.port, "GET", "/readyz", timeout=2)
+    while ready.status == 200 and time.monotonic() - terminated_at < 1:
+        time.sleep(0.02)
+        ready = request(server.port, "GET", "/readyz", timeout=2)
+    not_ready_after = time.monotonic() - terminated_at
+    live = request(server.port, "GET", "/livez", timeout=2).status
+    ingested = request(server.port, "POST", "/api/v1/events", body=json.dumps(event("while-draining")).encode(),
+                       headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}, timeout=5).status
+    time.sleep(max(0.0, 2 - (time.monotonic() - terminated_at)))
+    served_at_two = served(server.port)
+    refused_after = None
+    while time.monotonic() - terminated_at < 10:
+        if not served(server.port):
+            refused_after = time.monotonic() - terminated_at
+            break
+        time.sleep(0.05)
+    try:
+        exit_status = server.process.wait(max(0.1, 15 - (time.monotonic() - terminated_at)))
+    except subprocess.TimeoutExpired:
+        exit_status = "still running"
+
+    figures(f"/readyz 503 {not_ready_after:.2f} s after SIGTERM; new connections refused after "
+            f"{refused_after if refused_after is None else f'{refused_after:.2f} s'}; exit {exit_status}")
+    assert ready.status == 503 and json.loads(ready.body) == {"status": "draining"}, f"/readyz answered {ready.status}"
+    assert live == 200 and ingested == 201, f"while draining: /livez {live}, ingest {ingested}"
+    assert served_at_two, "connections were refused before --drain-delay passed"
+    assert refused_after is not None and refused_after >= 2.5, f"new connections refused after {refused_after}"
+    assert exit_status == 0, f"exit status {exit_status!r}:\n{server.log_tail()}"
 
 
 def test_a_client_that_stalls_its_body_gets_408_and_does_not_hold_the_server(make_server, figures):

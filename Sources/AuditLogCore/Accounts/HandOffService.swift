@@ -80,6 +80,12 @@ public struct HandOffService: Sendable {
         return (opening, session)
     }
 
+    /// What opening the link would come to, without opening it: nothing is used up or recorded.
+    public func state(ofLink token: String) async throws -> ViewerLinkState {
+        guard token.utf8HasPrefix(Secret.Kind.viewerLink.rawValue + "_"), token.utf8.count <= 128 else { return .unknown }
+        return try await store.viewerLinkState(tokenHash: Secret.hash(token), now: now())
+    }
+
     /// Ends the viewer's sessions in the organization and revokes their unopened links; how many
     /// sessions ended.
     public func endSessions(organizationID: String, viewerID: String) async throws -> Int {

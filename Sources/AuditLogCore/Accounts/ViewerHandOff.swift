@@ -56,6 +56,29 @@ public enum ViewerLinkOpening: Sendable, Hashable {
     case unknown
 }
 
+/// What opening a hand-off link would come to, told without opening it (a HEAD, a link checker).
+public enum ViewerLinkState: Sendable, Hashable {
+    /// Opening it would start a session in this organization.
+    case openable(organizationID: String)
+    case used
+    case expired
+    case revoked
+    case unknown
+}
+
+extension ViewerLinkOpening {
+    /// What the link was when it was opened.
+    public var state: ViewerLinkState {
+        switch self {
+        case .started(let organizationID, _): .openable(organizationID: organizationID)
+        case .used: .used
+        case .expired: .expired
+        case .revoked: .revoked
+        case .unknown: .unknown
+        }
+    }
+}
+
 /// A live viewer session found by its secret's hash.
 public struct ViewerSessionMatch: Sendable, Hashable {
     public var sessionID: String

@@ -198,3 +198,11 @@ extension Int64 {
         return (quotient, remainder)
     }
 }
+
+extension Duration {
+    /// The whole milliseconds of a duration.
+    public var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}

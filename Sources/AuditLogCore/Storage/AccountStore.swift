@@ -87,6 +87,8 @@ public protocol ViewerSessionStore: Sendable {
         sessionHash: String,
         sessionExpiresAt: Timestamp
     ) async throws -> ViewerLinkOpening
+    /// What opening the link with this hash at `now` would come to; nothing changes.
+    func viewerLinkState(tokenHash: String, now: Timestamp) async throws -> ViewerLinkState
     /// The unexpired viewer session with this hash.
     func viewerSession(tokenHash: String, now: Timestamp) async throws -> ViewerSessionMatch?
     /// Ends the viewer's sessions in the organization and revokes their unopened links; how

@@ -13,13 +13,6 @@ struct AuditLogsController: Sendable {
     static let csvExport: RouterPath = "organizations/:organization/audit-logs/export.csv"
     static let jsonLinesExport: RouterPath = "organizations/:organization/audit-logs/export.jsonl"
 
-    /// The routes that answer GET but not HEAD (405, `Allow: GET`). A GET of an export records
-    /// an `AuditLogExported` event and keeps a manifest before its first byte, and its length
-    /// is known only once every row is written. A HEAD must have no such effect, and one that
-    /// answered without exporting would lack the export's id and length: it could only differ
-    /// from GET. `export-preview` says what an export would hold, without exporting.
-    static let refusingHead = [csvExport, jsonLinesExport]
-
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("organizations/:organization/audit-logs", use: list)
@@ -128,20 +121,22 @@ struct AuditLogsController: Sendable {
     }
 
     /// The export in `format`, recorded before its first byte, with its manifest after its last.
+    ///
+    /// A HEAD is told what the export would be — its type, file name, rows, whether it is
+    /// truncated — without exporting: nothing is recorded, so it has no export id.
     @Sendable func export(_ format: ExportFormat, _ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try context.parameters.require("organization")
         let reader = try await authenticator.reader(of: organizationID, request: request)
         let query = try service.query(request.queryPairs, paging: false)
+        if request.method == .head {
+            let preview = try await service.previewExport(query, as: format, organizationID: organizationID)
+            return Response(status: .ok, headers: Self.exportHeaders(format, of: preview, now: service.now()))
+        }
         let origin = request.origin(context: context)
         let export = try await service.export(query, as: format, organizationID: organizationID, by: reader.actor, context: origin)
         let service = self.service
-        let headers: HTTPFields = [
-            .contentType: format.mediaType,
-            .contentDisposition: "attachment; filename=\"\(export.export.fileName(now: service.now()))\"",
-            HTTPField.Name("X-Export-Truncated")!: export.export.truncated ? "true" : "false",
-            HTTPField.Name("X-Export-Rows")!: String(export.export.rowCount),
-            HTTPField.Name("X-Export-Id")!: export.id,
-        ]
+        var headers = Self.exportHeaders(format, of: export.export, now: service.now())
+        headers[HTTPField.Name("X-Export-Id")!] = export.id
         context.logger.info(
             "audit log exported",
             metadata: [
@@ -156,6 +151,16 @@ struct AuditLogsController: Sendable {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// What an export's answer says of it before its body.
+    private static func exportHeaders(_ format: ExportFormat, of export: EventExport, now: Timestamp) -> HTTPFields {
+        [
+            .contentType: format.mediaType,
+            .contentDisposition: "attachment; filename=\"\(export.fileName(now: now))\"",
+            HTTPField.Name("X-Export-Truncated")!: export.truncated ? "true" : "false",
+            HTTPField.Name("X-Export-Rows")!: String(export.rowCount),
+        ]
     }
 
     /// The manifest of a finished export (docs/INTEGRITY.md), byte for byte as it was signed.

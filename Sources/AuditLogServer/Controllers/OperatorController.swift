@@ -2,14 +2,17 @@ import AuditLogCore
 import Hummingbird
 import Prometheus
 
-/// The operator port's routes: `GET /metrics` (Prometheus text) and `GET /health`.
+/// The operator port's routes: `GET /metrics` (Prometheus text), and `/health` and the probes
+/// as the service's port answers them.
 struct OperatorController: Sendable {
-    let service: AuditLogService
+    let system: SystemController
     let metrics: PrometheusCollectorRegistry
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .get("health", use: SystemController(service: service).health)
+            .get("health", use: system.health)
+            .get("livez", use: system.live)
+            .get("readyz", use: system.ready)
             .get("metrics", use: prometheus)
     }
 

@@ -17,7 +17,6 @@ struct PagesController: Sendable {
 
     /// A hand-off link's GET uses it up, which a HEAD (a link checker's, a chat's preview) must not.
     static let handOffPath: RouterPath = "hand-off/:token"
-    static let refusingHead = [handOffPath]
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -31,19 +30,31 @@ struct PagesController: Sendable {
     /// A hand-off link, opened once: a session starts for the viewer (an admin of that
     /// organization only), and the browser goes on to the page with the token gone from the
     /// address (303; no referrer leaves it either). Any other opening gets a page that says why.
+    ///
+    /// A HEAD (a link checker, a mail scanner) is told the same status without the link being
+    /// used up: no session, no cookie, nothing recorded.
     @Sendable func openHandOff(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = try context.parameters.require("token")
-        let (opening, session) = try await handOff.open(
-            token: token, sessionSeconds: configuration.sessionLifetimeSeconds, context: request.origin(context: context))
+        let state: ViewerLinkState
+        var session: String?
+        if request.method == .head {
+            state = try await handOff.state(ofLink: token)
+        } else {
+            let opened = try await handOff.open(
+                token: token, sessionSeconds: configuration.sessionLifetimeSeconds, context: request.origin(context: context))
+            (state, session) = (opened.opening.state, opened.session)
+        }
         let refused: (status: HTTPResponse.Status, title: String, message: String)
-        switch opening {
-        case .started(let organizationID, _):
+        switch state {
+        case .openable(let organizationID):
             var response = Response.redirect(to: "/organizations/\(organizationID)/audit-logs", type: .normal)
-            response.headers.append(
-                HTTPField(
-                    name: .setCookie,
-                    value: Authenticator.handOffCookie(
-                        session ?? "", maxAge: Int(configuration.sessionLifetimeSeconds), configuration: configuration)))
+            if let session {
+                response.headers.append(
+                    HTTPField(
+                        name: .setCookie,
+                        value: Authenticator.handOffCookie(
+                            session, maxAge: Int(configuration.sessionLifetimeSeconds), configuration: configuration)))
+            }
             return response
         case .used:
             refused = (.gone, "This link was already used", "A hand-off link opens the audit log once. Open Audit Logs from the platform again.")

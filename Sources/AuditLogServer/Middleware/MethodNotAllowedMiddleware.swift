@@ -3,17 +3,10 @@ import Hummingbird
 
 /// Answers 405 with `Allow` when the path is a route's but the method is not one it takes
 /// (`TRACE /health`, `DELETE /api/v1/events`); every other not-found passes through.
-///
-/// Also refuses HEAD where the route table says GET alone is taken: the router sends HEAD to
-/// every GET handler, and this middleware runs before the handler does.
 struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .head {
-            let allowed = routes.methods(at: request.uri.path)
-            if !allowed.isEmpty, !allowed.contains(.head) { throw Self.notAllowed(allowed) }
-        }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

@@ -10,14 +10,14 @@ import Synchronization
 ///
 /// HEAD is answered wherever GET is (`RouterOptions.autoGenerateHeadEndpoints`: the GET handler
 /// runs, its status and headers are sent, its body is not), as load balancers and link checkers
-/// expect — except at the paths `fill` is given as refusing it, whose GET does what a HEAD must
-/// not (an export records itself). The table lists HEAD beside GET accordingly.
+/// expect; the handlers whose GET uses something up (an export records itself, a hand-off link
+/// opens once) answer a HEAD without doing so. The table lists HEAD beside GET accordingly.
 final class RouteTable: Sendable {
     private let routes = Mutex<[(path: RouterPath, method: HTTPRequest.Method)]>([])
 
-    func fill(from router: Router<some RequestContext>, refusingHeadAt refused: [RouterPath] = []) {
+    func fill(from router: Router<some RequestContext>) {
         let described = router.routes.flatMap { route -> [(path: RouterPath, method: HTTPRequest.Method)] in
-            guard route.method == .get, !refused.contains(route.path) else { return [(route.path, route.method)] }
+            guard route.method == .get else { return [(route.path, route.method)] }
             return [(route.path, .get), (route.path, .head)]
         }
         routes.withLock { $0 = described }

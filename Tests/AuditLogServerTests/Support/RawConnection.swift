@@ -18,8 +18,12 @@ enum RawConnection {
 
     /// Sends `bytes` to 127.0.0.1:`port`, ends as told, and returns every byte the server sent
     /// before it closed the connection (nothing for `.close`). Gives up after `timeout`.
+    ///
+    /// With `pause`, `bytes` go in two parts: the first `pause.after` of them, then the rest once
+    /// `pause.until` returned — a request still arriving while the test does something.
     static func exchange(
-        port: Int, sending bytes: [UInt8], then ending: Ending, timeout: Duration = .seconds(30)
+        port: Int, sending bytes: [UInt8], pause: (after: Int, until: @Sendable () async throws -> Void)? = nil, then ending: Ending,
+        timeout: Duration = .seconds(30)
     ) async throws -> [UInt8] {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
@@ -32,7 +36,13 @@ enum RawConnection {
         return try await withThrowingTaskGroup(of: [UInt8].self) { group in
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(bytes: bytes))
+                    if let pause {
+                        try await outbound.write(ByteBuffer(bytes: bytes.prefix(pause.after)))
+                        try await pause.until()
+                        try await outbound.write(ByteBuffer(bytes: bytes.dropFirst(pause.after)))
+                    } else {
+                        try await outbound.write(ByteBuffer(bytes: bytes))
+                    }
                     switch ending {
                     case .close: return []
                     case .halfClose: outbound.finish()

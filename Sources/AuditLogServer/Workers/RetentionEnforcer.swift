@@ -15,10 +15,10 @@ public struct RetentionEnforcer: Service {
     private let purged = Counter(label: "auditlogs_retention_purged_events_total")
     private let failed = Counter(label: "auditlogs_retention_failures_total")
 
-    /// `notary`: the service signs, so cuts are made only at signed checkpoints and are signed
+    /// With a notary in `retention`, cuts are made only at signed checkpoints and are signed
     /// records themselves, witnessed as checkpoints are.
-    public init(store: any AuditLogStore, notary: Notary?, interval: Duration, logger: Logger) {
-        self.retention = RetentionService(store: store, notary: notary)
+    public init(retention: RetentionService, interval: Duration, logger: Logger) {
+        self.retention = retention
         self.interval = interval
         self.logger = logger
     }
