@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// `auditlogs serve` in a process of its own, so that its memory is its own and the load
 /// generator does not share its threads.

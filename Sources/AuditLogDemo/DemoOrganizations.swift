@@ -1,4 +1,5 @@
 public import AuditLogCore
+import Foundation
 
 /// A person of a demo organization.
 public struct DemoPerson: Sendable, Hashable {

@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import PostgresNIO
 
 /// Platform keys and what they provision, on the primary like every account change.

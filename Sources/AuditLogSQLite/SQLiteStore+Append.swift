@@ -2,6 +2,7 @@ public import AuditLogCore
 import AuditLogRelational
 import Foundation
 import GRDB
+import Logging
 
 extension SQLiteStore {
     public func append(

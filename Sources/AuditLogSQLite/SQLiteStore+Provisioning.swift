@@ -1,4 +1,5 @@
 public import AuditLogCore
+import AuditLogRelational
 import GRDB
 
 extension SQLiteStore {

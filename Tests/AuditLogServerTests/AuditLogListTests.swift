@@ -1,4 +1,5 @@
 import AuditLogCore
+import HTTPTypes
 import HummingbirdTesting
 import Testing
 

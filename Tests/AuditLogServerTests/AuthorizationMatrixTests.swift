@@ -1,6 +1,8 @@
 import AuditLogCore
 import AuditLogServer
+import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing

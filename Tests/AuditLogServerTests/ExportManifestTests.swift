@@ -1,6 +1,8 @@
 import AuditLogCore
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// Every CSV export gets an id and a signed manifest an auditor checks offline: a changed cell,

@@ -1,5 +1,6 @@
 import AuditLogCore
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import Synchronization
 import Testing

@@ -1,5 +1,6 @@
 import AuditLogCore
 import AuditLogServer
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore

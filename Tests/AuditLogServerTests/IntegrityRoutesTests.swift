@@ -1,7 +1,9 @@
 import AuditLogCore
 import Crypto
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// Tamper evidence over HTTP: the public key, checkpoints on demand and listed, a verification.

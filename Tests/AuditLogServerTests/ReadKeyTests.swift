@@ -1,6 +1,7 @@
 import AuditLogCore
 import AuditLogPasswords
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import Testing
 

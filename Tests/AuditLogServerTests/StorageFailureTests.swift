@@ -1,5 +1,6 @@
 import AuditLogCore
 import AuditLogPasswords
+import AuditLogTestSupport
 import GRDB
 import HTTPTypes
 import HummingbirdTesting

@@ -3,6 +3,7 @@ import AuditLogCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Synchronization
 import Testing

@@ -1,6 +1,8 @@
 import AuditLogCore
 import AuditLogServer
+import AuditLogTestSupport
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

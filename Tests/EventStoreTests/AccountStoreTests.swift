@@ -1,5 +1,6 @@
 import AuditLogCore
 import AuditLogPasswords
+import AuditLogTestSupport
 import Testing
 
 /// Organizations, members, roles and credentials.

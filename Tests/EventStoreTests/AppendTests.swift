@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// Appending: dense per-organization sequences, generated ids and idempotent retries.

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// The same events on every enabled backend give the same answers, byte for byte: the same

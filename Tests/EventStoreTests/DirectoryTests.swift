@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// The actors and workspaces events name, kept per organization for the filter dropdowns.

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 
 extension Timestamp {
     /// 2026-11-27T00:00:00.000Z: tests place events relative to it, never at the clock's time.

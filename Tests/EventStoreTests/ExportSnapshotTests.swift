@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// An export reads a fixed snapshot: the events up to the latest sequence when it started.

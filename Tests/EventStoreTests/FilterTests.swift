@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// Property-style: for many random filters over a random log, a store returns exactly what

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// Concurrent appends share commits, and each still gets its own dense sequence and its own

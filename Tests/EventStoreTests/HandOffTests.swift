@@ -1,5 +1,7 @@
 import AuditLogCore
 import AuditLogPasswords
+import AuditLogTestSupport
+import Foundation
 import Synchronization
 import Testing
 

@@ -1,5 +1,7 @@
 import AuditLogCore
 import AuditLogRelational
+import AuditLogTestSupport
+import Foundation
 import GRDB
 import Testing
 

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// No read crosses organizations, even when both use the same event, actor and workspace ids.

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// Pages are newest first and keyset-based: following `next` visits every event exactly once.

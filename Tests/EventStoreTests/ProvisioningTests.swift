@@ -1,5 +1,7 @@
 import AuditLogCore
 import AuditLogPasswords
+import AuditLogTestSupport
+import Foundation
 import Testing
 
 /// What a platform key provisions, on each backend: organizations, members by the platform's

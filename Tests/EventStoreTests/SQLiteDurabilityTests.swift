@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Foundation
 import GRDB
 import Testing

@@ -1,5 +1,6 @@
 import AuditLogCore
 import AuditLogRelational
+import AuditLogTestSupport
 import GRDB
 import Testing
 

@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// Log streams in the store: where a new one starts, its limit, and the leases that keep two

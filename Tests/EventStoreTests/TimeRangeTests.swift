@@ -1,4 +1,5 @@
 import AuditLogCore
+import AuditLogTestSupport
 import Testing
 
 /// `from` is inclusive and `to` exclusive, to the millisecond.

@@ -1,5 +1,6 @@
 import AuditLogCore
 import AuditLogRelational
+import AuditLogTestSupport
 import Foundation
 import Testing
 

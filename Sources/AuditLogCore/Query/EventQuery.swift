@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the list and export query (`action`, `actor`, `workspace`, `from`, `to`, `limit`,
 /// `cursor`) from name–value pairs, as the API and the CLI receive them.
 ///

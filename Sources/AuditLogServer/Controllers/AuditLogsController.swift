@@ -2,6 +2,7 @@ import AuditLogCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// `GET …/audit-logs`, one event, the exports (`export.csv`, `export.jsonl`) and the feed: an

@@ -1,5 +1,6 @@
 import AuditLogCore
 import Hummingbird
+import Logging
 import Metrics
 
 /// `POST /api/v1/events`: the platform sends events here with an ingest key.

@@ -1,6 +1,7 @@
 import AuditLogCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// An organization's log streams, for its admins: create, list, remove. Delivery is the
 /// `StreamDeliverer`'s.

@@ -1,6 +1,7 @@
 import AuditLogCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// `GET /health`, the probes `GET /livez` and `GET /readyz`, and `GET /openapi.yaml`, on the
 /// service's own port.
