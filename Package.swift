@@ -214,6 +214,7 @@ let package = Package(
                 "AuditLogSQLite",
                 "AuditLogTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

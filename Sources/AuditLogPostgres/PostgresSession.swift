@@ -68,16 +68,3 @@ struct PostgresSession: Sendable {
 
     static let closed = AuditLogError.storageUnavailable(reason: "the connection to PostgreSQL was closed")
 }
-
-extension PostgresClient {
-    /// A session on a leased connection, returned to the pool when `body` ends.
-    func withSession<Result>(
-        logger: Logger,
-        deadline: Duration,
-        _ body: (PostgresSession) async throws -> Result
-    ) async throws -> Result {
-        try await withConnection { connection in
-            try await body(PostgresSession(connection: connection, logger: logger, deadline: deadline))
-        }
-    }
-}

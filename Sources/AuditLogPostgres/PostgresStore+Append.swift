@@ -24,7 +24,7 @@ extension PostgresStore {
     /// other failure fails the group, because nothing of it was committed.
     static func commit(
         _ jobs: [PreparedEvents],
-        on client: PostgresClient,
+        on client: ConnectionPool,
         deadline: Duration,
         logger: Logger
     ) async -> [Result<[AppendedEvent], any Error>] {

@@ -62,9 +62,9 @@ extension PostgresStore: IntegrityStore {
         at time: Timestamp,
         signingKey: SigningKey?,
         expecting: Checkpoint?,
-        document: @Sendable (Checkpoint?) throws -> [UInt8]
+        document: @escaping @Sendable (Checkpoint?) throws -> [UInt8]
     ) async throws -> (manifest: [UInt8], signed: Checkpoint?) {
-        func store(_ checkpoint: Checkpoint?, _ session: PostgresSession) async throws -> [UInt8] {
+        @Sendable func store(_ checkpoint: Checkpoint?, _ session: PostgresSession) async throws -> [UInt8] {
             let manifest = try document(checkpoint)
             try await session.rows(
                 """

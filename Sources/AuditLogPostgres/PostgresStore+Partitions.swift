@@ -32,7 +32,7 @@ extension PostgresStore {
                 """)
             for row in tables { existing.insert(try row.decode(String.self)) }
             for month in months.sorted() where !existing.contains(month.tableName) {
-                try await createPartition(month, session)
+                try await self.createPartition(month, session)
             }
         }
     }

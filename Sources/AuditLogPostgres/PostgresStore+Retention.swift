@@ -118,17 +118,17 @@ extension PostgresStore: RetentionStore {
         var deleted = 0
         while low <= base {
             try Task.checkCancellation()
-            let high = min(low + Int64(batchSize) - 1, base)
+            let (from, high) = (low, min(low + Int64(batchSize) - 1, base))
             deleted += try await transaction { session in
                 // Idempotency keys go with their events: a retry older than the retention is
                 // stored as new.
                 try await session.rows(
                     """
-                    DELETE FROM event_keys WHERE organization_id = \(organizationID) AND sequence BETWEEN \(low) AND \(high)
+                    DELETE FROM event_keys WHERE organization_id = \(organizationID) AND sequence BETWEEN \(from) AND \(high)
                     """)
                 return try await session.rows(
                     """
-                    DELETE FROM events WHERE organization_id = \(organizationID) AND sequence BETWEEN \(low) AND \(high)
+                    DELETE FROM events WHERE organization_id = \(organizationID) AND sequence BETWEEN \(from) AND \(high)
                     RETURNING sequence
                     """
                 ).count

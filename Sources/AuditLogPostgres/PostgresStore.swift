@@ -48,9 +48,9 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    let primary: PostgresClient
+    let primary: ConnectionPool
     /// The standby when there is one, else the primary.
-    let reader: PostgresClient
+    let reader: ConnectionPool
     let hasStandby: Bool
     let logger: Logger
     let appends: GroupCommit<PreparedEvents, [AppendedEvent]>
@@ -69,9 +69,10 @@ public final class PostgresStore: Sendable {
         maximumConnections: Int = 20,
         idleTimeout: Duration = .seconds(60),
         statementTimeout: Duration = .seconds(30),
+        connectionWait: Duration = .seconds(1),
         logger: Logger
     ) {
-        func client(_ endpoint: Endpoint) -> PostgresClient {
+        func client(_ endpoint: Endpoint) -> ConnectionPool {
             var configuration = endpoint.configuration
             configuration.options.maximumConnections = maximumConnections
             configuration.options.connectionIdleTimeout = idleTimeout
@@ -83,7 +84,9 @@ public final class PostgresStore: Sendable {
             // at start, which the lease waits out.)
             var background = logger
             background.logLevel = max(logger.logLevel, .error)
-            return PostgresClient(configuration: configuration, backgroundLogger: background)
+            return ConnectionPool(
+                client: PostgresClient(configuration: configuration, backgroundLogger: background), patience: connectionWait,
+                impatience: min(connectionWait, .milliseconds(250)))
         }
         let primaryClient = client(primary)
         self.primary = primaryClient
@@ -128,7 +131,7 @@ public final class PostgresStore: Sendable {
         let clients = [(primaryDisplay, primary)] + (hasStandby ? [(standbyDisplay, reader)] : [])
         for (name, client) in clients {
             do {
-                _ = try await withDeadline(timeout) { try await client.query("SELECT 1").collect() }
+                _ = try await withDeadline(timeout) { try await client.client.query("SELECT 1").collect() }
             } catch is DeadlinePassed {
                 throw AuditLogError(
                     .unavailable, code: "storage_unreachable",
@@ -174,7 +177,9 @@ public final class PostgresStore: Sendable {
 
     /// One transaction on the primary; its statements have `deadline` each (default: the
     /// store's statement timeout).
-    func transaction<Result>(deadline: Duration? = nil, _ body: (PostgresSession) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(
+        deadline: Duration? = nil, _ body: @escaping @Sendable (PostgresSession) async throws -> Result
+    ) async throws -> Result {
         try await translatingErrors {
             try await primary.withSession(logger: logger, deadline: deadline ?? statementTimeout) { session in
                 try await session.transaction(body)

@@ -73,7 +73,7 @@ extension SQLiteStore: IntegrityStore {
         at time: Timestamp,
         signingKey: SigningKey?,
         expecting: Checkpoint?,
-        document: @Sendable (Checkpoint?) throws -> [UInt8]
+        document: @escaping @Sendable (Checkpoint?) throws -> [UInt8]
     ) async throws -> (manifest: [UInt8], signed: Checkpoint?) {
         @Sendable func store(_ checkpoint: Checkpoint?, _ db: Database) throws -> [UInt8] {
             let manifest = try document(checkpoint)

@@ -65,7 +65,9 @@ public struct TestDatabase: Sendable {
         case .postgres:
             let store = PostgresStore(
                 primary: try PostgresStore.Endpoint(url: location), maximumConnections: 4, idleTimeout: .seconds(5),
-                logger: Logger(label: "test"))
+                // A loaded machine may take long to open a connection; only the outage tests
+                // want the service's short wait.
+                connectionWait: .seconds(30), logger: Logger(label: "test"))
             // The pool runs for the rest of the process; idle connections close after 5 s.
             Task.detached { await store.run() }
             try await TestPostgres.shared.settingUp { try await store.migrate() }

@@ -59,7 +59,7 @@ public protocol IntegrityStore: Sendable {
         at time: Timestamp,
         signingKey: SigningKey?,
         expecting: Checkpoint?,
-        document: @Sendable (Checkpoint?) throws -> [UInt8]
+        document: @escaping @Sendable (Checkpoint?) throws -> [UInt8]
     ) async throws -> (manifest: [UInt8], signed: Checkpoint?)
 
     /// An export's manifest as it was recorded; nil for an unknown export.
