@@ -17,10 +17,20 @@ struct AuditLogsCommand: AsyncParsableCommand {
             BenchCommand.self,
         ])
 
-    /// Logging is set up before anything logs, whichever command runs.
+    /// Logging is set up before anything logs, whichever command runs, in the format the
+    /// command asks for (`serve --log-format`) or the environment names.
     static func main() async {
-        CommandLogging.bootstrap()
-        await main(nil)
+        do {
+            var command = try parseAsRoot()
+            CommandLogging.bootstrap(format: (command as? ServeCommand)?.logFormat ?? CommandLogging.environmentFormat)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
     }
 }
 

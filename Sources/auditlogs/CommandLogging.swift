@@ -4,19 +4,34 @@ import Logging
 
 /// How every `auditlogs` command logs: to standard error, one line per log call, at the level
 /// `LOG_LEVEL` names (`trace`, `debug`, `info` — the default —, `notice`, `warning`, `error`,
-/// `critical`), for our loggers and the libraries' alike.
+/// `critical`), for our loggers and the libraries' alike; as text, or as JSON objects
+/// (`serve --log-format json`, or `AUDITLOGS_LOG_FORMAT=json` for any command).
 enum CommandLogging {
     static let environmentVariable = "LOG_LEVEL"
+    static let formatVariable = "AUDITLOGS_LOG_FORMAT"
+
+    /// The format a command logs in unless it is told otherwise: `AUDITLOGS_LOG_FORMAT`, else text.
+    static var environmentFormat: LogFormat {
+        environmentValue(formatVariable).flatMap { LogFormat(rawValue: $0.lowercased()) } ?? .text
+    }
 
     /// Installs the log handler; once, before any logger is made.
-    static func bootstrap() {
+    static func bootstrap(format: LogFormat = environmentFormat) {
         let (level, unknown) = level(from: environmentValue(environmentVariable))
         LoggingSystem.bootstrap(
-            { label, metadataProvider in
-                var handler = EscapingLogHandler(base: StreamLogHandler.standardError(label: label, metadataProvider: nil))
-                handler.metadataProvider = metadataProvider
-                handler.logLevel = level
-                return handler
+            { label, metadataProvider -> any LogHandler in
+                switch format {
+                case .text:
+                    var handler = EscapingLogHandler(base: StreamLogHandler.standardError(label: label, metadataProvider: nil))
+                    handler.metadataProvider = metadataProvider
+                    handler.logLevel = level
+                    return handler
+                case .json:
+                    var handler = JSONLogHandler(label: label)
+                    handler.metadataProvider = metadataProvider
+                    handler.logLevel = level
+                    return handler
+                }
             }, metadataProvider: nil)
         if let unknown {
             Logger(label: "auditlogs").warning(

@@ -44,6 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
             "Seconds between SIGTERM and closing the listener, while /readyz answers 503 and requests are still served: a load balancer's probe interval times its failure threshold."
     )
     var drainDelay = 0
+    @Option(help: "How log lines are written: text, or one JSON object a line. Default: AUDITLOGS_LOG_FORMAT, else text.")
+    var logFormat: LogFormat = CommandLogging.environmentFormat
     @OptionGroup var signingKey: SigningKeyOptions
     @OptionGroup var streamKey: StreamKeyOptions
     @Option(

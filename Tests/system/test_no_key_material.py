@@ -3,7 +3,8 @@ any log level, `trace` included; and nothing a receiver answers can split a log 
 the operator's terminal.
 
 How it is proven, on SQLite and on PostgreSQL (whose driver logs at `trace` what it sends and
-receives; the database's password, if its URL has one, is looked for too): `auditlogs serve`
+receives; the database's password, if its URL has one, is looked for too), and on SQLite again
+with every log line written as JSON (`AUDITLOGS_LOG_FORMAT=json`): `auditlogs serve`
 runs at `LOG_LEVEL=trace` with every key it takes (a signing
 key, a stream key and the key it replaced), and every feature is used against it: members made
 with passwords on standard input, sign-in (and one with a wrong password), ingest and read keys,
@@ -126,9 +127,11 @@ def leaks(output: str, secrets: dict[str, set[str]], allowed: str | None = None)
     return [f"{name} as {form!r}" for name, found in secrets.items() for form in sorted(found) if form in output]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server, backend):
-    # On PostgreSQL its driver logs at trace too: what it sends and receives.
+@pytest.mark.parametrize("backend,log_format", [("sqlite", "text"), ("postgres", "text"), ("sqlite", "json")])
+def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server, backend, log_format):
+    # On PostgreSQL its driver logs at trace too: what it sends and receives. In JSON, every
+    # metadata value is a field of its own: none may hold a secret either.
+    TRACE = {"LOG_LEVEL": "trace", "AUDITLOGS_LOG_FORMAT": log_format}
     server = make_server("secrets", database=create_postgres_database("secrets") if backend == "postgres" else None)
     directory = server.directory
     outputs: list[tuple[str, str, str | None]] = []  # (command, what it printed, the secret it shows)
@@ -257,7 +260,7 @@ def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server, backend):
 
     log = server.log_path.read_text()
     assert "Starting service lifecycle" in log, "the trace log was not written"
-    assert " trace " in log
+    assert (' trace ' if log_format == "text" else '"level":"trace"') in log
     secrets = {
         **({"the database's password": text_forms(urlsplit(str(server.database)).password)}
            if backend == "postgres" and urlsplit(str(server.database)).password else {}),
@@ -282,4 +285,14 @@ def test_no_secret_reaches_a_log_or_a_terminal_at_trace(make_server, backend):
     # The refusing receiver's answer is in the log, escaped: one line, no escape character.
     assert "\x1b" not in log
     assert not any(line.startswith("fake line") for line in log.splitlines())
-    assert "\\u{1B}[31mrefused Bearer <redacted>\\u{1B}[0m\\nfake line: all good" in log, server.log_tail()
+    escaped_answer = "\\u{1B}[31mrefused Bearer <redacted>\\u{1B}[0m\\nfake line: all good"
+    if log_format == "json":
+        # Each line one object; the answer is a value in one of them, as the text form has it.
+        def texts(value):
+            if isinstance(value, dict):
+                return [text for item in value.values() for text in texts(item)]
+            return [value] if isinstance(value, str) else []
+        values = [text for line in log.splitlines() if line.startswith("{") for text in texts(json.loads(line))]
+        assert any(escaped_answer in value for value in values), server.log_tail()
+    else:
+        assert escaped_answer in log, server.log_tail()

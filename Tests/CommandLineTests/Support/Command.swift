@@ -89,12 +89,21 @@ struct Command {
     }
 
     /// Starts `auditlogs serve` in the background; stop it with `terminate()` or `kill(SIGKILL)`.
-    static func serve(database: String, port: Int) throws -> Process {
+    /// Its log lines go to `logFile` when given, else nowhere.
+    static func serve(
+        database: String, port: Int, arguments: [String] = [], environment: [String: String] = [:], logFile: URL? = nil
+    ) throws -> Process {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--database", database, "--port", String(port)]
+        process.arguments = ["serve", "--database", database, "--port", String(port)] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let logFile {
+            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: logFile)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
