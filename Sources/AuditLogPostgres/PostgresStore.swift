@@ -142,6 +142,13 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    public func backup(to path: String) async throws -> Int64 {
+        throw AuditLogError(
+            .invalid, code: "backup_unsupported",
+            message:
+                "auditlogs backup copies a SQLite database; back up PostgreSQL with pg_dump or pg_basebackup (README: Keeping the data).")
+    }
+
     public func optimize() async throws {
         try await ensurePartitions()
         // A month given its partition leaves its events' dead copies in events_default, which

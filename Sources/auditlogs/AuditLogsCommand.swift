@@ -14,6 +14,7 @@ struct AuditLogsCommand: AsyncParsableCommand {
             CheckpointCommand.self,
             VerifyCommand.self,
             VerifyExportCommand.self,
+            BackupCommand.self,
             BenchCommand.self,
         ])
 

@@ -17,4 +17,9 @@ public protocol AuditLogBackend: AuditLogStore {
     /// Work that keeps reads fast: the planner's statistics, the partitions ahead. Run after
     /// bulk loads and, by the service, now and then.
     func optimize() async throws
+
+    /// Copies the whole database, as it was at one moment, to a new file at `path`, while it
+    /// serves (SQLite); how many bytes the copy holds. A PostgreSQL database refuses: it is
+    /// backed up with its own tools (README: pg_dump, pg_basebackup).
+    func backup(to path: String) async throws -> Int64
 }
