@@ -114,10 +114,11 @@ func buildRouter(
     let routes = RouteTable()
 
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Outermost, so that requests are counted with the status they were answered with.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(frameAncestors: configuration.frameAncestors))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
-    router.add(middleware: MetricsMiddleware())
 
     router.addRoutes(SystemController(service: service, readiness: dependencies.readiness).endpoints)
     router.addRoutes(

@@ -110,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(ServiceMetricsFactory(registry: registry))
         let logger = Logger.command("auditlogs")
         let notary = try checkpointLog.notary(key: try signingKey.load(), logger: logger)
         let credentialKey = try streamKey.load()

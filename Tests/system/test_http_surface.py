@@ -2,16 +2,18 @@
 `Allow` header naming the methods it does declare (not 404, not 200); HEAD answers on every GET
 route as GET does, without a body, on a connection that stays usable; on the exports, it says
 what the export would be and records nothing; and the Prometheus metrics are served on the operator port
-(`--operator-port`, loopback only), no longer on the main port.
+(`--operator-port`, loopback only), no longer on the main port, clean under `promtool check metrics`,
+counting requests by route and the status they were answered with.
 
 How it is proven: plain requests with http.client against a started server; which addresses the
 operator port listens on is read from /proc/net/tcp and /proc/net/tcp6.
 """
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from service import Client, event, free_port, request
+from service import Client, event, free_port, request, require_tool
 
 UNDECLARED = [
     ("TRACE", "/health", {"GET", "HEAD"}),
@@ -108,3 +110,38 @@ def test_metrics_are_served_on_the_loopback_operator_port_only(make_server):
     assert addresses, "nothing listens on the operator port"
     loopback = {"0100007F", "00000000000000000000000001000000"}
     assert set(addresses) <= loopback, f"the operator port listens beyond loopback: {addresses}"
+
+
+def test_the_metrics_are_clean_under_promtool_and_count_what_happened(make_server, figures):
+    """Prometheus's own checker finds nothing to say of /metrics (names, `_total`, units, HELP);
+    requests are counted by route and by the status they were answered with; ingestion and the
+    sign-in throttle are counted."""
+    promtool = require_tool("promtool", "apt-get install prometheus")
+    server = make_server("promtool")
+    credentials = server.set_up_acme()
+    operator_port = free_port()
+    server.start("--operator-port", str(operator_port))
+    assert server.ingest(credentials["key"], [event(f"m{index}") for index in range(3)]).status == 201
+    assert server.request("GET", "/api/v1/organizations/acme/audit-logs").status == 401
+    assert server.request("GET", "/nothing-here").status == 404
+    statuses = [server.request("POST", "/api/v1/sessions", {"email": "nobody@acme.test", "password": "wrong password"}).status
+                for _ in range(12)]
+    assert 429 in statuses, statuses
+
+    metrics = request(operator_port, "GET", "/metrics").body.decode()
+    checked = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=60)
+    figures(f"{len(metrics.splitlines())} lines of metrics; promtool: {checked.stdout.strip() or 'nothing to say'}")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    samples = {}
+    for line in metrics.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    assert samples["auditlogs_events_ingested_total"] == 3
+    assert samples["auditlogs_sign_in_throttled_total"] >= 1
+    assert samples['http_server_requests_total{http_route="/api/v1/events",http_request_method="POST",'
+                   'http_response_status_code="201"}'] == 1
+    assert samples['http_server_requests_total{http_route="/api/v1/organizations/{organization}/audit-logs",'
+                   'http_request_method="GET",http_response_status_code="401"}'] == 1
+    assert any(name.startswith("http_server_request_duration_seconds_bucket{") and 'http_response_status_code="429"' in name
+               for name in samples), "no duration histogram for the throttled sign-ins"

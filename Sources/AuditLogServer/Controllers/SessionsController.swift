@@ -2,11 +2,16 @@ import AuditLogCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 
 /// Sign-in and sign-out: `POST /api/v1/sessions` trades an email and password for a session
 /// token (also set as an HttpOnly cookie for the page); `GET …/current` says who is signed in
 /// and where; `DELETE …/current` ends the session.
 struct SessionsController: Sendable {
+    /// Sign-ins refused by the throttle, for operators to see an attack (or a locked-out client);
+    /// made with the routes, so that it is exported, at 0, from the start.
+    let throttled = Counter(label: "auditlogs_sign_in_throttled_total")
+
     let administration: AdministrationService
     let authenticator: Authenticator
     let throttle: SignInThrottle
@@ -90,6 +95,7 @@ struct SessionsController: Sendable {
         let time = now()
         let address = context.remoteAddress?.ipAddress
         if let wait = await throttle.begin(email: email, address: address, now: time) {
+            throttled.increment()
             throw AuditLogError(
                 .rateLimited, code: "too_many_requests",
                 message: "Too many sign-in attempts for this email or from this address; try again in \(wait) seconds.",
