@@ -1,4 +1,4 @@
-import AuditLogCore
+public import AuditLogCore
 import Logging
 import PostgresNIO
 
@@ -20,6 +20,7 @@ extension PostgresStore {
     public func migrate() async throws {
         try await requireReachable()
         let logger = self.logger
+        let display = primaryDisplay
         try await transaction(deadline: Self.maintenanceTimeout) { session in
             try await session.rows("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
             try await session.rows(
@@ -30,11 +31,9 @@ extension PostgresStore {
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
                 """)
-            var applied: Set<Int> = []
-            for row in try await session.rows("SELECT version FROM schema_migrations") {
-                applied.insert(try row.decode(Int.self))
-            }
-            for migration in Self.migrations where !applied.contains(migration.version) {
+            let applied = try await Self.appliedMigrations(session)
+            try Self.schemaPlan(applied: applied).requireKnown(at: display)
+            for migration in Self.migrations where applied[migration.version] == nil {
                 for statement in migration.statements {
                     try await session.rows(PostgresQuery(unsafeSQL: statement))
                 }
@@ -45,6 +44,32 @@ extension PostgresStore {
             }
         }
         try await ensurePartitions()
+    }
+
+    /// What `migrate()` would do, without doing it: `auditlogs migrate --dry-run`.
+    public func schemaPlan() async throws -> SchemaPlan {
+        try await requireReachable()
+        return try await transaction { session in
+            let exists = try await session.rows("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(Bool.self) ?? false
+            return Self.schemaPlan(applied: exists ? try await Self.appliedMigrations(session) : [:])
+        }
+    }
+
+    /// The applied migrations' names by version.
+    static func appliedMigrations(_ session: PostgresSession) async throws -> [Int: String] {
+        var applied: [Int: String] = [:]
+        for row in try await session.rows("SELECT version, name FROM schema_migrations") {
+            let (version, name) = try row.decode((Int, String).self)
+            applied[version] = name
+        }
+        return applied
+    }
+
+    static func schemaPlan(applied: [Int: String]) -> SchemaPlan {
+        let known = Set(migrations.map(\.version))
+        return SchemaPlan(
+            pending: migrations.filter { applied[$0.version] == nil }.map { "\($0.version) \($0.name)" },
+            unknown: applied.keys.filter { !known.contains($0) }.sorted().map { "\($0) \(applied[$0]!)" })
     }
 
     /// The schema. Times are milliseconds since 1970 (bigint), as in SQLite, so both backends

@@ -41,6 +41,7 @@ public final class SQLiteStore: Sendable {
         try Self.createOwnerOnly(path)
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.requireFullSynchronous(pool)
+        try pool.read { db in try Self.schemaPlan(db) }.requireKnown(at: path)
         try Self.migrator.migrate(pool)
         self.pool = pool
         self.path = path
@@ -113,7 +114,28 @@ public final class SQLiteStore: Sendable {
 
     /// Applies the migrations not yet applied; opening the store has done so already.
     public func migrate() async throws {
+        try await pool.read { db in try Self.schemaPlan(db) }.requireKnown(at: path)
         try Self.migrator.migrate(pool)
+    }
+
+    /// What `migrate()` would do to the database at `path`, without doing it (or creating the
+    /// file): `auditlogs migrate --dry-run`.
+    public static func schemaPlan(path: String) throws -> SchemaPlan {
+        guard FileManager.default.fileExists(atPath: path) else { return SchemaPlan(pending: migrator.migrations, unknown: []) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let database = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? database.close() }
+        return try database.read { db in try schemaPlan(db) }
+    }
+
+    static func schemaPlan(_ db: Database) throws -> SchemaPlan {
+        // An empty file has no migrations table yet.
+        guard try db.tableExists("grdb_migrations") else { return SchemaPlan(pending: migrator.migrations, unknown: []) }
+        let applied = try migrator.appliedIdentifiers(db)
+        let known = migrator.migrations
+        return SchemaPlan(
+            pending: known.filter { !applied.contains($0) }, unknown: applied.subtracting(known).sorted())
     }
 
     /// Refreshes the query planner's statistics; run after bulk loads.

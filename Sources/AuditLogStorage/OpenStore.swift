@@ -64,3 +64,19 @@ public func withStore<Result>(
         return try await body(backend)
     }
 }
+
+/// What bringing the schema at `location` up to date would do, without doing it: the
+/// migrations this build would apply, and those the database has that it does not know.
+public func schemaPlan(location: String, logger: Logger) async throws -> SchemaPlan {
+    switch StoreLocation(location) {
+    case .sqlite(let path):
+        return try SQLiteStore.schemaPlan(path: path)
+    case .postgres(let url):
+        let store = PostgresStore(primary: try PostgresStore.Endpoint(url: url), logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: SchemaPlan.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            return try await store.schemaPlan()
+        }
+    }
+}
