@@ -75,10 +75,7 @@ struct EscapingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        // Merged as StreamLogHandler merges them: the logger's, then the provider's, then the call's.
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let explicit = event.metadata { merged.merge(explicit) { $1 } }
+        var merged = Logger.Metadata.merged(metadata, metadataProvider, event)
         if let error = event.error {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
@@ -102,5 +99,16 @@ struct EscapingLogHandler: LogHandler {
         case .dictionary(let dictionary): .dictionary(escaped(dictionary))
         case .array(let values): .array(values.map(escaped))
         }
+    }
+}
+
+extension Logger.Metadata {
+    /// A log call's metadata, merged as StreamLogHandler merges it: the logger's, then the
+    /// provider's, then the call's, a later value replacing an earlier one.
+    static func merged(_ logger: Self, _ provider: Logger.MetadataProvider?, _ event: LogEvent) -> Self {
+        var merged = logger
+        if let provided = provider?.get() { merged.merge(provided) { $1 } }
+        if let explicit = event.metadata { merged.merge(explicit) { $1 } }
+        return merged
     }
 }

@@ -35,9 +35,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let explicit = event.metadata { merged.merge(explicit) { $1 } }
+        var merged = Logger.Metadata.merged(metadata, metadataProvider, event)
         let requestID = merged.removeValue(forKey: "hb.request.id")
         let organization = merged.removeValue(forKey: "audit.org")
         var json = JSONWriter(reservingCapacity: 512)

@@ -9,6 +9,7 @@ How it is proven: plain requests with http.client against a started server; whic
 operator port listens on is read from /proc/net/tcp and /proc/net/tcp6.
 """
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,8 @@ def test_the_metrics_are_clean_under_promtool_and_count_what_happened(make_serve
             samples[name] = float(value)
     assert samples["auditlogs_events_ingested_total"] == 3
     assert samples["auditlogs_sign_in_throttled_total"] >= 1
+    # The retention purge ran its first round at start: when it last succeeded, as Unix time.
+    assert abs(samples["auditlogs_retention_round_last_success_timestamp_seconds"] - time.time()) < 600
     assert samples['http_server_requests_total{http_route="/api/v1/events",http_request_method="POST",'
                    'http_response_status_code="201"}'] == 1
     assert samples['http_server_requests_total{http_route="/api/v1/organizations/{organization}/audit-logs",'

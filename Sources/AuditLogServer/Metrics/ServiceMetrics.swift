@@ -41,12 +41,20 @@ public struct ServiceMetricsFactory: MetricsFactory {
         "auditlogs_stream_records_witnessed_total": "Signed records a log stream's receiver accepted.",
         "auditlogs_stream_delivery_failures_total": "Log stream requests that failed: refused, unanswered or answered with an error.",
         "auditlogs_sign_in_throttled_total": "Sign-in attempts refused with 429 by the throttle.",
+        "auditlogs_stream_lag_seconds": "How long the oldest event of each batch a receiver accepted had waited since its receipt.",
+        "auditlogs_checkpoint_round_last_success_timestamp_seconds":
+            "When the background signer last signed every organization due (Unix time); time() minus it bounds the newest checkpoints' age.",
+        "auditlogs_retention_round_last_success_timestamp_seconds": "When the retention purge last applied every policy (Unix time).",
     ]
 
     /// Buckets for durations: 1 ms to 10 s.
     static let durationBuckets: [Duration] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000].map {
         .microseconds(Int64($0 * 1_000))
     }
+
+    /// Buckets for values in seconds that may grow far (a stream behind by an outage): 50 ms to
+    /// an hour.
+    static let lagBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3_600]
 
     static func descriptor(_ label: String) -> (MetricNameDescriptor, String) {
         let name = renamed[label] ?? label.replacingDots()
@@ -68,8 +76,7 @@ public struct ServiceMetricsFactory: MetricsFactory {
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         let (descriptor, _) = Self.descriptor(label)
         guard aggregate else { return registry.makeGauge(descriptor: descriptor, labels: Self.sanitized(dimensions)) }
-        return registry.makeValueHistogram(
-            descriptor: descriptor, labels: Self.sanitized(dimensions), buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1_000, 10_000])
+        return registry.makeValueHistogram(descriptor: descriptor, labels: Self.sanitized(dimensions), buckets: Self.lagBuckets)
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {

@@ -16,6 +16,9 @@ public struct CheckpointSigner: Service {
     let logger: Logger
     private let signed = Counter(label: "auditlogs_checkpoints_signed_total")
     private let failed = Counter(label: "auditlogs_checkpoint_failures_total")
+    /// When a round last signed every organization it had to: `time() - this` is how old the
+    /// newest checkpoints may be.
+    private let lastSuccess = Meter(label: "auditlogs_checkpoint_round_last_success_timestamp_seconds")
 
     /// `service` must have a notary: a service without a signing key runs no signer.
     public init(service: AuditLogService, interval: Duration, logger: Logger) {
@@ -25,15 +28,8 @@ public struct CheckpointSigner: Service {
     }
 
     public func run() async throws {
-        // Stops at once on graceful shutdown: a checkpoint skipped now is taken at the next start.
-        // It returns rather than throws then: a service that throws makes the service group
-        // cancel the others, the HTTP server's requests in flight included.
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await signPending()
-                try? await Task.sleep(for: interval)
-            }
-        }
+        // A checkpoint skipped at shutdown is taken at the next start.
+        await repeatUntilShutdown(every: interval) { await signPending() }
     }
 
     /// One round: a checkpoint for each organization with unsigned events. An organization
@@ -44,6 +40,7 @@ public struct CheckpointSigner: Service {
         do {
             let round = try await service.signPendingCheckpoints()
             signed.increment(by: round.signed.count)
+            if round.failures.isEmpty { lastSuccess.set(Double(service.now().milliseconds) / 1_000) }
             for failure in round.failures {
                 failed.increment()
                 logger.warning(

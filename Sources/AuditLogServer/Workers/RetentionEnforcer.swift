@@ -14,6 +14,8 @@ public struct RetentionEnforcer: Service {
     let logger: Logger
     private let purged = Counter(label: "auditlogs_retention_purged_events_total")
     private let failed = Counter(label: "auditlogs_retention_failures_total")
+    /// When a round last applied every policy.
+    private let lastSuccess = Meter(label: "auditlogs_retention_round_last_success_timestamp_seconds")
 
     /// With a notary in `retention`, cuts are made only at signed checkpoints and are signed
     /// records themselves, witnessed as checkpoints are.
@@ -24,21 +26,16 @@ public struct RetentionEnforcer: Service {
     }
 
     public func run() async throws {
-        // Stops at once on graceful shutdown: a purge cut short resumes at the next round.
-        // It returns rather than throws then: a service that throws makes the service group
-        // cancel the others, the HTTP server's requests in flight included.
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await applyPolicies()
-                try? await Task.sleep(for: interval)
-            }
-        }
+        // A purge cut short at shutdown resumes at the next round.
+        await repeatUntilShutdown(every: interval) { await applyPolicies() }
     }
 
     /// One round. A failure is logged and counted, and tried again next round.
     func applyPolicies() async {
         do {
-            for result in try await retention.apply() where result.events > 0 {
+            let results = try await retention.apply()
+            lastSuccess.set(Double(Timestamp.now.milliseconds) / 1_000)
+            for result in results where result.events > 0 {
                 purged.increment(by: Int(result.events))
                 logger.info(
                     "purged events past retention",

@@ -17,6 +17,9 @@ struct StreamDelivery {
     private static let delivered = Counter(label: "auditlogs_stream_events_delivered_total")
     private static let failures = Counter(label: "auditlogs_stream_delivery_failures_total")
     private static let witnessed = Counter(label: "auditlogs_stream_records_witnessed_total")
+    /// How long the oldest event of each accepted batch waited between its receipt and its
+    /// delivery: how far behind the streams run.
+    private static let lag = Recorder(label: "auditlogs_stream_lag_seconds")
 
     /// What a request came to.
     enum Outcome {
@@ -68,8 +71,13 @@ struct StreamDelivery {
                     guard let next = try await streams.recordAccepted(batch, of: stream.id, at: position) else { return }
                     position = next
                     switch batch.content {
-                    case .records: Self.witnessed.increment(by: batch.count)
-                    case .events: Self.delivered.increment(by: batch.count)
+                    case .records:
+                        Self.witnessed.increment(by: batch.count)
+                    case .events(let events):
+                        Self.delivered.increment(by: batch.count)
+                        if let oldest = events.first {
+                            Self.lag.record(Double(streams.now().milliseconds - oldest.receivedAt.milliseconds) / 1_000)
+                        }
                     }
                     failuresInARow = 0
                 case .failed(let failure):
