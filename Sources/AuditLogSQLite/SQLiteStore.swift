@@ -41,7 +41,9 @@ public final class SQLiteStore: Sendable {
         try Self.createOwnerOnly(path)
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.requireFullSynchronous(pool)
-        try pool.read { db in try Self.schemaPlan(db) }.requireKnown(at: path)
+        // On the writer: a reader opened before the migrations would keep the empty schema's
+        // catalog (PRAGMA index_info reads it without reloading).
+        try pool.writeWithoutTransaction { db in try Self.schemaPlan(db) }.requireKnown(at: path)
         try Self.migrator.migrate(pool)
         self.pool = pool
         self.path = path
@@ -114,7 +116,7 @@ public final class SQLiteStore: Sendable {
 
     /// Applies the migrations not yet applied; opening the store has done so already.
     public func migrate() async throws {
-        try await pool.read { db in try Self.schemaPlan(db) }.requireKnown(at: path)
+        try await pool.writeWithoutTransaction { db in try Self.schemaPlan(db) }.requireKnown(at: path)
         try Self.migrator.migrate(pool)
     }
 
