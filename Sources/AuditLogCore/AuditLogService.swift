@@ -4,10 +4,11 @@ import Foundation
 /// The use cases of the audit log — ingest, list, export, the filters' directory — over any
 /// store.
 ///
-/// The HTTP server and the CLI both call this, and nothing else reaches the events, so
-/// validation, defaults and the export record happen the same way whichever door a request
-/// comes through. Who may do what is decided before (`MemberAccess`): this type trusts the
-/// organization it is given.
+/// The HTTP server, the CLI and the workers reach the events only through this module's use
+/// cases — this type, and `StreamDeliveryService` and `RetentionService` for what the workers
+/// do — so validation, defaults and the export record happen the same way whichever door a
+/// request comes through. Who may do what is decided before (`MemberAccess`): this type trusts
+/// the organization it is given.
 public struct AuditLogService: Sendable {
     private let store: any AuditLogStore
     /// Signs checkpoints and export manifests; nil for a service without a signing key.

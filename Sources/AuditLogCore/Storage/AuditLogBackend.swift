@@ -1,7 +1,9 @@
 /// A backend as the process that opened it sees it: the stores, plus what operators run.
 ///
 /// `openStore(location:)` (AuditLogStorage) returns one; everything else sees only the
-/// `AuditLogStore` it is, through `AuditLogService` and `AdministrationService`.
+/// `AuditLogStore` it is, through the use cases (`AuditLogService`, `AdministrationService`,
+/// `StreamService`, `StreamDeliveryService`, `RetentionService`, `ProvisioningService`,
+/// `HandOffService`).
 public protocol AuditLogBackend: AuditLogStore {
     /// A short, password-free description of where the data lives, for logs and messages.
     var displayLocation: String { get }
