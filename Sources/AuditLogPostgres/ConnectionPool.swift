@@ -42,6 +42,8 @@ final class ConnectionPool: Sendable {
             group.addTask {
                 try await self.client.withConnection { connection in
                     guard lease.start() else { throw Self.noConnection(within: wait) }
+                    // A connection came: the server is reachable, whatever the session comes to.
+                    self.unreachable.store(false, ordering: .relaxed)
                     return try await body(PostgresSession(connection: connection, logger: logger, deadline: deadline))
                 }
             }
@@ -56,7 +58,6 @@ final class ConnectionPool: Sendable {
             while let outcome = try await group.next() {
                 if let result = outcome {
                     group.cancelAll()
-                    unreachable.store(false, ordering: .relaxed)
                     return result
                 }
             }

@@ -10,7 +10,8 @@ public struct ProcessConfiguration: Sendable {
     public var checkpointInterval: Duration = .seconds(300)
     /// Between two rounds of the retention purge.
     public var retentionInterval: Duration = .seconds(3_600)
-    /// How log streams are delivered.
+    /// How log streams are delivered. Its `allowPrivate` and `credentialKey` are taken from the
+    /// server's configuration and dependencies, so that the API and the deliverer agree.
     public var streams = StreamDeliveryConfiguration()
     /// This replica's name in stream leases (`StreamDeliverer.holderName(port:)`).
     public var holder: String
@@ -69,8 +70,10 @@ public func buildServiceGroup(
         RetentionEnforcer(
             retention: RetentionService(store: store, notary: dependencies.notary, now: dependencies.now),
             interval: process.retentionInterval, logger: logger))
-    services.append(
-        StreamDeliverer(store: store, configuration: process.streams, logger: logger, holder: process.holder, now: dependencies.now))
+    var streams = process.streams
+    streams.allowPrivate = configuration.streamAllowPrivate
+    streams.credentialKey = dependencies.streamCredentialKey
+    services.append(StreamDeliverer(store: store, configuration: streams, logger: logger, holder: process.holder, now: dependencies.now))
     if let listener = process.operatorListener {
         services.append(buildOperatorApplication(host: listener.host, port: listener.port, dependencies: dependencies, logger: logger))
     }

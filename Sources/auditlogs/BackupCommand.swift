@@ -28,8 +28,8 @@ struct BackupCommand: AsyncParsableCommand {
             } catch let error as AuditLogError {
                 throw CommandFailure(error.message)
             }
-            let seconds = (clock.now - started).wholeMilliseconds
-            say("Backed up \(backend.displayLocation) to \(output): \(bytes) bytes in \(Double(seconds) / 1_000) s.")
+            let milliseconds = (clock.now - started).wholeMilliseconds
+            say("Backed up \(backend.displayLocation) to \(output): \(bytes) bytes in \(Double(milliseconds) / 1_000) s.")
         }
     }
 }

@@ -38,6 +38,11 @@ enum CommandLogging {
                 "\(environmentVariable) is not a log level; logging at info",
                 metadata: ["audit.value": "\(unknown)", "audit.levels": "\(Logger.Level.allCases.map(\.rawValue))"])
         }
+        if let text = environmentValue(formatVariable), LogFormat(rawValue: text.lowercased()) == nil {
+            Logger(label: "auditlogs").warning(
+                "\(formatVariable) is not a log format; logging as \(format.rawValue)",
+                metadata: ["audit.value": "\(text)", "audit.formats": "\(LogFormat.allCases.map(\.rawValue))"])
+        }
     }
 
     /// The level `text` names (any case), else info and the text that is not a level.

@@ -150,8 +150,6 @@ struct ServeCommand: AsyncParsableCommand {
         var process = ProcessConfiguration(holder: StreamDeliverer.holderName(port: port))
         process.checkpointInterval = .seconds(checkpointInterval)
         process.retentionInterval = .seconds(retentionInterval)
-        process.streams.allowPrivate = streamAllowPrivate
-        process.streams.credentialKey = credentialKey
         process.streams.previousCredentialKeys = try previousStreamKey.map(StreamKeyOptions.read)
         process.operatorListener = operatorPort.map { ProcessConfiguration.Listener(host: operatorHost, port: $0) }
         process.drainDelay = .seconds(drainDelay)

@@ -47,4 +47,15 @@ import Testing
         // No key in any line, at trace level either.
         #expect(!text.contains(key))
     }
+
+    @Test func aFormatTheEnvironmentNamesWronglyIsSaidAndTextIsWritten() async throws {
+        let database = try Command.temporaryDatabase()
+        let ran = try await Command.run(
+            ["migrate", "--dry-run", "--database", database], environment: ["AUDITLOGS_LOG_FORMAT": "xml\u{1B}[31m"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(ran.stderr.contains("AUDITLOGS_LOG_FORMAT is not a log format; logging as text"), "\(ran.stderr)")
+        // The value from outside is escaped in the line, not sent to the terminal.
+        #expect(!ran.stderr.contains("\u{1B}"))
+        #expect(!ran.stderr.hasPrefix("{"))
+    }
 }

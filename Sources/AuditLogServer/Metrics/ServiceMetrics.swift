@@ -56,9 +56,9 @@ public struct ServiceMetricsFactory: MetricsFactory {
     /// an hour.
     static let lagBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3_600]
 
-    static func descriptor(_ label: String) -> (MetricNameDescriptor, String) {
+    static func descriptor(_ label: String) -> MetricNameDescriptor {
         let name = renamed[label] ?? label.replacingDots()
-        return (MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? name.replacingUnderscores()), name)
+        return MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? name.replacingUnderscores())
     }
 
     static func sanitized(_ dimensions: [(String, String)]) -> [(String, String)] {
@@ -66,26 +66,26 @@ public struct ServiceMetricsFactory: MetricsFactory {
     }
 
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(descriptor: Self.descriptor(label).0, labels: Self.sanitized(dimensions))
+        registry.makeCounter(descriptor: Self.descriptor(label), labels: Self.sanitized(dimensions))
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(descriptor: Self.descriptor(label).0, labels: Self.sanitized(dimensions))
+        registry.makeCounter(descriptor: Self.descriptor(label), labels: Self.sanitized(dimensions))
     }
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        let (descriptor, _) = Self.descriptor(label)
+        let descriptor = Self.descriptor(label)
         guard aggregate else { return registry.makeGauge(descriptor: descriptor, labels: Self.sanitized(dimensions)) }
         return registry.makeValueHistogram(descriptor: descriptor, labels: Self.sanitized(dimensions), buckets: Self.lagBuckets)
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(descriptor: Self.descriptor(label).0, labels: Self.sanitized(dimensions))
+        registry.makeGauge(descriptor: Self.descriptor(label), labels: Self.sanitized(dimensions))
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         registry.makeDurationHistogram(
-            descriptor: Self.descriptor(label).0, labels: Self.sanitized(dimensions), buckets: Self.durationBuckets)
+            descriptor: Self.descriptor(label), labels: Self.sanitized(dimensions), buckets: Self.durationBuckets)
     }
 
     public func destroyCounter(_ handler: any CounterHandler) {

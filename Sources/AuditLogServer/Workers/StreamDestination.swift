@@ -91,17 +91,17 @@ enum StreamDestination {
 
     /// The address of an IPv4 or IPv6 socket address, as raw bytes; nil for another family.
     static func bytes(of address: UnsafePointer<sockaddr>) -> [UInt8]? {
+        // Read at the addresses' fixed offsets (family and port, then for IPv6 the flow label):
+        // the structs' fields, seen through NIO's copy of the C headers in a release build, are
+        // not visible here without a module no product exports.
+        let raw = UnsafeRawPointer(address)
         switch Int32(address.pointee.sa_family) {
         case AF_INET:
-            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
-                withUnsafeBytes(of: ipv4.pointee.sin_addr) { Array($0) }
-            }
+            return Array(UnsafeRawBufferPointer(start: raw + 4, count: 4))
         case AF_INET6:
-            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ipv6 in
-                withUnsafeBytes(of: ipv6.pointee.sin6_addr) { Array($0) }
-            }
+            return Array(UnsafeRawBufferPointer(start: raw + 8, count: 16))
         default:
-            nil
+            return nil
         }
     }
 

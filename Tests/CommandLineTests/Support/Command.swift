@@ -98,13 +98,15 @@ struct Command {
         process.arguments = ["serve", "--database", database, "--port", String(port)] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
+        var log: FileHandle?
         if let logFile {
             FileManager.default.createFile(atPath: logFile.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: logFile)
-        } else {
-            process.standardError = FileHandle.nullDevice
+            log = try FileHandle(forWritingTo: logFile)
         }
+        process.standardError = log ?? FileHandle.nullDevice
         try process.run()
+        // The server has its own copy; this process keeps no descriptor open for it.
+        try log?.close()
         return process
     }
 
