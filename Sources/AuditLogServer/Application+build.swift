@@ -2,6 +2,7 @@ public import AuditLogCore
 import AuditLogPasswords
 public import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
 public import Logging
 public import Prometheus
 
@@ -58,9 +59,17 @@ public func buildApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    Application(
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .init(configuration.idleTimeout))
+    // With TLS, HTTP/2 where the client offers it (ALPN), HTTP/1.1 otherwise.
+    let server: HTTPServerBuilder =
+        if let tls = configuration.tls {
+            try .http2Upgrade(tlsConfiguration: tls, configuration: .init(idleTimeout: configuration.idleTimeout, streamConfiguration: http1))
+        } else {
+            .http1(configuration: http1)
+        }
+    return Application(
         router: try buildRouter(configuration: configuration, dependencies: dependencies),
-        server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+        server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "auditlogs",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
@@ -119,6 +128,9 @@ func buildRouter(
     router.add(middleware: SecurityHeadersMiddleware(frameAncestors: configuration.frameAncestors))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
+    if !configuration.trustedProxies.isEmpty {
+        router.add(middleware: ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
+    }
 
     router.addRoutes(SystemController(service: service, readiness: dependencies.readiness).endpoints)
     router.addRoutes(

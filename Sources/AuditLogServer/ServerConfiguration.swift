@@ -1,5 +1,6 @@
 public import AuditLogCore
 public import AuditLogPasswords
+public import NIOSSL
 
 /// How the HTTP service is set up; the `auditlogs serve` flags fill it.
 public struct ServerConfiguration: Sendable {
@@ -9,8 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8
     /// How long a sign-in lasts.
     public var sessionLifetimeSeconds: Int64
-    /// Send the session cookie only over HTTPS. On unless the service listens on loopback only
-    /// (development), where there is no TLS to require.
+    /// Send the session cookie only over HTTPS. On with TLS, or unless the service listens on
+    /// loopback only (development), where there is no TLS to require.
     public var secureCookies: Bool
     /// Where the SSO tab of the organization settings leads; `{organization}` is replaced by
     /// the organization's id. Nil shows the tab disabled.
@@ -37,6 +38,12 @@ public struct ServerConfiguration: Sendable {
     /// settings page. Empty: no site may frame it. With any, the hand-off session's cookie is
     /// `SameSite=None; Secure; Partitioned`, which a frame of another site needs.
     public var frameAncestors: [String]
+    /// TLS for the service's port (`serve --tls-certificate --tls-key`): HTTP/1.1 and HTTP/2.
+    /// Nil: plain HTTP, for loopback or behind a proxy that terminates TLS.
+    public var tls: TLSConfiguration?
+    /// Proxies whose forwarding headers are believed (`serve --trusted-proxy`): the client's
+    /// address is read from them (`ClientAddressResolver`). Empty: the peer is the client.
+    public var trustedProxies: [AddressRange]
 
     public init(
         host: String = "127.0.0.1",
@@ -52,13 +59,15 @@ public struct ServerConfiguration: Sendable {
         maximumPasswordChecks: Int = 4,
         streamAllowPrivate: Bool = false,
         maximumUnsignedAge: Duration = .seconds(600),
-        frameAncestors: [String] = []
+        frameAncestors: [String] = [],
+        tls: TLSConfiguration? = nil,
+        trustedProxies: [AddressRange] = []
     ) {
         self.host = host
         self.port = port
         self.bcryptCost = bcryptCost
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
-        self.secureCookies = secureCookies ?? !Self.isLoopback(host)
+        self.secureCookies = secureCookies ?? (tls != nil || !Self.isLoopback(host))
         self.ssoURL = ssoURL
         self.modelConfigurationURL = modelConfigurationURL
         self.requestTimeout = requestTimeout
@@ -68,6 +77,8 @@ public struct ServerConfiguration: Sendable {
         self.streamAllowPrivate = streamAllowPrivate
         self.maximumUnsignedAge = maximumUnsignedAge
         self.frameAncestors = frameAncestors
+        self.tls = tls
+        self.trustedProxies = trustedProxies
     }
 
     /// Whether `text` is an origin a frame may be allowed from: `https://host[:port]`, or

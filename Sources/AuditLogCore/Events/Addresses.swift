@@ -41,6 +41,20 @@ public enum IPAddress {
         return nil
     }
 
+    /// The address's bytes in network order: 4 for IPv4, 16 for IPv6 (an IPv4-mapped IPv6
+    /// address, `::ffff:a.b.c.d`, as the 4 of its IPv4 address); nil when `text` is neither.
+    public static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        let mappedPrefix: [UInt8] = Array(repeating: 0, count: 10) + [0xFF, 0xFF]
+        return bytes.starts(with: mappedPrefix) ? Array(bytes.suffix(4)) : bytes
+    }
+
     private static func string(from buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

@@ -93,7 +93,7 @@ struct SessionsController: Sendable {
         let body = try await request.collectBody(upTo: 16 * 1024, within: configuration.requestTimeout)
         let (email, password) = try Self.credentials(from: body.readableBytesView)
         let time = now()
-        let address = context.remoteAddress?.ipAddress
+        let address = context.clientAddress
         if let wait = await throttle.begin(email: email, address: address, now: time) {
             throttled.increment()
             throw AuditLogError(

@@ -93,7 +93,7 @@ extension Request {
     /// Where a request came from, as the events the service records about it say.
     func origin(context: AppRequestContext) -> EventContext {
         EventContext(
-            ipAddress: context.remoteAddress?.ipAddress,
+            ipAddress: context.clientAddress,
             userAgent: headers[.userAgent].map { String($0.prefix(EventLimits.maximumUserAgentLength)) })
     }
 }

@@ -20,4 +20,20 @@ extension TestWorld {
             logger: logs.logger())
         return try await app.test(.live) { client in try await body(client.port!) }
     }
+
+    /// Runs `body` with a client of the service listening on a loopback port with
+    /// `configuration`: requests come from a real peer address (127.0.0.1).
+    func withLiveClient<Value: Sendable>(
+        configuration: ServerConfiguration,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        let clock = self.clock
+        var configuration = configuration
+        configuration.port = 0
+        let app = try buildApplication(
+            configuration: configuration,
+            dependencies: ServerDependencies(store: store, signingKey: TestWorld.signingKey, now: { clock.now }),
+            logger: Logger(label: "test"))
+        return try await app.test(.live, body)
+    }
 }
