@@ -9,7 +9,8 @@ struct AuditLogsCommand: AsyncParsableCommand {
         commandName: "auditlogs",
         abstract: "An audit-log service: ingest events, let organization admins filter and export them.",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self, PlatformKeyCommand.self,
+            ServeCommand.self, ConfigCommand.self, MigrateCommand.self, DemoCommand.self, OrgCommand.self, MemberCommand.self, KeyCommand.self,
+            PlatformKeyCommand.self,
             TokenCommand.self, StreamCommand.self, StreamKeyCommand.self, RetentionCommand.self, ExportCommand.self, SigningKeyCommand.self,
             CheckpointCommand.self,
             VerifyCommand.self,
@@ -18,12 +19,19 @@ struct AuditLogsCommand: AsyncParsableCommand {
             BenchCommand.self,
         ])
 
-    /// Logging is set up before anything logs, whichever command runs, in the format the
-    /// command asks for (`serve --log-format`) or the environment names.
+    /// Logging is set up before anything logs, whichever command runs, in the format `serve`'s
+    /// settings name (`--log-format`, its variable or its file) or the environment does.
     static func main() async {
         do {
             var command = try parseAsRoot()
-            CommandLogging.bootstrap(format: (command as? ServeCommand)?.logFormat ?? CommandLogging.environmentFormat)
+            if let serve = command as? ServeCommand {
+                // Its settings first: they may come from a file, and name the log format.
+                let settings = try await ServeSettings.resolve(serve.options)
+                CommandLogging.bootstrap(format: settings.logFormat)
+                try await serve.run(settings)
+                return
+            }
+            CommandLogging.bootstrap()
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

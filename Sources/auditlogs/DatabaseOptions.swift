@@ -24,8 +24,18 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the database, brings its schema up to date, runs `body` with it and closes it.
     func withBackend<Result>(
-        readLocation: String? = nil,
         logger: Logger = Logger.command("auditlogs"),
+        _ body: (any AuditLogBackend) async throws -> Result
+    ) async throws -> Result {
+        try await Self.withBackend(location: location, logger: logger, body)
+    }
+
+    /// Opens the database at `location` (reads from `readLocation` when given), brings its
+    /// schema up to date, runs `body` with it and closes it.
+    static func withBackend<Result>(
+        location: String,
+        readLocation: String? = nil,
+        logger: Logger,
         _ body: (any AuditLogBackend) async throws -> Result
     ) async throws -> Result {
         var opened = false

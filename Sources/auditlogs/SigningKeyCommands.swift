@@ -20,8 +20,12 @@ struct SigningKeyOptions: ParsableArguments {
 
     /// The key, or nil when none is given; a file that is not one is a clear error.
     func load() throws -> SigningKey? {
-        guard let path else { return nil }
-        return try KeyFile.read(path) { try SigningKey(pem: $0) }
+        try path.map(Self.read)
+    }
+
+    /// The signing key in the file at `path`; a file that is not one is a clear error.
+    static func read(_ path: String) throws -> SigningKey {
+        try KeyFile.read(path) { try SigningKey(pem: $0) }
     }
 
     /// The key; a command that signs cannot go without one.
@@ -51,6 +55,11 @@ struct CheckpointLogOptions: ParsableArguments {
     /// The notary that signs with `key`, witnessed by the checkpoint log when one is given and
     /// expecting the log's latest records to be in the database; nil without a key.
     func notary(key: SigningKey?, logger: Logger = Logger.command("auditlogs")) throws -> Notary? {
+        try Self.notary(key: key, path: path, logger: logger)
+    }
+
+    /// The notary that signs with `key`, witnessed by the checkpoint log at `path` when given.
+    static func notary(key: SigningKey?, path: String?, logger: Logger) throws -> Notary? {
         guard let key else {
             if path != nil { throw ValidationError("--checkpoint-log needs a signing key: without one nothing is signed.") }
             return nil
