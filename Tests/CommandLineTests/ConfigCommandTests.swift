@@ -156,4 +156,31 @@ import Testing
         let lines = try String(contentsOf: logFile, encoding: .utf8).split(separator: "\n")
         #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") }, "\(lines)")
     }
+
+    @Test func theFileREADMEShowsIsValidWithItsKeysAndTLSFilesInPlace() async throws {
+        let readme = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md"),
+            encoding: .utf8)
+        let section = try #require(readme.range(of: "### The configuration file"))
+        let opening = try #require(readme.range(of: "```yaml\n", range: section.upperBound..<readme.endIndex))
+        let closing = try #require(readme.range(of: "```", range: opening.upperBound..<readme.endIndex))
+        let folder = try directory([:])
+        let made = try await Command.shell(
+            """
+            mkdir tls keys &&
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+              -keyout tls/key.pem -out tls/fullchain.pem 2>/dev/null
+            """, in: folder)
+        #expect(made.status == 0, "\(made.output)")
+        _ = try await Command.run(["signing-key", "create", "--output", folder.appendingPathComponent("keys/signing.pem").path])
+        _ = try await Command.run(["stream-key", "create", "--output", folder.appendingPathComponent("keys/stream.key").path])
+        let file = folder.appendingPathComponent("serve.yaml")
+        let yaml = readme[opening.upperBound..<closing.lowerBound].replacingOccurrences(of: "/etc/auditlogs/", with: folder.path + "/")
+        try Data(yaml.utf8).write(to: file)
+        let output = try await Command.run(["config", "check", "--config", file.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.lines.last == "The settings are valid; read the signing key, the stream key, the TLS certificate chain and key.")
+        #expect(shown("trusted-proxy", in: output)! == ("10.0.0.0/8", "file"))
+        #expect(!output.stdout.contains("secret@"))
+    }
 }
