@@ -37,6 +37,16 @@ struct ConfigCommand: AsyncParsableCommand {
                 materials.tls.map { _ in "the TLS certificate chain and key" },
             ].compactMap { $0 }
             say(read.isEmpty ? "The settings are valid." : "The settings are valid; read \(read.joined(separator: ", ")).")
+            // A variable nothing reads is most likely a misspelt one (AUDITLOGS_PROT), whose
+            // setting silently keeps its default.
+            let known =
+                Set(settings.effective.map { SettingsReader.environmentVariable($0.key) }).union([
+                    ServeSettings.configVariable, CommandLogging.formatVariable, PasswordOptions.environmentVariable,
+                ])
+            for name in ProcessInfo.processInfo.environment.keys.sorted()
+            where name.hasPrefix("AUDITLOGS_") && !name.hasPrefix("AUDITLOGS_TEST_") && !known.contains(name) {
+                FileHandle.standardError.write(Data("Warning: \(name) is set, but no setting of auditlogs reads it.\n".utf8))
+            }
             if let path = options.config ?? environmentValue(ServeSettings.configVariable),
                 StoreLocation.redacted(settings.database) != settings.database,
                 let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0

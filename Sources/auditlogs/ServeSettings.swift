@@ -72,6 +72,11 @@ struct ServeSettings {
         }
         settings.demo = try await reader.bool("demo", default: settings.demo)
         settings.secureCookies = try await reader.optionalBool("secure-cookies")
+        if settings.secureCookies == nil {
+            // What ServerConfiguration decides: HTTPS-only with TLS or off loopback.
+            let secure = settings.tlsCertificate != nil || !ServerConfiguration.isLoopback(settings.host)
+            reader.show("\(secure) (\(secure ? "TLS or not loopback" : "loopback without TLS"))")
+        }
         settings.ssoURL = try await reader.optionalString("sso-url")
         settings.modelConfigurationURL = try await reader.optionalString("model-configuration-url")
         settings.operatorPort = try await reader.optionalInt("operator-port", in: 1...65535)
@@ -326,6 +331,11 @@ struct SettingsReader {
         } catch {
             throw CommandFailure("\(name(of: key)) must be \(kind).")
         }
+    }
+
+    /// Shows `value` for the setting read last: a default that depends on other settings.
+    mutating func show(_ value: String) {
+        entries[entries.count - 1].value = value
     }
 
     private mutating func record(_ key: String, _ value: String?) {

@@ -57,7 +57,16 @@ import Testing
         // An empty variable is no value at all.
         #expect(shown("max-connections", in: output)! == ("1000", "default"))
         #expect(shown("idle-timeout", in: output)! == ("60", "default"))
+        // A default that follows from others is shown as it will be: off loopback, HTTPS-only.
+        #expect(shown("secure-cookies", in: output)! == ("true (TLS or not loopback)", "default"))
         #expect(output.lines.last == "The settings are valid.")
+
+        // A variable no setting reads is most likely misspelt: said, not silently ignored.
+        let misspelt = try await Command.run(
+            ["config", "check", "--config", file], environment: ["AUDITLOGS_PROT": "9000", "AUDITLOGS_DRAIN_DELAY": "5"])
+        #expect(misspelt.status == 0)
+        #expect(misspelt.stderr.contains("Warning: AUDITLOGS_PROT is set, but no setting of auditlogs reads it."), "\(misspelt.stderr)")
+        #expect(!misspelt.stderr.contains("AUDITLOGS_DRAIN_DELAY"))
 
         // AUDITLOGS_CONFIG names the file when --config does not.
         let byVariable = try await Command.run(["config", "check"], environment: ["AUDITLOGS_CONFIG": file])
@@ -71,7 +80,7 @@ import Testing
         #expect(owned.status == 0, "\(owned.stderr)")
         #expect(shown("database", in: owned)?.value == "postgres://audit:***@db.internal:5432/audit")
         #expect(!owned.stdout.contains("s3cr") && !owned.stderr.contains("s3cr"))
-        #expect(!owned.stderr.contains("Warning"))
+        #expect(!owned.stderr.contains("can be read by other users"))
 
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
         let shared = try await Command.run(["config", "check", "--config", file])
