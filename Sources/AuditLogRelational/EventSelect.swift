@@ -20,8 +20,8 @@ public enum SQLDialect: Sendable {
 /// match in the range. Instead each value gets its own bounded scan and the branches are merged:
 /// at most `limit` rows read per value.
 public struct EventSelect: Sendable {
-    public private(set) var sql: String
-    public private(set) var arguments: [SQLValue]
+    public internal(set) var sql: String
+    public internal(set) var arguments: [SQLValue]
 
     /// Every column of an event, in the order the backends read them by position.
     public static let eventColumns = EventRow.columns.joined(separator: ", ")
@@ -30,13 +30,21 @@ public struct EventSelect: Sendable {
     static let maximumBranches = 64
     static let order = "ORDER BY occurred_at DESC, sequence DESC"
 
+    init(sql: String, arguments: [SQLValue]) {
+        self.sql = sql
+        self.arguments = arguments
+    }
+
+    /// - Parameter driving: the filter column whose index drives the scan (`ScanChoice`); nil:
+    ///   the most selective by kind — actor, then workspace, then action.
     public init(
         _ request: PageRequest,
         organizationID: String,
         columns: String,
         limit: Int,
         offset: Int = 0,
-        dialect: SQLDialect
+        dialect: SQLDialect,
+        driving: String? = nil
     ) {
         var parameters = Parameters(dialect: dialect)
         let filter = request.filter
@@ -68,29 +76,30 @@ public struct EventSelect: Sendable {
             return conditions
         }
 
-        // Most selective first: an actor has fewer events than a workspace, a workspace fewer
-        // than most actions.
-        let dimensions = [("actor_id", filter.actorIDs), ("workspace_id", filter.workspaceIDs), ("action", filter.actions)]
-            .map { ($0.0, Self.unique($0.1)) }
-            .filter { !$0.1.isEmpty }
+        // The driving filter first; the others are tested on each entry of its index.
+        var dimensions = Self.filterDimensions(filter)
+        if let driving, let index = dimensions.firstIndex(where: { $0.column == driving }) {
+            dimensions.insert(dimensions.remove(at: index), at: 0)
+        }
 
-        // SQLite keeps no statistics unless asked, and without them it may walk a workspace's
-        // many events to find an actor's few. When an actor is given, the other filters are
-        // written `+column`, which SQLite cannot seek an index with: the actor's index drives,
-        // and it holds the workspace and action to test them without reading the table.
-        let steersToActor = dialect == .sqlite && dimensions.first?.0 == "actor_id"
+        // SQLite keeps no statistics (Debian's is built without STAT4), and without them it may
+        // walk a workspace's many events to find two rare actions. So with several filters the
+        // others are written `+column`, which SQLite cannot seek an index with: the driving
+        // filter's index drives, and each filter index holds the other two filters' columns to
+        // test them there, reading the table only for the rows that match.
+        let steered = dialect == .sqlite && dimensions.count > 1 ? dimensions.first?.column : nil
         func condition(_ column: String, _ values: [String]) -> String {
             let placeholders = values.map { parameters.bind(.text($0)) }
-            let operand = steersToActor && column != "actor_id" ? "+\(column)" : column
+            let operand = steered.map { $0 != column } == true ? "+\(column)" : column
             return placeholders.count == 1
                 ? "\(operand) = \(placeholders[0])" : "\(operand) IN (\(placeholders.joined(separator: ", ")))"
         }
 
-        if let driving = dimensions.first, (2...Self.maximumBranches).contains(driving.1.count) {
+        if let first = dimensions.first, (2...Self.maximumBranches).contains(first.values.count) {
             let others = dimensions.dropFirst()
             var branches: [String] = []
-            for value in driving.1 {
-                let conditions = common() + [condition(driving.0, [value])] + others.map { condition($0.0, $0.1) }
+            for value in first.values {
+                let conditions = common() + [condition(first.column, [value])] + others.map { condition($0.column, $0.values) }
                 let branchLimit = parameters.bind(.integer(Int64(limit + offset)))
                 branches.append(
                     "SELECT * FROM (SELECT \(columns) FROM events WHERE \(conditions.joined(separator: " AND ")) \(Self.order) LIMIT \(branchLimit)) AS branch"
@@ -101,7 +110,7 @@ public struct EventSelect: Sendable {
             sql =
                 "SELECT * FROM (\(branches.joined(separator: " UNION ALL "))) AS merged \(Self.order) LIMIT \(limitParameter) OFFSET \(offsetParameter)"
         } else {
-            let conditions = common() + dimensions.map { condition($0.0, $0.1) }
+            let conditions = common() + dimensions.map { condition($0.column, $0.values) }
             let limitParameter = parameters.bind(.integer(Int64(limit)))
             let offsetParameter = parameters.bind(.integer(Int64(offset)))
             sql =
@@ -112,8 +121,11 @@ public struct EventSelect: Sendable {
 
     /// The select of a page: every column, one row more than asked, which only tells whether
     /// there is a next page (`EventPage(fetched:limit:)`).
-    public static func page(_ request: PageRequest, organizationID: String, dialect: SQLDialect) -> EventSelect {
-        EventSelect(request, organizationID: organizationID, columns: eventColumns, limit: request.limit + 1, dialect: dialect)
+    public static func page(
+        _ request: PageRequest, organizationID: String, dialect: SQLDialect, driving: String? = nil
+    ) -> EventSelect {
+        EventSelect(
+            request, organizationID: organizationID, columns: eventColumns, limit: request.limit + 1, dialect: dialect, driving: driving)
     }
 
     /// `SELECT count(*)` of the events a page request would walk through, up to `limit`.
@@ -122,11 +134,12 @@ public struct EventSelect: Sendable {
         upTo limit: Int,
         throughSequence: Int64?,
         organizationID: String,
-        dialect: SQLDialect
+        dialect: SQLDialect,
+        driving: String? = nil
     ) -> EventSelect {
         var select = EventSelect(
             PageRequest(filter: filter, limit: limit, throughSequence: throughSequence), organizationID: organizationID,
-            columns: "occurred_at, sequence", limit: limit, dialect: dialect)
+            columns: "occurred_at, sequence", limit: limit, dialect: dialect, driving: driving)
         select.sql = "SELECT count(*) FROM (\(select.sql)) AS matches"
         return select
     }
@@ -135,6 +148,14 @@ public struct EventSelect: Sendable {
     /// whatever an interrupted purge left in the table. Uncorrelated, so it is read once.
     public static func retentionBase(_ placeholder: String) -> String {
         "(SELECT chain_base_sequence FROM organizations WHERE id = \(placeholder))"
+    }
+
+    /// The filters given, each with its values once, most selective kind first: an actor has
+    /// fewer events than a workspace, a workspace fewer than most actions.
+    public static func filterDimensions(_ filter: EventFilter) -> [(column: String, values: [String])] {
+        [("actor_id", filter.actorIDs), ("workspace_id", filter.workspaceIDs), ("action", filter.actions)]
+            .map { (column: $0.0, values: Self.unique($0.1)) }
+            .filter { !$0.values.isEmpty }
     }
 
     /// The values without repeats, in their order: a repeated value must not repeat rows.

@@ -1,11 +1,12 @@
 public import AuditLogCore
 import AuditLogRelational
-import GRDB
+public import GRDB
 
 extension SQLiteStore {
     public func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
-        let select = EventSelect.page(request, organizationID: organizationID, dialect: .sqlite)
         let events = try await read { db in
+            let select = EventSelect.page(
+                request, organizationID: organizationID, dialect: .sqlite, driving: try Self.drivingFilter(request, organizationID, db))
             // A cached statement is compiled once per connection and filter shape; a cursor
             // decodes each row straight from the statement, without copying it first.
             let statement = try db.cachedStatement(sql: select.sql)
@@ -20,9 +21,22 @@ extension SQLiteStore {
         throughSequence: Int64?,
         organizationID: String
     ) async throws -> Int {
-        let select = EventSelect.count(
-            filter, upTo: limit, throughSequence: throughSequence, organizationID: organizationID, dialect: .sqlite)
-        return try await read { db in try Int.fetchOne(db, sql: select.sql, arguments: select.statementArguments) ?? 0 }
+        try await read { db in
+            let driving = try Self.drivingFilter(
+                PageRequest(filter: filter, limit: limit, throughSequence: throughSequence), organizationID, db)
+            let select = EventSelect.count(
+                filter, upTo: limit, throughSequence: throughSequence, organizationID: organizationID, dialect: .sqlite,
+                driving: driving)
+            return try Int.fetchOne(db, sql: select.sql, arguments: select.statementArguments) ?? 0
+        }
+    }
+
+    /// The filter whose index drives `request`'s scan (`ScanChoice`), counted in `db`.
+    public static func drivingFilter(_ request: PageRequest, _ organizationID: String, _ db: Database) throws -> String? {
+        try ScanChoice.driving(request, organizationID: organizationID) { probe in
+            let row = try Row.fetchOne(db.cachedStatement(sql: probe.sql), arguments: probe.statementArguments)
+            return ScanChoice.Sample(count: row?[0] ?? 0, oldest: row?[1], newest: row?[2])
+        }
     }
 
     public func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent] {

@@ -61,19 +61,67 @@ import Testing
         EventSelect.page(page.request(filter), organizationID: "acme", dialect: .sqlite)
     }
 
-    /// The actor's index ends with the workspace and the action, so a page filtered by actor and
-    /// either tests them in the index and reads the table only for rows that match.
-    @Test func theActorIndexCarriesTheOtherFilters() async throws {
+    /// Each filter's index ends with the other two filters, so whichever drives a page tests
+    /// the others in the index and reads the table only for rows that match.
+    @Test func eachFilterIndexCarriesTheOtherFilters() async throws {
         let store = try await Self.makeStore()
         let columns = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "PRAGMA index_info('events_actor')").map { $0["name"] as String }
+            try ["events_actor", "events_action", "events_workspace"].map { index in
+                try Row.fetchAll(db, sql: "PRAGMA index_info('\(index)')").map { $0["name"] as String }
+            }
         }
-        #expect(columns == ["organization_id", "actor_id", "occurred_at", "sequence", "workspace_id", "action"])
+        #expect(columns[0] == ["organization_id", "actor_id", "occurred_at", "sequence", "workspace_id", "action"])
+        #expect(columns[1] == ["organization_id", "action", "occurred_at", "sequence", "workspace_id", "actor_id"])
+        #expect(columns[2] == ["organization_id", "workspace_id", "occurred_at", "sequence", "action", "actor_id"])
     }
 
-    /// Statistics that make a workspace look rarer than the actor do not move the scan off the
-    /// actor's index: the actor drives whenever one is given (EventSelect writes the other
-    /// filters `+column`), and its index tests them.
+    /// 2,000 events in one workspace, nearly all of one action, and a few of two rare ones.
+    static func storeWithALargeWorkspace() async throws -> SQLiteStore {
+        let store = try await Self.makeStore()
+        try await store.createOrganization(Organization(id: "acme", name: "Acme"), createdAt: .testStart)
+        let events = (0..<2_000).map { index in
+            let action = index % 400 == 0 ? "AssetDeleted" : index % 400 == 1 ? "MemberInvited" : "UserLogin"
+            return newEvent(
+                action: action, at: .testStart.adding(minutes: index), actor: Actor(id: "user_\(index % 3)", type: .user),
+                workspace: WorkspaceReference(id: index % 500 == 7 ? "ws_rare" : "ws_big"))
+        }
+        _ = try await store.append(events, organizationID: "acme", receivedAt: .testReceived)
+        return store
+    }
+
+    /// Rare actions inside the largest workspace: counted on their indexes, the actions match
+    /// fewer events, so their index drives — a branch a value, each testing the workspace in
+    /// the index — instead of the workspace's thousands of entries. A rare workspace inside a
+    /// common action is the other way round. Either way the page is the same.
+    @Test func theFilterThatMatchesFewestEventsDrives() async throws {
+        let store = try await Self.storeWithALargeWorkspace()
+        let cases: [(EventFilter, String, [Int])] = [
+            (
+                EventFilter(actions: ["AssetDeleted", "MemberInvited"], workspaceIDs: ["ws_big"], from: .testStart), "events_action",
+                [1601, 1600, 1201, 1200, 801, 800, 401, 400, 1, 0]
+            ),
+            (EventFilter(actions: ["UserLogin"], workspaceIDs: ["ws_rare"], from: .testStart), "events_workspace", [1507, 1007, 507, 7]),
+            (EventFilter(actions: ["UserLogin"], actorIDs: ["user_1"], workspaceIDs: ["ws_rare"], from: .testStart), "events_workspace", [1507, 7]),
+        ]
+        for (filter, index, minutes) in cases {
+            for page in Page.allCases {
+                let request = page.request(filter)
+                let select = try await store.pool.read { db in
+                    EventSelect.page(
+                        request, organizationID: "acme", dialect: .sqlite, driving: try SQLiteStore.drivingFilter(request, "acme", db))
+                }
+                let plan = try await store.queryPlan(select.sql, arguments: select.statementArguments)
+                let scans = plan.filter { $0.contains("events USING") || $0.hasPrefix("SCAN events") }
+                #expect(!scans.isEmpty && scans.allSatisfy { $0.hasPrefix("SEARCH events USING INDEX \(index) ") }, "\(page): \(plan)")
+            }
+            let page = try await store.page(Page.first.request(filter), organizationID: "acme")
+            #expect(page.events.map(\.occurredAt) == minutes.map { Timestamp.testStart.adding(minutes: $0) }, "\(filter)")
+        }
+    }
+
+    /// Without a count to choose by (EventSelect's default), an actor drives: statistics that
+    /// make a workspace look rarer do not move the scan off the actor's index, since the other
+    /// filters are written `+column`, and its index tests them.
     @Test func theActorDrivesWhateverTheStatisticsSay() async throws {
         let store = try await Self.makeStore()
         try await store.createOrganization(Organization(id: "acme", name: "Acme"), createdAt: .testStart)
