@@ -43,4 +43,37 @@ public enum BenchReport {
                 events: events, database: database, date: ISO8601DateFormatter().string(from: Date()),
                 processors: ProcessInfo.processInfo.activeProcessorCount, results: results))
     }
+
+    /// The results of a report `json` wrote.
+    public static func results(fromJSON data: Data) throws -> [BenchResult] {
+        struct Report: Decodable { var results: [BenchResult] }
+        return try JSONDecoder().decode(Report.self, from: data).results
+    }
+
+    /// Every figure of `new` worse than the same workload's in `old` by more than `tolerance`
+    /// (0.2: 20%), one line each: a latency (p50, p95, p99) that grew, a throughput that fell.
+    /// Workloads are matched by name; one only in either report is left out.
+    public static func regressions(old: [BenchResult], new: [BenchResult], tolerance: Double = 0.2) -> [String] {
+        let before = Dictionary(old.map { ($0.workload, $0) }, uniquingKeysWith: { first, _ in first })
+        var lines: [String] = []
+        for result in new {
+            guard let previous = before[result.workload] else { continue }
+            for (name, was, now) in [
+                ("p50", previous.p50, result.p50), ("p95", previous.p95, result.p95), ("p99", previous.p99, result.p99),
+            ] {
+                if let was, let now, was > 0, now > was * (1 + tolerance) {
+                    lines.append("\(result.workload): \(name) " + String(format: "%.2f ms, was %.2f ms (%+.0f%%)", now, was, (now / was - 1) * 100))
+                }
+            }
+            // A latency-only workload's throughput is its requests a second; a unit that changed is not compared.
+            if let was = previous.throughput, let now = result.throughput, previous.unit == result.unit, was > 0,
+                now < was / (1 + tolerance)
+            {
+                lines.append(
+                    "\(result.workload): " + String(format: "%.1f ", now) + result.unit
+                        + String(format: ", was %.1f (%+.0f%%)", was, (now / was - 1) * 100))
+            }
+        }
+        return lines
+    }
 }

@@ -20,6 +20,11 @@ struct BenchCommand: AsyncParsableCommand {
     var database: String?
     @Option(help: "Seconds each timed workload runs.") var seconds = 5.0
     @Option(help: ArgumentHelp("Also write the results as JSON to this file.", valueName: "path")) var output: String?
+    @Option(
+        help: ArgumentHelp(
+            "A report an earlier run wrote (--output): after the table, list every figure that got worse by more than 20%.",
+            valueName: "path"))
+    var compare: String?
 
     func validate() throws {
         guard (1_000...100_000_000).contains(events) else { throw ValidationError("--events must be from 1,000 to 100,000,000.") }
@@ -27,6 +32,15 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Read first: a file that cannot be compared with is said before a run of many minutes.
+        let earlier = try compare.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("Cannot read \(path).") }
+            do {
+                return try BenchReport.results(fromJSON: data)
+            } catch {
+                throw CommandFailure("\(path) is not a report of auditlogs bench --output: \(error)")
+            }
+        }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let options = BenchOptions(
             events: events, database: database, executable: executable, workloadDuration: .milliseconds(Int(seconds * 1_000)),
@@ -35,6 +49,11 @@ struct BenchCommand: AsyncParsableCommand {
         say(BenchReport.table(results))
         if let output {
             try BenchReport.json(results, events: events, database: database ?? "sqlite (temporary)").write(to: URL(fileURLWithPath: output))
+        }
+        if let earlier, let path = compare {
+            let worse = BenchReport.regressions(old: earlier, new: results)
+            say(worse.isEmpty ? "Nothing got worse by more than 20% than in \(path)." : "Worse by more than 20% than in \(path):")
+            for line in worse { say("  " + line) }
         }
         if results.contains(where: { $0.failures > 0 }) {
             throw CommandFailure("Some requests got an unexpected answer; see the table.")

@@ -36,4 +36,29 @@ import Testing
         let times = all.flatMap { $0.events.map(\.occurredAt) }
         #expect(times.allSatisfy { $0 <= Self.end && $0 >= Self.end.adding(days: -Int64(BenchDataset.days) - 1) })
     }
+
+    /// The sweep covers every combination the worst-shape target names, each a valid query.
+    @Test func theSweepCoversEveryShapeTheWorstCaseTargetNames() throws {
+        let dataset = BenchDataset(count: 1_000, end: Self.end)
+        let sweep = FilterShape.sweep(dataset, now: Self.end)
+        #expect(sweep.count == 5 * 3 * 3 * 2)
+        #expect(Set(sweep.map(\.name)).count == sweep.count)
+        let names = Set(sweep.map(\.name))
+        for name in [
+            "no filter, 7 days", "2 rare actions, the largest workspace, 7 days", "a rare action, the largest workspace, 90 days",
+            "3 actions, common and rare, a rare actor, a rare workspace, 90 days", "a common actor, 7 days",
+        ] {
+            #expect(names.contains(name), "\(name)")
+        }
+        let rarest = dataset.actions.last!
+        let shape = try #require(sweep.first { $0.name == "2 rare actions, the largest workspace, 7 days" })
+        #expect(shape.query == "&action=\(rarest)&action=\(dataset.actions[dataset.actions.count - 2])&workspace=ws_0")
+        for shape in sweep {
+            let pairs = shape.query.split(separator: "&").map { pair in
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                return (name: parts[0], value: parts[1])
+            }
+            #expect(throws: Never.self, "\(shape.name)") { try EventQuery.parse(pairs, now: Self.end, paging: true) }
+        }
+    }
 }
