@@ -48,13 +48,10 @@ struct ConfigCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("Warning: \(name) is set, but no setting of auditlogs reads it.\n".utf8))
             }
             if let path = options.config ?? environmentValue(ServeSettings.configVariable),
-                StoreLocation.redacted(settings.database) != settings.database,
-                let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0
+                StoreLocation.redacted(settings.database) != settings.database
             {
-                FileHandle.standardError.write(
-                    Data(
-                        "Warning: \(path) can be read by other users (mode \(String(mode, radix: 8))) and the database URL has a password; make it owner-only (chmod 600).\n"
-                            .utf8))
+                SecretInput.warnIfOthersCanRead(
+                    path, because: " and the database URL has a password; make it owner-only (chmod 600).")
             }
         }
     }

@@ -23,13 +23,17 @@ enum SecretInput {
         var text = String(decoding: data, as: UTF8.self)
         if text.utf8.last == UInt8(ascii: "\n") { text.removeLast() }  // "\r\n" is one Character
         guard !text.isEmpty else { throw CommandFailure("\(flag): \(path) is empty; it must hold the \(what).") }
-        if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
-            FileHandle.standardError.write(
-                Data(
-                    "Warning: \(path) can be read by other users (mode \(String(mode, radix: 8))); keep the \(what) owner-only (chmod 600).\n"
-                        .utf8))
-        }
+        warnIfOthersCanRead(path, because: "; keep the \(what) owner-only (chmod 600).")
         return text
+    }
+
+    /// Warns on standard error when the file at `path` can be read by users other than its
+    /// owner: `reason` ends the line.
+    static func warnIfOthersCanRead(_ path: String, because reason: String) {
+        guard let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0
+        else { return }
+        FileHandle.standardError.write(
+            Data(terminalText("Warning: \(path) can be read by other users (mode \(String(mode, radix: 8)))\(reason)\n").utf8))
     }
 }
 

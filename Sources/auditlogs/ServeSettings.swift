@@ -97,8 +97,7 @@ struct ServeSettings {
         settings.checkpointLog = try await reader.optionalString("checkpoint-log")
         settings.checkpointInterval = try await reader.int("checkpoint-interval", default: settings.checkpointInterval, in: 1...86_400)
         settings.maxUnsignedAge = try await reader.optionalInt(
-            "max-unsigned-age", in: settings.checkpointInterval...(30 * 86_400),
-            shown: { _ in "twice checkpoint-interval" })
+            "max-unsigned-age", in: settings.checkpointInterval...(30 * 86_400), whenUnset: "twice checkpoint-interval")
         settings.retentionInterval = try await reader.int("retention-interval", default: settings.retentionInterval, in: 1...86_400)
         settings.streamAllowPrivate = try await reader.bool("stream-allow-private", default: settings.streamAllowPrivate)
         settings.frameAncestors = try await reader.strings("frame-ancestor")
@@ -271,26 +270,25 @@ struct SettingsReader {
     }
 
     mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int>) async throws -> Int {
-        let read = try await optionalInt(key, in: range) { _ in "" }
-        entries[entries.count - 1].value = String(read ?? value)
-        return read ?? value
+        let read = try await optionalInt(key, in: range, whenUnset: String(value)) ?? value
+        return read
     }
 
-    mutating func optionalInt(
-        _ key: String, in range: ClosedRange<Int>, shown: (Int?) -> String = { $0.map(String.init) ?? "" }
-    ) async throws -> Int? {
+    /// `whenUnset` is shown when no source gives the setting: its default, in words if it
+    /// depends on others.
+    mutating func optionalInt(_ key: String, in range: ClosedRange<Int>, whenUnset: String = "") async throws -> Int? {
         let read = try await fetch(key, "a whole number") { try await reader.fetchInt(forKey: ConfigKey(key)) }
         if let read, !range.contains(read) {
             throw CommandFailure("\(name(of: key)) must be from \(range.lowerBound) to \(range.upperBound); it is \(read).")
         }
-        record(key, read == nil ? shown(nil) : String(read!))
+        record(key, read.map(String.init) ?? whenUnset)
         return read
     }
 
     mutating func bool(_ key: String, default value: Bool) async throws -> Bool {
-        let read = try await optionalBool(key) ?? value
-        entries[entries.count - 1].value = String(read)
-        return read
+        let read = try await optionalBool(key)
+        if read == nil { show(String(value)) }
+        return read ?? value
     }
 
     mutating func optionalBool(_ key: String) async throws -> Bool? {
