@@ -240,6 +240,19 @@ public enum Benchmark {
             results.append(BenchResult("actor search \"\(prefix)\" (\(rows) actors)", latencies, target: "p99 ≤ 5 ms"))
         }
 
+        // The feed's long-poll and a log stream behind a steady flow of events.
+        say("Following a steady 2,000 events/s with the feed and a log stream…")
+        let lags = try await LagWorkload.measure(
+            port: port, organizationID: large, key: credentials.keys[large]!, token: token, rate: 2_000,
+            duration: max(duration, .seconds(3)))
+        for (name, latencies) in [("feed long-poll", lags.feed), ("log stream", lags.stream)] {
+            var result = BenchResult(
+                "\(name) lag behind acknowledgement, ms (\(Int(lags.sentPerSecond.rounded())) events/s sent)", latencies, unit: "",
+                target: "p50 ≤ 50 ms, p99 ≤ 250 ms")
+            result.throughput = nil
+            results.append(result)
+        }
+
         results.append(
             BenchResult(
                 "server peak resident memory, MiB", throughput: Double(server.peakResidentKiB()) / 1024, unit: "MiB",

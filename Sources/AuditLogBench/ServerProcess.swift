@@ -18,7 +18,10 @@ final class ServerProcess: Sendable {
         let port = try freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--database", database, "--host", "127.0.0.1", "--port", String(port)]
+        // Private destinations allowed: the lag workload's stream goes to a receiver on loopback.
+        process.arguments = [
+            "serve", "--database", database, "--host", "127.0.0.1", "--port", String(port), "--stream-allow-private",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["LOG_LEVEL"] = "warning"
         process.environment = environment

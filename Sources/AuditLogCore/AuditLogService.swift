@@ -15,6 +15,10 @@ public struct AuditLogService: Sendable {
     public let notary: Notary?
     /// The clock, injected so tests are deterministic.
     public let now: @Sendable () -> Timestamp
+    /// How often a waiting feed request looks again although no commit woke it: the stores
+    /// wake it on commit; this bounds the wait should a wake be missed (another replica's
+    /// commit while PostgreSQL's notifications were down).
+    public var feedPollInterval: Duration = .seconds(1)
 
     public init(store: any AuditLogStore, notary: Notary? = nil, now: @escaping @Sendable () -> Timestamp = { .now }) {
         self.store = store
@@ -63,16 +67,14 @@ public struct AuditLogService: Sendable {
     /// Events a feed answer holds by default, and at most.
     public static let defaultFeedLimit = 100
     public static let maximumFeedLimit = 1_000
-    /// How long a feed request may wait for new events, and how often it looks meanwhile.
+    /// How long a feed request may wait for new events.
     public static let maximumFeedWait: Duration = .seconds(30)
-    static let feedPollInterval: Duration = .milliseconds(250)
-
     /// The organization's events after sequence `after`, in ingestion order, at most `limit`,
     /// and the `after` to ask with next (the last one's sequence; `after` itself when there is
-    /// none). When there is none yet and `wait` is positive, looks again every quarter second
-    /// until some arrive or `wait` has passed: a poller keeps one request open instead of
-    /// asking in a loop. Every replica sees what any replica committed, so this works behind a
-    /// load balancer too.
+    /// none). When there is none yet and `wait` is positive, waits until a commit stores some
+    /// (the store's `commits` signal) or `wait` has passed: a poller keeps one request open
+    /// instead of asking in a loop, and gets each event as soon as it is stored. Every replica
+    /// sees what any replica committed, so this works behind a load balancer too.
     public func feed(
         organizationID: String,
         after: Int64,
@@ -80,12 +82,16 @@ public struct AuditLogService: Sendable {
         wait: Duration = .zero
     ) async throws -> (events: [AuditEvent], nextAfter: Int64) {
         let deadline = ContinuousClock.now + min(wait, Self.maximumFeedWait)
+        var watch = CommitWatch(store.commits, organizationID: organizationID, poll: feedPollInterval)
         while true {
+            watch.reading()
             let events = try await store.events(after: after, limit: limit, organizationID: organizationID)
-            if !events.isEmpty || ContinuousClock.now >= deadline {
+            let now = ContinuousClock.now
+            if !events.isEmpty || now >= deadline {
                 return (events, events.last?.sequence ?? after)
             }
-            try await Task.sleep(for: min(Self.feedPollInterval, deadline - ContinuousClock.now))
+            await watch.waitAfterEmptyRead(upTo: deadline - now)
+            try Task.checkCancellation()
         }
     }
 

@@ -43,9 +43,12 @@ extension PostgresStore {
         // `synchronous_commit = on`, set when they open.
         let organizationIDs = Array(Set(jobs.map(\.job.organizationID))).sorted()
         var heads: [String: (sequence: Int64, hash: [UInt8])] = [:]
+        // The notification tells every replica's waiters (`listenForCommits`); PostgreSQL sends
+        // it only if the transaction commits, and only once for the same organization.
         let locked = try await session.rows(
             """
-            SELECT id, last_sequence, chain_head FROM organizations WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
+            SELECT id, last_sequence, chain_head, pg_notify(\(Self.commitChannel), id) FROM organizations
+            WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
             """)
         for row in locked {
             let (id, sequence, hash) = try row.decode((String, Int64, ByteBuffer?).self)

@@ -54,15 +54,18 @@ public final class PostgresStore: Sendable {
     let hasStandby: Bool
     let logger: Logger
     let appends: GroupCommit<PreparedEvents, [AppendedEvent]>
+    public let commits: CommitSignal
     /// How long one statement may take before its connection is given up and the request gets
     /// a 503; see `PostgresSession`.
     let statementTimeout: Duration
+    let listensForCommits: Bool
     public let displayLocation: String
     let primaryDisplay: String
     let standbyDisplay: String
 
     /// A store on `primary`, reading events from `standby` when given. Nothing connects until
-    /// `run()` runs.
+    /// `run()` runs; then one connection of the pool listens for other replicas' commits, unless
+    /// `listensForCommits` is false.
     public init(
         primary: Endpoint,
         standby: Endpoint? = nil,
@@ -70,6 +73,7 @@ public final class PostgresStore: Sendable {
         idleTimeout: Duration = .seconds(60),
         statementTimeout: Duration = .seconds(30),
         connectionWait: Duration = .seconds(1),
+        listensForCommits: Bool = true,
         logger: Logger
     ) {
         func client(_ endpoint: Endpoint) -> ConnectionPool {
@@ -93,13 +97,20 @@ public final class PostgresStore: Sendable {
         self.reader = standby.map(client) ?? primaryClient
         self.hasStandby = standby != nil
         self.statementTimeout = statementTimeout
+        self.listensForCommits = listensForCommits
         self.logger = logger
         self.primaryDisplay = primary.display
         self.standbyDisplay = standby?.display ?? primary.display
         self.displayLocation = primary.display + (standby.map { " (reads from \($0.display))" } ?? "")
+        let commits = CommitSignal()
+        self.commits = commits
         self.appends = GroupCommit(
             maximumWeight: 5_000, weight: { $0.ids.count },
-            commit: { jobs in await Self.commit(jobs, on: primaryClient, deadline: statementTimeout, logger: logger) })
+            commit: { jobs in
+                let results = await Self.commit(jobs, on: primaryClient, deadline: statementTimeout, logger: logger)
+                commits.announce(committed: jobs, results: results)
+                return results
+            })
     }
 
     /// Runs the connection pools, and keeps the months ahead partitioned, until cancelled.
@@ -108,6 +119,43 @@ public final class PostgresStore: Sendable {
             group.addTask { await self.primary.run() }
             if hasStandby { group.addTask { await self.reader.run() } }
             group.addTask { await self.maintainPartitions() }
+            if listensForCommits { group.addTask { await self.listenForCommits() } }
+        }
+    }
+
+    /// The channel every append notifies with its organizations' ids, when it commits.
+    static let commitChannel = "auditlogs_events"
+
+    /// Wakes this replica's waiters (`commits`) when any replica commits events: `LISTEN` on a
+    /// connection of the primary's pool, held for as long as the store runs (unless
+    /// `listensForCommits` is off: then only this store's own commits wake them).
+    ///
+    /// Should the connection drop, the waiters fall back to their poll until it is back; then
+    /// all of them look again, for what was notified meanwhile.
+    private func listenForCommits() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await primary.client.withConnection { connection in
+                    try await connection.listen(on: Self.commitChannel) { notifications in
+                        if failures > 0 { logger.info("listening for other replicas' commits again") }
+                        failures = 0
+                        commits.announceAll()
+                        for try await notification in notifications {
+                            commits.announce(CollectionOfOne(notification.payload))
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                if failures == 1 {
+                    logger.warning(
+                        "not listening for other replicas' commits: feeds and streams poll every second until this connects again",
+                        metadata: ["audit.error": "\(String(reflecting: error))"])
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(min(5_000, 250 * (1 << min(failures, 5)))))
         }
     }
 

@@ -95,3 +95,17 @@ extension AppendDirectory.ActorEntry {
         return Self(actor: merged.actor, seen: merged.seen, searchText: searchText)
     }
 }
+
+extension CommitSignal {
+    /// Wakes the waiters of every organization that a group commit stored new events for; a
+    /// group that failed, or held only retries, wakes nobody.
+    public func announce<Rows>(committed jobs: [PreparedAppend<Rows>], results: [Result<[AppendedEvent], any Error>]) {
+        var organizations: Set<String> = []
+        for (job, result) in zip(jobs, results) {
+            if case .success(let appended) = result, appended.contains(where: \.created) {
+                organizations.insert(job.job.organizationID)
+            }
+        }
+        if !organizations.isEmpty { announce(organizations) }
+    }
+}

@@ -14,6 +14,7 @@ public final class SQLiteStore: Sendable {
     let path: String
     let logger: Logger
     let appends: GroupCommit<PreparedEvents, [AppendedEvent]>
+    public let commits: CommitSignal
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
@@ -48,8 +49,15 @@ public final class SQLiteStore: Sendable {
         self.pool = pool
         self.path = path
         self.logger = logger
+        let commits = CommitSignal()
+        self.commits = commits
         self.appends = GroupCommit(
-            maximumWeight: 5_000, weight: { $0.ids.count }, commit: { jobs in await Self.commit(jobs, in: pool) })
+            maximumWeight: 5_000, weight: { $0.ids.count },
+            commit: { jobs in
+                let results = await Self.commit(jobs, in: pool)
+                commits.announce(committed: jobs, results: results)
+                return results
+            })
     }
 
     /// Creates the database file, empty and readable and writable by its owner only (0600,

@@ -7,6 +7,7 @@ import Testing
 /// It answers only what reading needs; any other call is a mistake of the code under test, so it
 /// fails the test loudly instead of returning something plausible.
 actor ListedEventStore: EventStore {
+    nonisolated let commits = CommitSignal()
     private(set) var events: [AuditEvent]
     /// The `limit` of every page asked for, in order.
     private(set) var requestedLimits: [Int] = []

@@ -78,6 +78,24 @@ import Testing
         }
     }
 
+    /// The store's commit wakes a waiting request: with a poll of a minute, the event still
+    /// comes at once, not at the poll or the wait's end.
+    @Test func aWaitingRequestIsWokenByTheCommitNotByItsPoll() async throws {
+        let world = try await TestWorld.make()
+        try await world.seed([Events.make(id: "before")])
+        var service = AuditLogService(store: world.store)
+        service.feedPollInterval = .seconds(60)
+        let after = try await world.store.latestSequence(organizationID: "acme")
+        async let answer = service.feed(organizationID: "acme", after: after, limit: 10, wait: .seconds(30))
+        try await Task.sleep(for: .milliseconds(200))
+        let sent = ContinuousClock.now
+        try await world.seed([Events.make(id: "arrived")])
+        let (events, nextAfter) = try await answer
+        #expect(ContinuousClock.now - sent < .seconds(20))
+        #expect(events.map(\.id) == ["arrived"])
+        #expect(nextAfter == after + 1)
+    }
+
     /// A poller that runs the whole time sees every acknowledged event exactly once, in
     /// sequence order, while eight clients send events at once.
     @Test func aPollerDuringConcurrentIngestionSeesEveryAcknowledgedEventOnce() async throws {

@@ -214,6 +214,30 @@ import Testing
         }
     }
 
+    /// An idle stream is woken by the commit: with a poll of a minute, each event still goes
+    /// out at once.
+    @Test func anIdleStreamSendsANewEventAtOnceNotAtItsNextPoll() async throws {
+        let world = try await TestWorld.make()
+        let receiver = StreamReceiver()
+        try await receiver.run { url in
+            _ = try await Self.createStream(world, url: url)
+            try await testDeliverer(world.store, pollInterval: .seconds(60)).running {
+                // The creation record goes at the first look; then the stream is idle.
+                try await receiver.wait { $0.accepted.count == 1 }
+                for round in 1...3 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    let sent = ContinuousClock.now
+                    try await world.seed([Events.make(id: "new_\(round)")])
+                    try await receiver.wait(timeout: .seconds(20)) { $0.accepted.count == round + 1 }
+                    #expect(ContinuousClock.now - sent < .seconds(20))
+                }
+            }
+            let ids = try receiver.accepted.dropFirst().flatMap { try JSONParser.parse($0.body)["events"]?.arrayValue ?? [] }
+                .compactMap { $0["id"]?.stringValue }
+            #expect(ids == ["new_1", "new_2", "new_3"])
+        }
+    }
+
     @Test func aReceiverThatIsDownGetsEverythingWhenItIsBackHonouringRetryAfter() async throws {
         let world = try await TestWorld.make()
         let receiver = StreamReceiver()

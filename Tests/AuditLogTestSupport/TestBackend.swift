@@ -56,8 +56,9 @@ public struct TestDatabase: Sendable {
     public var location: String
 
     /// Opens a new store on this database, running and migrated; each call is new connections,
-    /// as after a restart.
-    public func open() async throws -> any AuditLogBackend {
+    /// as after a restart. A PostgreSQL store listens for other stores' commits only when
+    /// `listening`: the listener holds one of its connections for the rest of the process.
+    public func open(listening: Bool = false) async throws -> any AuditLogBackend {
         switch backend {
         case .sqlite:
             let location = location
@@ -67,7 +68,7 @@ public struct TestDatabase: Sendable {
                 primary: try PostgresStore.Endpoint(url: location), maximumConnections: 4, idleTimeout: .seconds(5),
                 // A loaded machine may take long to open a connection; only the outage tests
                 // want the service's short wait.
-                connectionWait: .seconds(30), logger: Logger(label: "test"))
+                connectionWait: .seconds(30), listensForCommits: listening, logger: Logger(label: "test"))
             // The pool runs for the rest of the process; idle connections close after 5 s.
             Task.detached { await store.run() }
             try await TestPostgres.shared.settingUp { try await store.migrate() }

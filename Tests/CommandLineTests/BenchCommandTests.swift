@@ -18,7 +18,8 @@ import Testing
             "GET /health", "ingest over HTTP, batches of 500", "ingest one event a request, 64 clients", "first page (50 rows), no filter",
             "nothing: an unknown actor", "page (50 rows) at depth 1000", "export (", "first pages, 8 connections",
             "exports, 8 connections", "actor search \"pers\"", "server peak resident memory", "one disk flush",
-            "ingest through AuditLogClient", "AuditLogClient's full buffer",
+            "ingest through AuditLogClient", "AuditLogClient's full buffer", "feed long-poll lag behind acknowledgement",
+            "log stream lag behind acknowledgement",
         ] {
             #expect(workloads.contains { $0.hasPrefix(expected) || $0.contains(expected) }, "no \(expected) in \(workloads)")
         }
@@ -31,6 +32,12 @@ import Testing
             let result = try #require(results.first { ($0["workload"] as? String)?.hasPrefix(prefix) == true })
             #expect((result["baseline"] as? Double ?? 0) > 0, "\(result)")
             #expect((result["ratio"] as? Double ?? 0) > 0, "\(result)")
+        }
+        // Every event of the steady flow reached the feed and the stream (else the run failed),
+        // each with its lag.
+        for prefix in ["feed long-poll lag", "log stream lag"] {
+            let result = try #require(results.first { ($0["workload"] as? String)?.hasPrefix(prefix) == true })
+            #expect((result["p50"] as? Double ?? -1) >= 0, "\(result)")
         }
         // The table on standard output names every workload too.
         #expect(workloads.allSatisfy { output.stdout.contains($0) })

@@ -23,6 +23,10 @@ def test_the_bench_runs_on_postgresql_with_its_own_baselines(binary, tmp_path):
     first = next(result for name, result in results.items() if name.startswith("first page (50 rows), no filter"))
     assert first["baseline"] > 0 and first["ratio"] > 0, first
     assert any(name.startswith("export (") for name in results)
+    # The feed and a stream followed a steady flow to its end.
+    for prefix in ("feed long-poll lag", "log stream lag"):
+        lag = next(result for name, result in results.items() if name.startswith(prefix))
+        assert lag["p50"] >= 0 and lag["p99"] >= lag["p50"], lag
     # The COPY baseline's database is dropped again.
     leftovers = psql(postgres_server_url(), "SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_raw\\_%'")
     assert leftovers == [], leftovers

@@ -38,6 +38,10 @@ public struct WorkspaceEntry: Sendable, Hashable {
 ///
 /// There is no update and no delete. Every method takes the organization: no read crosses one.
 public protocol EventStore: Sendable {
+    /// Rings after every commit that stored events, for their organizations (and, where
+    /// several replicas share the database, after theirs too): what long-polls wait on.
+    var commits: CommitSignal { get }
+
     /// Stores `events` for `organizationID` in one transaction, durably, before returning.
     ///
     /// Events whose id is already stored are skipped (idempotent retries); the others get the

@@ -92,6 +92,9 @@ public struct StreamDeliveryService: Sendable {
 
     // MARK: - Batches
 
+    /// Rings when the store commits new events: an idle stream waits on it (`CommitWatch`).
+    public var commits: CommitSignal { store.commits }
+
     /// The next batch for a stream at `position`: the signed records (checkpoints, retention
     /// cuts) whose events have gone, so that the receiver witnesses them outside the database;
     /// else the events past the cursor, in sequence order; nil when there is neither.

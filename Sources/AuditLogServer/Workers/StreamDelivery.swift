@@ -49,6 +49,7 @@ struct StreamDelivery {
         var position = StreamPosition(of: stream)
         var failuresInARow = 0
         var renewedAt = ContinuousClock.now
+        var commits = CommitWatch(streams.commits, organizationID: stream.organizationID, poll: configuration.pollInterval)
         do {
             while !Task.isCancelled && !stop.isSet {
                 // An idle stream renews its lease now and then; one about to send, always.
@@ -56,8 +57,9 @@ struct StreamDelivery {
                     guard try await streams.renewLease(of: stream.id) else { return }
                     renewedAt = .now
                 }
+                commits.reading()
                 guard let batch = try await streams.nextBatch(of: stream, at: position, limit: configuration.batchSize) else {
-                    await stop.wait(upTo: configuration.pollInterval)
+                    await commits.waitAfterEmptyRead(upTo: configuration.pollInterval) { [stop] in stop.isSet }
                     continue
                 }
                 guard try await streams.renewLease(of: stream.id) else { return }

@@ -13,8 +13,9 @@ public struct StreamDeliveryConfiguration: Sendable {
     public var previousCredentialKeys: [StreamCredentialKey] = []
     /// Events per request, at most.
     public var batchSize = 500
-    /// How often a stream that has delivered everything looks for new events: the longest an
-    /// event waits before it is sent.
+    /// How often a stream that has delivered everything looks for new events although no
+    /// commit woke it (the store's `commits`; on PostgreSQL, other replicas' too): the longest an
+    /// event waits should a wake be missed.
     public var pollInterval: Duration = .seconds(1)
     /// How long a replica's lease of a stream lasts unless renewed. It must outlast a request
     /// by far: a lease is renewed before each request, so no other replica takes the stream

@@ -140,13 +140,14 @@ func testDeliverer(
     allowPrivate: Bool = true,
     logger: Logger = Logger(label: "test-deliverer"),
     credentialKey: StreamCredentialKey? = nil,
-    previousKeys: [StreamCredentialKey] = []
+    previousKeys: [StreamCredentialKey] = [],
+    pollInterval: Duration = .milliseconds(50)
 ) -> StreamDeliverer {
     var configuration = StreamDeliveryConfiguration()
     configuration.allowPrivate = allowPrivate
     configuration.credentialKey = credentialKey
     configuration.previousCredentialKeys = previousKeys
-    configuration.pollInterval = .milliseconds(50)
+    configuration.pollInterval = pollInterval
     configuration.claimInterval = .milliseconds(100)
     // A request may take long on a loaded machine: one abandoned and sent again would show as
     // two in flight. The lease outlasts it, as in production.
