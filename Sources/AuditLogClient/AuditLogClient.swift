@@ -25,9 +25,13 @@ public struct AuditLogClientConfiguration: Sendable {
     public var batchSize = 500
     /// How long a recorded event waits for a batch to fill before it is sent anyway.
     public var flushInterval: Duration = .milliseconds(200)
-    /// Events buffered at most, besides the batch being sent; about 1 KiB each for a typical
-    /// event.
+    /// Events buffered at most, besides the batches being sent; a typical event takes about
+    /// its JSON's size (`auditlogs bench` reports the figure).
     public var bufferCapacity = 10_000
+    /// Batches sent at once, each on a connection of its own: while one waits for its commit
+    /// the next is on its way. Batches may then be stored out of the order they were recorded
+    /// in (each event keeps its `occurred_at`); 1 keeps that order.
+    public var maximumInFlight = 4
     public var whenFull = WhenFull.wait
     /// How long one request may take, connection included.
     public var requestTimeout: Duration = .seconds(10)
@@ -48,7 +52,10 @@ public struct AuditLogClientConfiguration: Sendable {
 extension AuditLogClientConfiguration: RedactedDescription {
     /// Never the ingest key: a platform that logs its services at `debug` logs this.
     public var shownFields: [(label: String, value: Any)] {
-        [("baseURL", baseURL), ("ingestKey", Redaction()), ("batchSize", batchSize), ("whenFull", "\(whenFull)")]
+        [
+            ("baseURL", baseURL), ("ingestKey", Redaction()), ("batchSize", batchSize), ("maximumInFlight", maximumInFlight),
+            ("whenFull", "\(whenFull)"),
+        ]
     }
 }
 
@@ -144,13 +151,18 @@ public final class AuditLogClient: Service, Sendable {
         get async { await buffer.count }
     }
 
+    /// The bytes the buffer holds: the recorded events' JSON and ids, and their entries.
+    public var pendingBytes: Int {
+        get async { await buffer.bytes }
+    }
+
     private func prepare(_ event: NewEvent) throws(AuditLogError) -> BufferedEvent {
         var event = event
         let id = event.id ?? Secret.eventID(at: now())
         event.id = id
         let json = event.ingestionJSON
         _ = try EventValidator(now: now()).events(fromBody: json)
-        return BufferedEvent(id: id, json: json, recordedAt: .now)
+        return BufferedEvent(id: id, json: json.serialized(), recordedAt: .now)
     }
 
     // MARK: - The sender
@@ -169,27 +181,52 @@ public final class AuditLogClient: Service, Sendable {
         }
     }
 
+    /// Takes batch after batch and sends each in a task of its own, `maximumInFlight` at most
+    /// at once, until the buffer is closed and empty and every batch has been answered.
     private func sendUntilClosed() async {
-        while !Task.isCancelled {
-            guard let oldest = await buffer.waitForEvents() else { return }  // closed and empty
-            // A whole batch goes at once; a smaller one once its oldest has waited long enough.
-            if await buffer.count < configuration.batchSize {
-                let due = oldest + configuration.flushInterval
-                while ContinuousClock.now < due, await buffer.count < configuration.batchSize, !(await isClosing) {
-                    try? await Task.sleep(for: min(due - .now, .milliseconds(20)))
+        await withDiscardingTaskGroup { group in
+            let slots = InFlight(limit: max(1, configuration.maximumInFlight))
+            while !Task.isCancelled {
+                guard let oldest = await buffer.waitForEvents() else { break }  // closed and empty
+                // A whole batch goes at once; a smaller one once its oldest has waited long enough.
+                if await buffer.count < configuration.batchSize {
+                    let due = oldest + configuration.flushInterval
+                    while ContinuousClock.now < due, await buffer.count < configuration.batchSize, !(await isClosing) {
+                        try? await Task.sleep(for: min(due - .now, .milliseconds(20)))
+                    }
+                }
+                await slots.acquire()
+                let batch = await buffer.take(upTo: configuration.batchSize)
+                guard !batch.isEmpty else {
+                    await slots.release()
+                    continue
+                }
+                group.addTask {
+                    do {
+                        // Refused events were reported by `deliver`; nothing more to do with them.
+                        _ = try await self.deliver(batch)
+                    } catch {
+                        // Cancelled mid-retry: the batch is lost to this process (logged by run).
+                        self.logger.error(
+                            "audit events not sent", metadata: ["audit.events": "\(batch.count)", "audit.error": "\(error)"])
+                    }
+                    await slots.release()
                 }
             }
-            let batch = await buffer.take(upTo: configuration.batchSize)
-            guard !batch.isEmpty else { continue }
-            do {
-                // Refused events were reported by `deliver`; nothing more to do with them.
-                _ = try await deliver(batch)
-            } catch {
-                // Cancelled mid-retry: the batch is lost to this process (logged by run).
-                logger.error("audit events not sent", metadata: ["audit.events": "\(batch.count)", "audit.error": "\(error)"])
-                return
-            }
         }
+    }
+
+    /// `{"events":[…]}` from the batch's encoded events, in one buffer.
+    static func body(of batch: [BufferedEvent]) -> ByteBuffer {
+        var body = ByteBuffer()
+        body.reserveCapacity(batch.reduce(14) { $0 + $1.json.utf8.count + 1 })
+        body.writeStaticString(#"{"events":["#)
+        for (index, event) in batch.enumerated() {
+            if index > 0 { body.writeStaticString(",") }
+            body.writeString(event.json)
+        }
+        body.writeStaticString("]}")
+        return body
     }
 
     private var isClosing: Bool {
@@ -226,7 +263,7 @@ public final class AuditLogClient: Service, Sendable {
                 let wrong = Set(error.details.compactMap { Self.index(of: $0.field) }.filter { $0 < batch.count })
                 let rejected = wrong.sorted().map { index in
                     RejectedEvent(
-                        id: batch[index].id, event: batch[index].json,
+                        id: batch[index].id, event: batch[index].value,
                         problems: error.details.filter { Self.index(of: $0.field) == index })
                 }
                 Self.rejected.increment(by: max(rejected.count, wrong.isEmpty ? batch.count : 0))
@@ -235,7 +272,7 @@ public final class AuditLogClient: Service, Sendable {
                     metadata: ["audit.events": "\(rejected.map(\.id))", "audit.error": "\(error)"])
                 if wrong.isEmpty {
                     // Nothing names an event: the batch as a whole is wrong.
-                    onRejected(batch.map { RejectedEvent(id: $0.id, event: $0.json, problems: error.details) })
+                    onRejected(batch.map { RejectedEvent(id: $0.id, event: $0.value, problems: error.details) })
                     return .rejected(error)
                 }
                 onRejected(rejected)
@@ -266,8 +303,7 @@ public final class AuditLogClient: Service, Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(configuration.ingestKey)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "AuditLogClient/1")
-        let body = JSONValue.object(["events": .array(batch.map(\.json))]).serialized()
-        request.body = .bytes(ByteBuffer(string: body))
+        request.body = .bytes(Self.body(of: batch))
         let response = try await httpClient.execute(request, timeout: .init(configuration.requestTimeout))
         let answer = try await response.body.collect(upTo: 16 * 1024 * 1024)
         let json = try? JSONParser.parse(answer.readableBytesView)
@@ -315,6 +351,29 @@ public final class AuditLogClient: Service, Sendable {
     static func index(of field: String) -> Int? {
         guard field.utf8HasPrefix("events["), let end = field.firstIndex(of: "]") else { return nil }
         return Int(field[field.index(field.startIndex, offsetBy: 7)..<end])
+    }
+}
+
+/// Batches in flight: `acquire` waits while `limit` are.
+private actor InFlight {
+    private let limit: Int
+    private var count = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func acquire() async {
+        while count >= limit {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        count += 1
+    }
+
+    func release() {
+        count -= 1
+        if !waiting.isEmpty { waiting.removeFirst().resume() }
     }
 }
 

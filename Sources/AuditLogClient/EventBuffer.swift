@@ -13,6 +13,8 @@ actor EventBuffer {
     /// The sender, waiting for an event.
     private var waitingForEvents: CheckedContinuation<Void, Never>?
     private var closed = false
+    /// What the buffered events hold: their JSON and ids, and their entries.
+    private(set) var bytes = 0
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -41,6 +43,7 @@ actor EventBuffer {
 
     private func append(_ event: BufferedEvent) {
         events.append(event)
+        bytes += event.size
         waitingForEvents?.resume()
         waitingForEvents = nil
     }
@@ -67,6 +70,7 @@ actor EventBuffer {
     func take(upTo limit: Int) -> [BufferedEvent] {
         let taken = Array(events.prefix(limit))
         events.removeFirst(taken.count)
+        bytes -= taken.reduce(0) { $0 + $1.size }
         for _ in 0..<min(taken.count, waitingForRoom.count) {
             waitingForRoom.removeFirst().resume()
         }
@@ -83,9 +87,17 @@ actor EventBuffer {
     }
 }
 
-/// An event in the buffer: validated, with its id and its JSON.
+/// An event in the buffer: validated, with its id, and encoded as the request will carry it
+/// (one string, not a tree of values: a fraction of the memory, and encoded by the recording
+/// task rather than by the one sender).
 struct BufferedEvent: Sendable {
     var id: String
-    var json: JSONValue
+    var json: String
     var recordedAt: ContinuousClock.Instant
+
+    /// The bytes it holds: its JSON and id, and its entry in the buffer.
+    var size: Int { json.utf8.count + id.utf8.count + MemoryLayout<BufferedEvent>.stride }
+
+    /// The event as a value again, for `RejectedEvent`.
+    var value: JSONValue { (try? JSONParser.parse(json.utf8)) ?? .null }
 }

@@ -152,30 +152,31 @@ import Testing
         // The sender takes whole buffers only, so what it holds does not depend on timing.
         configuration.batchSize = 100
         configuration.flushInterval = .seconds(60)
+        configuration.maximumInFlight = 2
         let client = AuditLogClient(configuration: configuration)
         let recorded = RecordCount()
         let server = try await Self.running(client) {
             let recorder = Task {
-                for index in 0..<300 {
+                for index in 0..<400 {
                     _ = try await client.record(Self.event(index))
                     recorded.value.add(1, ordering: .relaxed)
                 }
             }
-            // With the service down the recorder stops at the buffer's capacity, plus the batch
-            // the sender holds and retries.
+            // With the service down the recorder stops at the buffer's capacity, plus the two
+            // batches the sender holds in flight and retries.
             let deadline = ContinuousClock.now + .seconds(10)
-            while recorded.value.load(ordering: .relaxed) < 200, ContinuousClock.now < deadline {
+            while recorded.value.load(ordering: .relaxed) < 300, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
             try await Task.sleep(for: .milliseconds(300))
-            #expect(recorded.value.load(ordering: .relaxed) == 200)
+            #expect(recorded.value.load(ordering: .relaxed) == 300)
             let server = try await service.start()
             try await recorder.value
-            #expect(recorded.value.load(ordering: .relaxed) == 300)
+            #expect(recorded.value.load(ordering: .relaxed) == 400)
             return server
         }
         defer { server.terminate() }
-        #expect(try await service.storedIDs().count == 300)
+        #expect(try await service.storedIDs().count == 400)
     }
 
     @Test func aGracefulShutdownSendsWhatIsBuffered() async throws {
