@@ -64,8 +64,8 @@ public final class PostgresStore: Sendable {
     let standbyDisplay: String
 
     /// A store on `primary`, reading events from `standby` when given. Nothing connects until
-    /// `run()` runs; then one connection of the pool listens for other replicas' commits, unless
-    /// `listensForCommits` is false.
+    /// `run()` runs; then, when `listensForCommits` (a server's store: `serve`), one connection
+    /// of the pool listens for other replicas' commits.
     public init(
         primary: Endpoint,
         standby: Endpoint? = nil,
@@ -73,7 +73,7 @@ public final class PostgresStore: Sendable {
         idleTimeout: Duration = .seconds(60),
         statementTimeout: Duration = .seconds(30),
         connectionWait: Duration = .seconds(1),
-        listensForCommits: Bool = true,
+        listensForCommits: Bool = false,
         logger: Logger
     ) {
         func client(_ endpoint: Endpoint) -> ConnectionPool {
@@ -147,15 +147,19 @@ public final class PostgresStore: Sendable {
                     }
                 }
             } catch {
-                if Task.isCancelled { return }
                 failures += 1
-                if failures == 1 {
+                // Closing the store closes the connection too, maybe before this task hears it
+                // is cancelled: it is told after the pause.
+                try? await Task.sleep(for: .milliseconds(min(5_000, 250 * (1 << min(failures, 5)))))
+                if failures == 1 && !Task.isCancelled {
                     logger.warning(
                         "not listening for other replicas' commits: feeds and streams poll every second until this connects again",
                         metadata: ["audit.error": "\(String(reflecting: error))"])
                 }
+                continue
             }
-            try? await Task.sleep(for: .milliseconds(min(5_000, 250 * (1 << min(failures, 5)))))
+            // The listen ended without an error (the sequence finished): listen again.
+            try? await Task.sleep(for: .milliseconds(250))
         }
     }
 

@@ -71,7 +71,12 @@ public struct EventSelect: Sendable {
             // What a purge left below the retention base is never shown, counted or exported.
             // SQLite would take the range for a reason to walk the sequence index instead of the
             // filter's: `+sequence` is a test on the row the filter's index found, nothing more.
-            let sequence = dialect == .sqlite ? "+sequence" : "sequence"
+            // PostgreSQL took this bound (a subquery's value, unknown when planning) and an
+            // export's `sequence <= through` for one range it could not estimate, guessed 0.5% of
+            // the rows, and sorted all 60,000 of an export's months instead of reading 2,501 in
+            // the index's order (142 ms against 3.4 ms at 30k events): on `sequence + 0` the
+            // bound is a test of its own, estimated apart.
+            let sequence = dialect == .sqlite ? "+sequence" : "(sequence + 0)"
             conditions.append("\(sequence) > \(Self.retentionBase(parameters.bind(.text(organizationID))))")
             return conditions
         }

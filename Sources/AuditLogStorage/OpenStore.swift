@@ -26,10 +26,15 @@ public enum StoreLocation: Sendable, Hashable {
 
 /// Opens the backend at `location`: the one place where SQLite or PostgreSQL is chosen.
 ///
-/// - Parameter readLocation: a PostgreSQL standby that serves reads (lists, exports, the
-///   directory) while writes go to `location`; only with PostgreSQL.
+/// - Parameters:
+///   - readLocation: a PostgreSQL standby that serves reads (lists, exports, the directory)
+///     while writes go to `location`; only with PostgreSQL.
+///   - listensForCommits: on PostgreSQL, hear other replicas' commits (`LISTEN`), for a server
+///     whose feeds and streams wait for new events; SQLite hears its own commits only.
 /// - Returns: a backend not yet running; `withStore` runs, migrates and closes it.
-public func openStore(location: String, readLocation: String? = nil, logger: Logger) throws -> any AuditLogBackend {
+public func openStore(
+    location: String, readLocation: String? = nil, listensForCommits: Bool = false, logger: Logger
+) throws -> any AuditLogBackend {
     switch StoreLocation(location) {
     case .sqlite(let path):
         guard readLocation == nil else {
@@ -44,7 +49,7 @@ public func openStore(location: String, readLocation: String? = nil, logger: Log
             }
             return try PostgresStore.Endpoint(url: text)
         }
-        return PostgresStore(primary: primary, standby: standby, logger: logger)
+        return PostgresStore(primary: primary, standby: standby, listensForCommits: listensForCommits, logger: logger)
     }
 }
 
@@ -53,10 +58,11 @@ public func openStore(location: String, readLocation: String? = nil, logger: Log
 public func withStore<Result>(
     location: String,
     readLocation: String? = nil,
+    listensForCommits: Bool = false,
     logger: Logger,
     _ body: (any AuditLogBackend) async throws -> Result
 ) async throws -> Result {
-    let backend = try openStore(location: location, readLocation: readLocation, logger: logger)
+    let backend = try openStore(location: location, readLocation: readLocation, listensForCommits: listensForCommits, logger: logger)
     return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
         group.addTask { await backend.run() }
         defer { group.cancelAll() }

@@ -30,17 +30,21 @@ struct DatabaseOptions: ParsableArguments {
         try await Self.withBackend(location: location, logger: logger, body)
     }
 
-    /// Opens the database at `location` (reads from `readLocation` when given), brings its
-    /// schema up to date, runs `body` with it and closes it.
+    /// Opens the database at `location` (reads from `readLocation` when given; on PostgreSQL,
+    /// hearing other replicas' commits when `listensForCommits`), brings its schema up to date,
+    /// runs `body` with it and closes it.
     static func withBackend<Result>(
         location: String,
         readLocation: String? = nil,
+        listensForCommits: Bool = false,
         logger: Logger,
         _ body: (any AuditLogBackend) async throws -> Result
     ) async throws -> Result {
         var opened = false
         do {
-            return try await withStore(location: location, readLocation: readLocation, logger: logger) { backend in
+            return try await withStore(
+                location: location, readLocation: readLocation, listensForCommits: listensForCommits, logger: logger
+            ) { backend in
                 opened = true
                 return try await body(backend)
             }

@@ -35,7 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger.command("auditlogs")
         let materials = try ServeMaterials.load(settings)
         let notary = try CheckpointLogOptions.notary(key: materials.signingKey, path: settings.checkpointLog, logger: logger)
-        try await DatabaseOptions.withBackend(location: settings.database, readLocation: settings.readDatabase, logger: logger) {
+        // Listening: a feed request or a stream waiting on this replica hears another's commit.
+        try await DatabaseOptions.withBackend(
+            location: settings.database, readLocation: settings.readDatabase, listensForCommits: true, logger: logger
+        ) {
             backend in
             if notary == nil {
                 logger.warning(

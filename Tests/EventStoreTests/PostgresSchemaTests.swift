@@ -140,6 +140,37 @@ struct PostgresSchemaTests {
             name: "bounded range", filter: EventFilter(from: .testStart, to: .testStart.adding(days: 20)), index: "pkey"),
     ]
 
+    /// An export (2,501 rows at most, through the newest sequence) is read in index order,
+    /// as PostgreSQL plans it on its own statistics: no sort of the months it covers. It sorted
+    /// them while the retention base and `sequence <= through` formed a range it could not
+    /// estimate.
+    @Test func anExportReadsItsMonthsInIndexOrderWithoutSortingThem() async throws {
+        let store = try await Self.makeStore()
+        try await store.createOrganization(Organization(id: "acme", name: "Acme"), createdAt: .testStart)
+        var events: [NewEvent] = []
+        for index in 0..<30_000 {
+            events.append(
+                newEvent(
+                    id: "e\(index)", action: index % 4 == 0 ? "UserLogin" : "MemberInvited",
+                    at: Timestamp.testStart.adding(minutes: index * 4 - 100_000), actor: Actor(id: "user_\(index % 50)", type: .user)))
+        }
+        for start in stride(from: 0, to: events.count, by: 5_000) {
+            try await store.append(Array(events[start..<(start + 5_000)]), to: "acme")
+        }
+        try await store.optimize()
+        let latest = try await store.latestSequence(organizationID: "acme")
+        let request = PageRequest(filter: EventFilter(from: .testStart.adding(days: -91)), limit: 2_500, throughSequence: latest)
+        let select = EventSelect(request, organizationID: "acme", columns: EventSelect.eventColumns, limit: 2_501, dialect: .postgres)
+        let text = try await store.transaction { session in
+            let rows = try await session.rows(PostgresQuery("EXPLAIN (FORMAT JSON) " + select.sql, select.arguments))
+            return try rows.map { try $0.decode(String.self) }.joined()
+        }
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+        let nodes = PlanNode.flatten(try #require(plan.first?["Plan"] as? [String: Any]))
+        #expect(!nodes.contains { $0.type == "Sort" }, "\(text)")
+        #expect(nodes.contains { $0.type == "Merge Append" || $0.type.contains("Index") }, "\(text)")
+    }
+
     /// Every filter shape, first and later pages: the indexes let each page be read in their
     /// order, partitions outside the range pruned; a sort only ever of a branch's few rows.
     ///
