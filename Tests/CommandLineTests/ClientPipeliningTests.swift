@@ -73,12 +73,11 @@ import Testing
             configuration.flushInterval = .milliseconds(20)
             configuration.maximumInFlight = maximumInFlight
             let client = AuditLogClient(configuration: configuration)
-            var recorded: [String] = []
-            try await ClientTests.running(client) {
+            let recorded = try await ClientTests.running(client) {
                 var ids: [String] = []
                 for index in 0..<60 { ids.append(try #require(try await client.record(ClientTests.event(index)))) }
                 return ids
-            }.forEach { recorded.append($0) }
+            }
             // Every event once, in batches of 10, never more of them at once than allowed.
             #expect(service.ids.sorted() == recorded.sorted())
             #expect(service.requests == 6)
