@@ -1,10 +1,8 @@
 import AuditLogCore
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
 import NIOHTTP1
-import ServiceLifecycle
 import Synchronization
 
 /// How far the feed's long-poll and a log stream run behind acknowledgement while events
@@ -49,7 +47,7 @@ enum LagWorkload {
         token: String,
         rate: Int,
         duration: Duration,
-        receiver: Receiver,
+        receiver: LoopbackServer,
         arrivals: Arrivals
     ) async throws -> Lags {
         let streams = "/api/v1/organizations/\(organizationID)/streams"
@@ -197,12 +195,8 @@ enum LagWorkload {
     }
 
     /// A log stream's receiver on a loopback port: notes the events of every batch, answers 200.
-    struct Receiver {
-        let port: Int
-        private let group: ServiceGroup
-        private let task: Task<Void, any Error>
-
-        static func start(arrivals: Arrivals) async throws -> Receiver {
+    enum Receiver {
+        static func start(arrivals: Arrivals) async throws -> LoopbackServer {
             let router = Router()
             router.post("in") { request, _ -> HTTPResponse.Status in
                 let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
@@ -210,27 +204,7 @@ enum LagWorkload {
                 arrivals.noteStream(ids(in: try JSONParser.parse(body.readableBytesView)["events"]), at: now)
                 return .ok
             }
-            let bound = Mutex<Int?>(nil)
-            var logger = Logger(label: "bench-stream-receiver")
-            logger.logLevel = .warning
-            let app = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { channel in bound.withLock { $0 = channel.localAddress?.port } }, logger: logger)
-            let group = ServiceGroup(services: [app], logger: logger)
-            let task = Task { try await group.run() }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline {
-                if let port = bound.withLock({ $0 }) { return Receiver(port: port, group: group, task: task) }
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            await group.triggerGracefulShutdown()
-            throw LagTimedOut(waitingFor: "the stream receiver to listen")
-        }
-
-        /// Closes the receiver, letting a request in flight finish.
-        func stop() async {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
+            return try await LoopbackServer.start(router, label: "bench-stream-receiver")
         }
     }
 }

@@ -1,10 +1,10 @@
 import AuditLogClient
 import AuditLogCore
 import Hummingbird
-import Logging
-import ServiceLifecycle
 import Synchronization
 import Testing
+
+@testable import AuditLogBench
 
 /// The client keeps several batches in flight, as many as it is told, and no more: a service
 /// that takes its time with each commit does not hold the next batches back.
@@ -48,19 +48,14 @@ import Testing
                 return Response(
                     status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer.serialized())))
             }
-            let bound = Mutex<Int?>(nil)
-            var logger = Logger(label: "slow-service")
-            logger.logLevel = .warning
-            let app = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { channel in bound.withLock { $0 = channel.localAddress?.port } }, logger: logger)
-            let group = ServiceGroup(services: [app], logger: logger)
-            let server = Task { try await group.run() }
-            defer { server.cancel() }
-            while bound.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
-            try await body(bound.withLock { $0 }!)
-            await group.triggerGracefulShutdown()
-            _ = try? await server.value
+            let server = try await LoopbackServer.start(router, label: "slow-service")
+            do {
+                try await body(server.port)
+                await server.stop()
+            } catch {
+                await server.stop()
+                throw error
+            }
         }
     }
 
