@@ -1,7 +1,6 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// A Hummingbird server of the bench's own on a free loopback port (a log stream's receiver,
 /// a stand-in service), running until `stop`.
@@ -11,21 +10,29 @@ struct LoopbackServer {
     private let task: Task<Void, any Error>
 
     /// Starts `router` on 127.0.0.1 and returns once it listens; logs at `warning` and above.
+    ///
+    /// It waits for the listener itself, not for a deadline: on a machine busy with other work
+    /// the server's task may take seconds to be scheduled, and a bind that fails ends the wait
+    /// with the server's error.
     static func start(_ router: Router<BasicRequestContext>, label: String) async throws -> LoopbackServer {
-        let bound = Mutex<Int?>(nil)
+        let (ports, found) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: label)
         logger.logLevel = .warning
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in bound.withLock { $0 = channel.localAddress?.port } }, logger: logger)
+            onServerRunning: { channel in
+                if let port = channel.localAddress?.port { found.yield(port) }
+                found.finish()
+            }, logger: logger)
         let group = ServiceGroup(services: [app], logger: logger)
-        let task = Task { try await group.run() }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if let port = bound.withLock({ $0 }) { return LoopbackServer(port: port, group: group, task: task) }
-            try await Task.sleep(for: .milliseconds(10))
+        let task = Task {
+            defer { found.finish() }
+            try await group.run()
         }
+        for await port in ports { return LoopbackServer(port: port, group: group, task: task) }
+        // The server stopped, or listened on an address without a port, before it was ready.
         await group.triggerGracefulShutdown()
+        try await task.value
         throw NotListening(label: label)
     }
 
@@ -37,6 +44,6 @@ struct LoopbackServer {
 
     struct NotListening: Error, CustomStringConvertible {
         var label: String
-        var description: String { "\(label) did not listen within 10 seconds" }
+        var description: String { "\(label) stopped before it listened on a loopback port" }
     }
 }

@@ -38,8 +38,9 @@ import Testing
         configuration.port = 0
         var process = ProcessConfiguration(holder: "test:0")
         process.operatorListener = .init(host: "127.0.0.1", port: 0)
-        // Long enough to see /readyz answer 503 on a loaded machine; the test waits for each step.
-        process.drainDelay = .seconds(5)
+        // Long enough to see /readyz answer 503 on a machine busy with the rest of the suite,
+        // where a task can wait seconds for a thread; the test waits for each step, not a time.
+        process.drainDelay = .seconds(20)
         process.shutdownSignals = []
         let (ports, found) = AsyncStream<Int>.makeStream()
         let group = try buildServiceGroup(
@@ -61,7 +62,7 @@ import Testing
                 until: {
                     await group.triggerGracefulShutdown()
                     // Draining: not ready, yet still serving new connections.
-                    let deadline = ContinuousClock.now + .seconds(4)
+                    let deadline = ContinuousClock.now + .seconds(18)
                     var ready = try await Self.get("/readyz", port: port)
                     while ready.status == 200, ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(20))
