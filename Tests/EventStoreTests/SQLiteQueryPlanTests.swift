@@ -119,6 +119,45 @@ import Testing
         }
     }
 
+    /// A rare workspace that had a burst in the last minutes still drives over a common actor:
+    /// its newest 500 matches span 500 seconds, which alone stood for millions in the window
+    /// (the bench's worst shape at 1M, a common actor and action inside a rare workspace, read
+    /// 17.9 ms of SQL that way), but its oldest 500 span the month, and it has 610 in all
+    /// against the actor's 3,000.
+    @Test func aBurstAtTheEndOfTheWindowDoesNotMakeAValueLookCommon() async throws {
+        let store = try await Self.makeStore()
+        try await store.createOrganization(Organization(id: "acme", name: "Acme"), createdAt: .testStart)
+        let minute: Int64 = 60_000
+        var events = (0..<3_000).map { index in
+            newEvent(
+                action: "UserLogin", at: .testStart.adding(milliseconds: Int64(index) * 14 * minute),
+                actor: Actor(id: "user_common", type: .user),
+                workspace: WorkspaceReference(id: index % 300 == 0 ? "ws_burst" : "ws_\(index % 40)"))
+        }
+        events += (0..<100).map { index in
+            newEvent(
+                action: "UserLogin", at: .testStart.adding(milliseconds: Int64(index) * 420 * minute + 3 * minute),
+                actor: Actor(id: "user_\(index)", type: .user), workspace: WorkspaceReference(id: "ws_burst"))
+        }
+        events += (0..<500).map { index in
+            newEvent(
+                action: "AssetShared", at: .testStart.adding(milliseconds: 42_000 * minute + Int64(index) * 1_000),
+                actor: Actor(id: "user_importer", type: .user), workspace: WorkspaceReference(id: "ws_burst"))
+        }
+        _ = try await store.append(events, organizationID: "acme", receivedAt: .testReceived)
+        let filter = EventFilter(actorIDs: ["user_common"], workspaceIDs: ["ws_burst"], from: .testStart)
+        let request = Page.first.request(filter)
+        let select = try await store.pool.read { db in
+            EventSelect.page(request, organizationID: "acme", dialect: .sqlite, driving: try SQLiteStore.drivingFilter(request, "acme", db))
+        }
+        let plan = try await store.queryPlan(select.sql, arguments: select.statementArguments)
+        #expect(plan.contains { $0.hasPrefix("SEARCH events USING INDEX events_workspace ") }, "\(plan)")
+        let page = try await store.page(request, organizationID: "acme")
+        #expect(
+            page.events.map(\.occurredAt)
+                == stride(from: 2_700, through: 0, by: -300).map { .testStart.adding(milliseconds: Int64($0) * 14 * minute) })
+    }
+
     /// Without a count to choose by (EventSelect's default), an actor drives: statistics that
     /// make a workspace look rarer do not move the scan off the actor's index, since the other
     /// filters are written `+column`, and its index tests them.

@@ -6,33 +6,46 @@ import Testing
 /// How a filter's matches in a page's window are told from a bounded sample of its index.
 @Suite struct ScanChoiceTests {
     let hour: Int64 = 3_600_000
-    var now: Int64 { Timestamp.testStart.adding(days: 90).milliseconds }
     var from: Int64 { Timestamp.testStart.milliseconds }
 
-    @Test func aValueUnderTheLimitIsCountedAndOneAtItIsEstimatedFromTheSpanItsSampleCovers() {
-        let few = ScanChoice.Sample(count: 300, oldest: from, newest: now)
-        #expect(ScanChoice.estimate(few, from: from, upper: nil) == 300)
-        // The newest 500 within the last hour of 90 days: about 500 an hour.
-        let dense = ScanChoice.Sample(count: ScanChoice.probeLimit, oldest: now - hour, newest: now)
-        #expect(ScanChoice.estimate(dense, from: from, upper: nil) == 500 * 2_160)
-        // Spread over the whole window: about as many as read.
-        let spread = ScanChoice.Sample(count: ScanChoice.probeLimit, oldest: from, newest: now)
-        #expect(ScanChoice.estimate(spread, from: from, upper: nil) == 500)
-        // A cursor or `to` bounds the window from above.
-        let bounded = ScanChoice.Sample(count: ScanChoice.probeLimit, oldest: now - 2 * hour, newest: now - hour)
-        #expect(ScanChoice.estimate(bounded, from: now - 10 * hour, upper: now - hour) == 500 * 9)
+    func sample(hours: ClosedRange<Int64>, count: Int = ScanChoice.probeLimit) -> ScanChoice.Sample {
+        ScanChoice.Sample(count: count, oldest: from + hours.lowerBound * hour, newest: from + hours.upperBound * hour)
+    }
+
+    @Test func aValueAtTheLimitIsEstimatedFromItsNewestAndOldestMatchesAtTheSparserDensity() {
+        // 500 an hour at both ends of 90 days (2,160 hours): about 500 an hour throughout.
+        let dense = ScanChoice.estimate(newest: sample(hours: 2_159...2_160), oldest: sample(hours: 0...1))
+        #expect(dense == 1_000 + 500 * 2_158)
+        // 500 in the last hour, but the oldest 500 spread over 60 days: a burst, not the rule.
+        let burst = ScanChoice.estimate(newest: sample(hours: 2_159...2_160), oldest: sample(hours: 0...1_440))
+        #expect(burst > 1_000 && burst < 1_300, "\(burst)")
+        // Samples that meet have read every match, or nearly.
+        #expect(ScanChoice.estimate(newest: sample(hours: 700...2_160), oldest: sample(hours: 0...800)) == 1_000)
+        // Under the limit, the newest sample counted them all.
+        let few = ScanChoice.estimate(newest: sample(hours: 0...2_160, count: 300), oldest: sample(hours: 0...2_160, count: 300))
+        #expect(few == 600)
     }
 
     @Test func theFilterThatStandsForFewerMatchesDrivesEvenWhenBothReachTheLimit() {
         let filter = EventFilter(actions: ["AssetDeleted"], workspaceIDs: ["ws_big"], from: .testStart)
         let request = PageRequest(filter: filter, limit: 50)
+        // The workspace's 500 newest and oldest are an hour each; the action's span 30 days.
         let driving = ScanChoice.driving(request, organizationID: "acme") { probe in
-            // The workspace's newest 500 are from the last hour; the action's span 30 days.
-            probe.sql.contains("events_workspace")
-                ? ScanChoice.Sample(count: 500, oldest: now - hour, newest: now)
-                : ScanChoice.Sample(count: 500, oldest: now - 30 * 24 * hour, newest: now)
+            let newest = probe.sql.contains("DESC")
+            return probe.sql.contains("events_workspace")
+                ? (newest ? sample(hours: 2_159...2_160) : sample(hours: 0...1))
+                : (newest ? sample(hours: 1_440...2_160) : sample(hours: 0...720))
         }
         #expect(driving == "action")
+        // The workspace drives when its last hour was a burst and its oldest 500 span 60 days;
+        // an estimate from the newest alone took it for 500 an hour and let the action drive.
+        let afterABurst = ScanChoice.driving(request, organizationID: "acme") { probe in
+            let newest = probe.sql.contains("DESC")
+            return probe.sql.contains("events_workspace")
+                ? (newest ? sample(hours: 2_159...2_160) : sample(hours: 0...1_440))
+                : (newest ? sample(hours: 1_440...2_160) : sample(hours: 0...720))
+        }
+        #expect(afterABurst == "workspace_id")
         #expect(
             ScanChoice.driving(PageRequest(filter: EventFilter(actions: ["A"], from: .testStart), limit: 50), organizationID: "acme") { _ in
                 Issue.record("one filter: nothing to choose, nothing read")
