@@ -25,9 +25,7 @@ import Testing
     }
 
     static func temporaryFile(_ name: String, _ contents: some DataProtocol) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signing-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent(name).path
+        let path = try TestDatabase.temporaryPath(name)
         try Data(contents).write(to: URL(fileURLWithPath: path))
         return path
     }

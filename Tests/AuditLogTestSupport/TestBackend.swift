@@ -36,9 +36,7 @@ public enum TestBackend: String, CaseIterable, Sendable {
     public func makeDatabase() async throws -> TestDatabase {
         switch self {
         case .sqlite:
-            let directory = TestDatabase.temporaryRoot.appendingPathComponent(UUID().uuidString, isDirectory: true)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            return TestDatabase(backend: self, location: directory.appendingPathComponent("audit.sqlite").path)
+            return TestDatabase(backend: self, location: try TestDatabase.temporaryPath("audit.sqlite"))
         case .postgres:
             return TestDatabase(backend: self, location: try await TestPostgres.shared.createDatabase())
         }
@@ -76,7 +74,15 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    /// Where the SQLite files of this process go. Runs older than a day are removed first; a
+    /// The path of a file named `name` in a new, empty directory for one test's files (a
+    /// database, a key, a report): under `temporaryRoot`, so that a later run removes it.
+    public static func temporaryPath(_ name: String) throws -> String {
+        let directory = temporaryRoot.appendingPathComponent(UUID().uuidString, isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent(name).path
+    }
+
+    /// Where the test files of this process go. Runs older than a day are removed first; a
     /// younger one may be another process's, still running.
     static let temporaryRoot: URL = {
         let files = FileManager.default

@@ -1,3 +1,4 @@
+import AuditLogTestSupport
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// reported its numbers is.
 @Suite struct BenchCommandTests {
     @Test func aSmallBenchRunsEveryWorkloadAndReportsItsBaselines() async throws {
-        let report = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json")
+        let report = URL(fileURLWithPath: try TestDatabase.temporaryPath("bench.json"))
         let output = try await Command.run(["bench", "--events", "3000", "--seconds", "0.2", "--output", report.path])
         #expect(output.status == 0, "\(output.stderr)")
 

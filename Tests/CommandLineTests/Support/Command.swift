@@ -25,9 +25,7 @@ struct Command {
 
     /// A new, empty database path in a temporary directory.
     static func temporaryDatabase() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("auditlogs-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.appendingPathComponent("cli.sqlite").path
+        try TestDatabase.temporaryPath("cli.sqlite")
     }
 
     /// How many commands run at once. The tests start all at once, and so did their commands: fifty
