@@ -12,7 +12,8 @@ public import AuditLogCore
 /// `probeLimit` a value from each end of the window — reads of a few hundred index entries, no
 /// table rows — and the filter with the fewest (`estimate`) drives.
 public enum ScanChoice {
-    /// Matches read a value, at most: the newest in the window, from the index alone.
+    /// Matches a probe reads, at most: the newest (or oldest) of a value in the window, from the
+    /// index alone.
     public static let probeLimit = 500
 
     /// The index that starts with each filter column, on SQLite.

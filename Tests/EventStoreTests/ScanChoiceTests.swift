@@ -29,22 +29,19 @@ import Testing
     @Test func theFilterThatStandsForFewerMatchesDrivesEvenWhenBothReachTheLimit() {
         let filter = EventFilter(actions: ["AssetDeleted"], workspaceIDs: ["ws_big"], from: .testStart)
         let request = PageRequest(filter: filter, limit: 50)
-        // The workspace's 500 newest and oldest are an hour each; the action's span 30 days.
-        let driving = ScanChoice.driving(request, organizationID: "acme") { probe in
-            let newest = probe.sql.contains("DESC")
-            return probe.sql.contains("events_workspace")
-                ? (newest ? sample(hours: 2_159...2_160) : sample(hours: 0...1))
-                : (newest ? sample(hours: 1_440...2_160) : sample(hours: 0...720))
+        // The workspace's samples as given; the action's newest and oldest span 30 days each.
+        func choice(workspace newest: ClosedRange<Int64>, _ oldest: ClosedRange<Int64>) -> String? {
+            ScanChoice.driving(request, organizationID: "acme") { probe in
+                let fromNewest = probe.sql.contains("DESC")
+                return probe.sql.contains("events_workspace")
+                    ? sample(hours: fromNewest ? newest : oldest) : sample(hours: fromNewest ? 1_440...2_160 : 0...720)
+            }
         }
-        #expect(driving == "action")
+        // The workspace's 500 newest and oldest are an hour each: the action drives.
+        #expect(choice(workspace: 2_159...2_160, 0...1) == "action")
         // The workspace drives when its last hour was a burst and its oldest 500 span 60 days;
         // an estimate from the newest alone took it for 500 an hour and let the action drive.
-        let afterABurst = ScanChoice.driving(request, organizationID: "acme") { probe in
-            let newest = probe.sql.contains("DESC")
-            return probe.sql.contains("events_workspace")
-                ? (newest ? sample(hours: 2_159...2_160) : sample(hours: 0...1_440))
-                : (newest ? sample(hours: 1_440...2_160) : sample(hours: 0...720))
-        }
+        let afterABurst = choice(workspace: 2_159...2_160, 0...1_440)
         #expect(afterABurst == "workspace_id")
         #expect(
             ScanChoice.driving(PageRequest(filter: EventFilter(actions: ["A"], from: .testStart), limit: 50), organizationID: "acme") { _ in
