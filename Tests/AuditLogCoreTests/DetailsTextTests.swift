@@ -97,6 +97,22 @@ private func details(
                 == "Invited grace@acme.test!")
     }
 
+    @Test func templateIsReadOnceIntoTextAndValues() {
+        #expect(
+            DetailsTemplate("Invited {target} as {role}").pieces == [
+                .text("Invited "), .value(.target, one: nil, many: nil), .text(" as "), .value(.metadata("role"), one: nil, many: nil),
+            ])
+        #expect(
+            DetailsTemplate("{seats|seat|seats} in {workspace}").pieces == [
+                .value(.metadata("seats"), one: "seat", many: "seats"), .text(" in "), .value(.workspace, one: nil, many: nil),
+            ])
+        #expect(DetailsTemplate("No placeholders").pieces == [.text("No placeholders")])
+        #expect(DetailsTemplate("Broken {target2").pieces == nil)
+        // Two parts are not a count: the value alone, as before.
+        #expect(DetailsText.fill("{n|seat}", targets: [], workspace: nil, metadata: ["n": .integer(2)]) == "2")
+        #expect(DetailsText.fill("{n|seat|seats}", targets: [], workspace: nil, metadata: ["n": .integer(1)]) == "1 seat")
+    }
+
     @Test func eventDetailsPrefersTheSendersLine() {
         #expect(AuditEvent.make(senderDetails: "Invited by the SCIM sync").details == "Invited by the SCIM sync")
         #expect(AuditEvent.make().details == "Invited grace@acme.test as Editor")

@@ -7,6 +7,16 @@ public struct ActionDefinition: Sendable, Hashable {
     public let description: String
     /// Details templates, most specific first; see `DetailsText`.
     public let detailsTemplates: [String]
+    /// `detailsTemplates`, read once.
+    let compiledTemplates: [DetailsTemplate]
+
+    init(name: String, category: ActionCategory, description: String, detailsTemplates: [String]) {
+        self.name = name
+        self.category = category
+        self.description = description
+        self.detailsTemplates = detailsTemplates
+        self.compiledTemplates = detailsTemplates.map(DetailsTemplate.init)
+    }
 }
 
 /// Every action the service accepts, defined once.
