@@ -84,6 +84,53 @@ private func written(_ export: EventExport, from store: ListedEventStore) async 
         #expect(output.records.last?[8] == "evt_101")
     }
 
+    /// The store reads the next page while this one is encoded and sent: the sink of the
+    /// first chunk waits until the second page has been asked for, which never happens when
+    /// pages are read one after the other (the time limit then fails the test).
+    @Test(.timeLimit(.minutes(1))) func nextPageIsReadWhileThisOneIsSent() async throws {
+        let store = ListedEventStore(ListedEventStore.sequential(1_200))
+        let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: anyTime, store: store)
+        var bytes: [UInt8] = []
+        var chunks = 0
+        let rows = try await export.write(from: store) { chunk in
+            chunks += 1
+            if chunks == 1 { await store.waitForPageRequests(2) }
+            bytes += chunk
+        }
+        #expect(rows == (1...1_200).reversed().map(Int64.init))
+        #expect(await store.requestedLimits == [500, 500, 500])
+        let records = try RFC4180.parse(bytes)
+        #expect(records.count == 1_201)
+        #expect(records.dropFirst().map { $0[8] } == (1...1_200).reversed().map { "evt_\($0)" })
+    }
+
+    /// Rows written straight into the writer read back as the cells `row(for:)` lists, odd
+    /// text included: combining marks, emoji, formula triggers, separators and quotes.
+    @Test func rowWrittenInPlaceReadsAsItsCells() throws {
+        let events = [
+            AuditEvent.make(),
+            AuditEvent.make(
+                action: "MemberInvited",
+                actor: Actor(id: "user_1", type: .user, name: "=1+2, \"quoted\"\r\nnext", email: "e\u{301}@acme.test"),
+                workspace: WorkspaceReference(id: "ws_1", name: "-Zoe\u{0308} 👩‍💻;+1"),
+                targets: [EventTarget(type: "user", id: "u;1", name: "@grace"), EventTarget(type: "file", id: "f,2")],
+                metadata: ["role": .string("Ad\u{0301}min")]),
+        ]
+        var direct = CSVWriter()
+        var listed = CSVWriter()
+        for event in events {
+            CSVExport.write(event, to: &direct)
+            listed.writeRow(CSVExport.row(for: event))
+        }
+        let bytes = direct.take()
+        #expect(bytes == listed.take())
+        let records = try RFC4180.parse(bytes)
+        try #require(records.count == 2)
+        #expect(records[1][3] == "'-Zoe\u{0308} 👩‍💻;'+1")
+        #expect(records[1][4] == "Invited @grace as Ad\u{0301}min")
+        #expect(records[1][10] == "user:u;1 (@grace); file:f,2")
+    }
+
     @Test func exportOfExactlyTheLimitIsNotTruncated() async throws {
         let store = ListedEventStore(ListedEventStore.sequential(2_500))
         let export = try await EventExport.prepare(.csv, organizationID: "acme", filter: anyTime, store: store)

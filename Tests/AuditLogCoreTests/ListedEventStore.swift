@@ -11,6 +11,8 @@ actor ListedEventStore: EventStore {
     private(set) var events: [AuditEvent]
     /// The `limit` of every page asked for, in order.
     private(set) var requestedLimits: [Int] = []
+    /// How many pages have been asked for, after each request.
+    private nonisolated let pageRequests = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .unbounded)
 
     init(_ events: [AuditEvent] = []) {
         self.events = events
@@ -29,8 +31,15 @@ actor ListedEventStore: EventStore {
         events += more
     }
 
+    /// Returns once `count` pages have been asked for, or the task is cancelled. One caller
+    /// at a time.
+    nonisolated func waitForPageRequests(_ count: Int) async {
+        for await asked in pageRequests.stream where asked >= count { return }
+    }
+
     func page(_ request: PageRequest, organizationID: String) async throws -> EventPage {
         requestedLimits.append(request.limit)
+        pageRequests.continuation.yield(requestedLimits.count)
         let matching =
             events
             .filter { $0.organizationID == organizationID && request.filter.matches($0) }

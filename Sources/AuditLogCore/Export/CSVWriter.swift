@@ -10,11 +10,19 @@ public struct CSVWriter: Sendable {
     public init() {}
 
     public mutating func writeRow(_ fields: [String]) {
-        for (index, field) in fields.enumerated() {
-            if index > 0 { bytes.append(0x2C) }
+        writeRow { cell in fields.forEach(cell) }
+    }
+
+    /// Writes one row of the cells `cells` hands to its argument, in order.
+    public mutating func writeRow(_ cells: (_ cell: (String) -> Void) -> Void) {
+        var first = true
+        cells { field in
+            if !first { bytes.append(0x2C) }
+            first = false
             writeField(field)
         }
-        bytes.append(contentsOf: [0x0D, 0x0A])
+        bytes.append(0x0D)
+        bytes.append(0x0A)
     }
 
     /// Hands over what was written so far and starts empty again.

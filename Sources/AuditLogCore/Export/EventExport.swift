@@ -62,6 +62,9 @@ public struct EventExport: Sendable {
     /// Streams the export to `sink` in chunks (for CSV, the header, then a row per event; for
     /// JSON Lines, a line per event); returns the sequence number of each row's event, in row
     /// order (as many as it wrote rows).
+    ///
+    /// The next page is read while this one is encoded and sent, so the store and the encoder
+    /// work at once; at most two pages are held.
     @discardableResult
     public func write(
         from store: some EventStore,
@@ -70,20 +73,26 @@ public struct EventExport: Sendable {
         var writer = ExportWriter(format)
         var sequences: [Int64] = []
         sequences.reserveCapacity(rowCount)
-        var after: EventPosition?
-        repeat {
-            let request = PageRequest(
-                filter: filter, after: after, limit: min(Self.pageSize, Self.maximumRows - sequences.count),
-                throughSequence: throughSequence)
-            let page = try await store.page(request, organizationID: organizationID)
-            for event in page.events {
+        var page: EventPage? = try await store.page(pageRequest(after: nil, written: 0), organizationID: organizationID)
+        while let current = page {
+            let written = sequences.count + current.events.count
+            let following = current.next.flatMap { next in written < Self.maximumRows ? pageRequest(after: next, written: written) : nil }
+            async let nextPage: EventPage? =
+                if let following { try await store.page(following, organizationID: organizationID) } else { nil }
+            for event in current.events {
                 writer.write(event)
                 sequences.append(event.sequence)
             }
             try await sink(writer.take())
-            after = page.next
-        } while after != nil && sequences.count < Self.maximumRows
+            page = try await nextPage
+        }
         return sequences
+    }
+
+    /// The page after `after`, once `written` rows are written.
+    private func pageRequest(after: EventPosition?, written: Int) -> PageRequest {
+        PageRequest(
+            filter: filter, after: after, limit: min(Self.pageSize, Self.maximumRows - written), throughSequence: throughSequence)
     }
 }
 
@@ -101,7 +110,7 @@ private struct ExportWriter {
     mutating func write(_ event: AuditEvent) {
         switch format {
         case .csv:
-            csv.writeRow(CSVExport.row(for: event))
+            CSVExport.write(event, to: &csv)
         case .jsonLines:
             var line = JSONWriter(reservingCapacity: 1_024)
             EventResource(event: event).write(to: &line)
