@@ -51,9 +51,11 @@ public struct AppendJob: Sendable {
 extension EventPage {
     /// A page from the rows a select fetched with one more than `limit`: that extra row only
     /// tells that there is a next page.
-    public init(fetched events: [AuditEvent], limit: Int) {
-        let page = Array(events.prefix(limit))
-        self.init(events: page, next: events.count > limit ? page.last?.position : nil)
+    /// The rows are taken, not copied: the extra one is dropped in place.
+    public init(fetched events: consuming [AuditEvent], limit: Int) {
+        let hasMore = events.count > limit
+        if hasMore { events.removeLast(events.count - limit) }
+        self.init(events: events, next: hasMore ? events.last?.position : nil)
     }
 }
 

@@ -43,23 +43,32 @@ public struct JSONParser {
     public static let maximumDepth = 32
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
-        let buffer = Array(bytes)
-        var parser = JSONParser(bytes: buffer)
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-        return value
+        if let result = bytes.withContiguousStorageIfAvailable(parsed(from:)) { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer(parsed(from:)).get()
     }
 
+    /// Parses the text's own UTF-8 storage, without copying it first.
     public static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        return try text.withUTF8(parsed(from:)).get()
     }
 
-    private let bytes: [UInt8]
+    private static func parsed(from buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, SyntaxError> {
+        var parser = JSONParser(bytes: buffer)
+        return Result { () throws(SyntaxError) -> JSONValue in
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+            return value
+        }
+    }
+
+    /// Valid only while `parse` runs: the bytes belong to its caller.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -106,7 +115,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONValue {
         guard depth <= Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members = [String: JSONValue](minimumCapacity: 6)
         skipWhitespace()
         if index < bytes.count, bytes[index] == 0x7D {
             index += 1
@@ -329,7 +338,7 @@ public struct JSONParser {
         return value
     }
 
-    private func decodeUTF8(_ slice: ArraySlice<UInt8>, at offset: Int) throws(SyntaxError) -> String {
+    private func decodeUTF8(_ slice: some Collection<UInt8>, at offset: Int) throws(SyntaxError) -> String {
         if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
         guard let string = String(validating: slice, as: UTF8.self) else {
             throw SyntaxError(message: "invalid UTF-8 in string", offset: offset)
