@@ -98,7 +98,8 @@ struct Command {
         process.standardOutput = FileHandle.nullDevice
         var log: FileHandle?
         if let logFile {
-            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            // When it cannot be created, opening it below throws with the reason.
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
             log = try FileHandle(forWritingTo: logFile)
         }
         process.standardError = log ?? FileHandle.nullDevice
