@@ -51,6 +51,7 @@ public struct AppendJob: Sendable {
 extension EventPage {
     /// A page from the rows a select fetched with one more than `limit`: that extra row only
     /// tells that there is a next page.
+    ///
     /// The rows are taken, not copied: the extra one is dropped in place.
     public init(fetched events: consuming [AuditEvent], limit: Int) {
         let hasMore = events.count > limit

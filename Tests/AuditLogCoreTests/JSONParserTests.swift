@@ -17,6 +17,20 @@ private func syntaxError(_ text: String) -> JSONParser.SyntaxError? {
 }
 
 @Suite struct JSONParserTests {
+    /// Bytes without contiguous storage are copied and parsed the same way: the same value,
+    /// the same error at the same offset; a String parses from its own storage alike.
+    @Test(arguments: [#"{"a":[1,2.5,"e\u0301 👩‍💻"],"b":{}}"#, #"{"a":1,"a":2}"#, #"[1,]"#, "\"\u{0}\""])
+    func everyInputFormParsesAlike(text: String) {
+        func outcome(_ parse: () throws -> JSONValue) -> String {
+            do { return try parse().serialized() } catch { return "\(error)" }
+        }
+        let bytes = Array(text.utf8)
+        let fromArray = outcome { try JSONParser.parse(bytes) }
+        #expect(outcome { try JSONParser.parse(bytes.lazy.map { $0 }) } == fromArray)
+        #expect(outcome { try JSONParser.parse(text) } == fromArray)
+        #expect(outcome { try JSONParser.parse(bytes[...]) } == fromArray)
+    }
+
     @Test func parsesObjectsAndArraysOfEveryType() throws {
         let value = try JSONParser.parse(#" {"a": [1, 2.5, "x", true, false, null], "b": {}, "c": []} "#)
         #expect(

@@ -76,7 +76,7 @@ public struct EventExport: Sendable {
         var page: EventPage? = try await store.page(pageRequest(after: nil, written: 0), organizationID: organizationID)
         while let current = page {
             let written = sequences.count + current.events.count
-            let following = current.next.flatMap { next in written < Self.maximumRows ? pageRequest(after: next, written: written) : nil }
+            let following = written < Self.maximumRows ? current.next.map { pageRequest(after: $0, written: written) } : nil
             async let nextPage: EventPage? =
                 if let following { try await store.page(following, organizationID: organizationID) } else { nil }
             for event in current.events {

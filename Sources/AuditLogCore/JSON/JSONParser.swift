@@ -42,6 +42,7 @@ public struct JSONParser {
     /// Deepest nesting of arrays and objects accepted.
     public static let maximumDepth = 32
 
+    /// Parses contiguous bytes where they lie; any other collection is copied first.
     public static func parse(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
         if let result = bytes.withContiguousStorageIfAvailable(parsed(from:)) { return try result.get() }
         return try Array(bytes).withUnsafeBufferPointer(parsed(from:)).get()
@@ -115,6 +116,8 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONValue {
         guard depth <= Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth) levels") }
         index += 1
+        // An event's targets and metadata hold a few members: room for six from the start
+        // spares the dictionary growing, and rehashing, twice on the way.
         var members = [String: JSONValue](minimumCapacity: 6)
         skipWhitespace()
         if index < bytes.count, bytes[index] == 0x7D {
