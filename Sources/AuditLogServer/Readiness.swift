@@ -5,8 +5,14 @@ import Synchronization
 /// finish.
 public final class Readiness: Sendable {
     private let draining = Atomic(false)
+    /// How long `/readyz` waits for the database before it calls it unreachable.
+    public let databaseDeadline: Duration
 
-    public init() {}
+    /// `databaseDeadline` is 2 s in service, as README promises; tests that load every core
+    /// give it more room.
+    public init(databaseDeadline: Duration = .seconds(2)) {
+        self.databaseDeadline = databaseDeadline
+    }
 
     /// True once a graceful shutdown began; never false again.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }

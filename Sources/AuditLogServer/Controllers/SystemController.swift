@@ -8,8 +8,6 @@ import Logging
 struct SystemController: Sendable {
     let service: AuditLogService
     let readiness: Readiness
-    /// How long `/readyz` waits for the database before it calls it unreachable.
-    static let databaseDeadline: Duration = .seconds(2)
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -42,7 +40,7 @@ struct SystemController: Sendable {
     }
 
     /// Whether to send this replica requests: 503 while it drains after SIGTERM, and while the
-    /// database does not answer a read within `databaseDeadline`. The schema and the keys were
+    /// database does not answer a read within `Readiness.databaseDeadline`. The schema and the keys were
     /// checked when the process started; it does not serve without them.
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Health> {
         if readiness.isDraining {
@@ -50,7 +48,7 @@ struct SystemController: Sendable {
         }
         let service = self.service
         do {
-            try await withDeadline(Self.databaseDeadline) { try await service.checkHealth() }
+            try await withDeadline(readiness.databaseDeadline) { try await service.checkHealth() }
         } catch {
             context.logger.warning("not ready: the database does not answer", metadata: ["audit.error": "\(error)"])
             return JSONResponse(

@@ -93,8 +93,11 @@ struct TestWorld {
         let clock = self.clock
         let app = try buildApplication(
             configuration: configuration ?? self.configuration,
+            // A read slower than the service's 2 s is not an unreachable database here, only
+            // the whole suite loading both cores (`/readyz` once answered 503 so).
             dependencies: ServerDependencies(
-                store: store, signingKey: signingKey, streamCredentialKey: streamCredentialKey, now: { clock.now }),
+                store: store, signingKey: signingKey, streamCredentialKey: streamCredentialKey,
+                readiness: Readiness(databaseDeadline: .seconds(60)), now: { clock.now }),
             logger: Logger(label: "test"))
         return try await app.test(.router, body)
     }
