@@ -45,11 +45,7 @@ extension PostgresStore {
         var heads: [String: (sequence: Int64, hash: [UInt8])] = [:]
         // The notification tells every replica's waiters (`listenForCommits`); PostgreSQL sends
         // it only if the transaction commits, and only once for the same organization.
-        let locked = try await session.rows(
-            """
-            SELECT id, last_sequence, chain_head, pg_notify(\(Self.commitChannel), id) FROM organizations
-            WHERE id = ANY(\(organizationIDs)) ORDER BY id FOR UPDATE
-            """)
+        let locked = try await session.rows(LockOrganizations(ids: organizationIDs))
         for row in locked {
             let (id, sequence, hash) = try row.decode((String, Int64, ByteBuffer?).self)
             heads[id] = (sequence, hash.map { Array($0.readableBytesView) } ?? EventChain.genesis)
@@ -124,31 +120,9 @@ extension PostgresStore {
         // go as one JSON array that the server unpacks (PostgresNIO's arrays cannot hold NULL),
         // the numbers and hashes are joined to them by position. A workspace's merge is `DirectoryMerge`'s.
         try await session.rows(
-            """
-            WITH stored AS (
-                INSERT INTO events (\(unescaped: EventSelect.eventColumns), chain_hash)
-                SELECT \(organizationID), k.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
-                    e.actor_type, e.actor_name, e.actor_email, e.workspace_id, e.workspace_name, e.targets, e.ip_address,
-                    e.user_agent, e.metadata, e.details, k.hash
-                FROM ROWS FROM (json_to_recordset(\(joinedRows(jobs))::json) AS (
-                    event_id text, action text, occurred_at bigint, received_at bigint, actor_id text,
-                    actor_type text, actor_name text, actor_email text, workspace_id text, workspace_name text, targets text,
-                    ip_address text, user_agent text, metadata text, details text)) WITH ORDINALITY AS e (
-                    event_id, action, occurred_at, received_at, actor_id, actor_type, actor_name, actor_email, workspace_id,
-                    workspace_name, targets, ip_address, user_agent, metadata, details, position)
-                JOIN unnest(\(positions), \(numbers), \(hashes)) AS k (position, sequence, hash) ON k.position = e.position
-            ), numbered AS (
-                UPDATE organizations SET last_sequence = \(sequence), chain_head = \(ByteBuffer(bytes: hash))
-                WHERE id = \(organizationID)
-            )
-            INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
-            SELECT \(organizationID), w.workspace_id, w.name, w.last_seen_at
-            FROM json_to_recordset(\(workspacesJSON(directory))::json) AS w (workspace_id text, name text, last_seen_at bigint)
-            ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
-                name = CASE WHEN excluded.last_seen_at >= workspaces.last_seen_at
-                    THEN coalesce(excluded.name, workspaces.name) ELSE coalesce(workspaces.name, excluded.name) END,
-                last_seen_at = greatest(workspaces.last_seen_at, excluded.last_seen_at)
-            """)
+            InsertEvents(
+                organizationID: organizationID, rows: joinedRows(jobs), positions: positions, numbers: numbers, hashes: hashes,
+                lastSequence: sequence, chainHead: ByteBuffer(bytes: hash), workspaces: workspacesJSON(directory)))
         try await upsertActors(directory, organizationID, session)
         return appended
     }
@@ -171,12 +145,7 @@ extension PostgresStore {
         for id in ids where unique.insert(id).inserted { distinct.append(id) }
         let numbers = distinct.indices.map { last + Int64($0) + 1 }
         var claimed: [String] = []
-        let inserted = try await session.rows(
-            """
-            INSERT INTO event_keys (organization_id, event_id, sequence)
-            SELECT \(organizationID), id, sequence FROM unnest(\(distinct), \(numbers)) AS k (id, sequence)
-            ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING event_id
-            """)
+        let inserted = try await session.rows(ClaimKeys(organizationID: organizationID, ids: distinct, numbers: numbers))
         for row in inserted { claimed.append(try row.decode(String.self)) }
         if claimed.count == distinct.count {
             return (Dictionary(uniqueKeysWithValues: zip(distinct, numbers)), [:])
@@ -242,11 +211,7 @@ extension PostgresStore {
         _ session: PostgresSession
     ) async throws {
         var actors = Dictionary(uniqueKeysWithValues: directory.actors.map { ($0.actor.id, $0) })
-        let storedActors = try await session.rows(
-            """
-            SELECT actor_id, actor_type, name, email, search_text, last_seen_at FROM actors
-            WHERE organization_id = \(organizationID) AND actor_id = ANY(\(Array(actors.keys)))
-            """)
+        let storedActors = try await session.rows(StoredActors(organizationID: organizationID, ids: Array(actors.keys)))
         for row in storedActors {
             let (id, type, name, email, searchText, seen) = try row.decode((String, String, String?, String?, String, Int64).self)
             guard let batch = actors[id] else { continue }
@@ -267,16 +232,7 @@ extension PostgresStore {
                 json.integer(entry.seen.milliseconds)
             }
         }
-        try await session.rows(
-            """
-            INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
-            SELECT \(organizationID), a.actor_id, a.actor_type, a.name, a.email, a.search_text, a.last_seen_at
-            FROM json_to_recordset(\(actorRows.text)::json) AS a (
-                actor_id text, actor_type text, name text, email text, search_text text, last_seen_at bigint)
-            ON CONFLICT (organization_id, actor_id) DO UPDATE SET
-                actor_type = excluded.actor_type, name = excluded.name, email = excluded.email,
-                search_text = excluded.search_text, last_seen_at = excluded.last_seen_at
-            """)
+        try await session.rows(UpsertActors(organizationID: organizationID, actors: actorRows.text))
 
     }
 
@@ -297,3 +253,137 @@ extension PostgresStore {
 
 /// A request's events made ready for PostgreSQL: their rows as one JSON array.
 typealias PreparedEvents = PreparedAppend<String>
+
+// The append's statements, named (`NamedStatement`): a group commit runs each of them once,
+// and a batch of one event pays their planning as much as a batch of a thousand.
+extension PostgresStore {
+    /// Locks the organizations' rows in id order and tells the listening replicas.
+    struct LockOrganizations: NamedStatement {
+        static let name = "auditlogs_lock_organizations"
+        static let sql = """
+            SELECT id, last_sequence, chain_head, pg_notify($1, id) FROM organizations
+            WHERE id = ANY($2) ORDER BY id FOR UPDATE
+            """
+        var ids: [String]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(PostgresStore.commitChannel)
+            bindings.append(ids)
+            return bindings
+        }
+    }
+
+    /// Claims the ids with their numbers; returns the ids that were not stored before.
+    struct ClaimKeys: NamedStatement {
+        static let name = "auditlogs_claim_keys"
+        static let sql = """
+            INSERT INTO event_keys (organization_id, event_id, sequence)
+            SELECT $1, id, sequence FROM unnest($2::text[], $3::bigint[]) AS k (id, sequence)
+            ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING event_id
+            """
+        var organizationID: String
+        var ids: [String]
+        var numbers: [Int64]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(organizationID)
+            bindings.append(ids)
+            bindings.append(numbers)
+            return bindings
+        }
+    }
+
+    /// Stores the rows (a JSON array, joined by position to their numbers and hashes), moves
+    /// the organization's head on and merges the workspaces (`DirectoryMerge`'s rule).
+    struct InsertEvents: NamedStatement {
+        static let name = "auditlogs_insert_events"
+        static let sql = """
+            WITH stored AS (
+                INSERT INTO events (\(EventSelect.eventColumns), chain_hash)
+                SELECT $1, k.sequence, e.event_id, e.action, e.occurred_at, e.received_at, e.actor_id,
+                    e.actor_type, e.actor_name, e.actor_email, e.workspace_id, e.workspace_name, e.targets, e.ip_address,
+                    e.user_agent, e.metadata, e.details, k.hash
+                FROM ROWS FROM (json_to_recordset($2::json) AS (
+                    event_id text, action text, occurred_at bigint, received_at bigint, actor_id text,
+                    actor_type text, actor_name text, actor_email text, workspace_id text, workspace_name text, targets text,
+                    ip_address text, user_agent text, metadata text, details text)) WITH ORDINALITY AS e (
+                    event_id, action, occurred_at, received_at, actor_id, actor_type, actor_name, actor_email, workspace_id,
+                    workspace_name, targets, ip_address, user_agent, metadata, details, position)
+                JOIN unnest($3::bigint[], $4::bigint[], $5::bytea[]) AS k (position, sequence, hash) ON k.position = e.position
+            ), numbered AS (
+                UPDATE organizations SET last_sequence = $6, chain_head = $7 WHERE id = $1
+            )
+            INSERT INTO workspaces (organization_id, workspace_id, name, last_seen_at)
+            SELECT $1, w.workspace_id, w.name, w.last_seen_at
+            FROM json_to_recordset($8::json) AS w (workspace_id text, name text, last_seen_at bigint)
+            ON CONFLICT (organization_id, workspace_id) DO UPDATE SET
+                name = CASE WHEN excluded.last_seen_at >= workspaces.last_seen_at
+                    THEN coalesce(excluded.name, workspaces.name) ELSE coalesce(workspaces.name, excluded.name) END,
+                last_seen_at = greatest(workspaces.last_seen_at, excluded.last_seen_at)
+            """
+        var organizationID: String
+        var rows: String
+        var positions: [Int64]
+        var numbers: [Int64]
+        var hashes: [ByteBuffer]
+        var lastSequence: Int64
+        var chainHead: ByteBuffer
+        var workspaces: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 8)
+            bindings.append(organizationID)
+            bindings.append(rows)
+            bindings.append(positions)
+            bindings.append(numbers)
+            bindings.append(hashes)
+            bindings.append(lastSequence)
+            bindings.append(chainHead)
+            bindings.append(workspaces)
+            return bindings
+        }
+    }
+
+    /// The directory's entries for the batch's actors.
+    struct StoredActors: NamedStatement {
+        static let name = "auditlogs_stored_actors"
+        static let sql = """
+            SELECT actor_id, actor_type, name, email, search_text, last_seen_at FROM actors
+            WHERE organization_id = $1 AND actor_id = ANY($2)
+            """
+        var organizationID: String
+        var ids: [String]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(organizationID)
+            bindings.append(ids)
+            return bindings
+        }
+    }
+
+    /// Writes the merged actors (a JSON array of rows).
+    struct UpsertActors: NamedStatement {
+        static let name = "auditlogs_upsert_actors"
+        static let sql = """
+            INSERT INTO actors (organization_id, actor_id, actor_type, name, email, search_text, last_seen_at)
+            SELECT $1, a.actor_id, a.actor_type, a.name, a.email, a.search_text, a.last_seen_at
+            FROM json_to_recordset($2::json) AS a (
+                actor_id text, actor_type text, name text, email text, search_text text, last_seen_at bigint)
+            ON CONFLICT (organization_id, actor_id) DO UPDATE SET
+                actor_type = excluded.actor_type, name = excluded.name, email = excluded.email,
+                search_text = excluded.search_text, last_seen_at = excluded.last_seen_at
+            """
+        var organizationID: String
+        var actors: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(organizationID)
+            bindings.append(actors)
+            return bindings
+        }
+    }
+}

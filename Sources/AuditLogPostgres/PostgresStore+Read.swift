@@ -22,31 +22,15 @@ extension PostgresStore {
     }
 
     public func events(after: Int64, limit: Int, organizationID: String) async throws -> [AuditEvent] {
-        try await readerRows(
-            """
-            SELECT \(unescaped: EventSelect.eventColumns) FROM events
-            WHERE organization_id = \(organizationID)
-              AND sequence > greatest(\(after), (SELECT chain_base_sequence FROM organizations WHERE id = \(organizationID)))
-            ORDER BY sequence LIMIT \(limit)
-            """
-        ).map(Self.event(from:))
+        try await readerRows(EventsAfter(organizationID: organizationID, after: after, limit: Int64(limit))).map(Self.event(from:))
     }
 
     public func event(id: String, organizationID: String) async throws -> AuditEvent? {
-        // The id's sequence from event_keys, then the event by (organization, sequence): the
-        // partitioned events table has no index on the id.
-        try await readerRows(
-            """
-            SELECT \(unescaped: EventSelect.eventColumns) FROM events
-            WHERE organization_id = \(organizationID)
-              AND sequence = (SELECT sequence FROM event_keys WHERE organization_id = \(organizationID) AND event_id = \(id))
-              AND sequence > (SELECT chain_base_sequence FROM organizations WHERE id = \(organizationID))
-            """
-        ).first.map(Self.event(from:))
+        try await readerRows(EventByID(organizationID: organizationID, id: id)).first.map(Self.event(from:))
     }
 
     public func latestSequence(organizationID: String) async throws -> Int64 {
-        let rows = try await readerRows("SELECT last_sequence FROM organizations WHERE id = \(organizationID)")
+        let rows = try await readerRows(LatestSequence(organizationID: organizationID))
         return try rows.first.map { try $0.decode(Int64.self) } ?? 0
     }
 
@@ -116,5 +100,63 @@ extension PostgresStore {
             context: EventContext(ipAddress: try optionalText(13), userAgent: try optionalText(14)),
             metadata: try EventJSON.metadata(fromJSON: try optionalText(15)),
             senderDetails: try optionalText(16))
+    }
+}
+
+// The reads that a feed, a stream and an export's start repeat, named (`NamedStatement`).
+extension PostgresStore {
+    /// The events after a sequence number, oldest first: a feed's page, a stream's batch.
+    struct EventsAfter: NamedStatement {
+        static let name = "auditlogs_events_after"
+        static let sql = """
+            SELECT \(EventSelect.eventColumns) FROM events
+            WHERE organization_id = $1
+              AND sequence > greatest($2, (SELECT chain_base_sequence FROM organizations WHERE id = $1))
+            ORDER BY sequence LIMIT $3
+            """
+        var organizationID: String
+        var after: Int64
+        var limit: Int64
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(organizationID)
+            bindings.append(after)
+            bindings.append(limit)
+            return bindings
+        }
+    }
+
+    /// One event by its id: its sequence from event_keys, then the event by (organization,
+    /// sequence), since the partitioned events table has no index on the id.
+    struct EventByID: NamedStatement {
+        static let name = "auditlogs_event_by_id"
+        static let sql = """
+            SELECT \(EventSelect.eventColumns) FROM events
+            WHERE organization_id = $1
+              AND sequence = (SELECT sequence FROM event_keys WHERE organization_id = $1 AND event_id = $2)
+              AND sequence > (SELECT chain_base_sequence FROM organizations WHERE id = $1)
+            """
+        var organizationID: String
+        var id: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(organizationID)
+            bindings.append(id)
+            return bindings
+        }
+    }
+
+    struct LatestSequence: NamedStatement {
+        static let name = "auditlogs_latest_sequence"
+        static let sql = "SELECT last_sequence FROM organizations WHERE id = $1"
+        var organizationID: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(organizationID)
+            return bindings
+        }
     }
 }

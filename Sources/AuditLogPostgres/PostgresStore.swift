@@ -227,6 +227,13 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// Runs a named statement on the reader.
+    func readerRows<Statement: NamedStatement>(_ statement: Statement) async throws -> [PostgresRow] {
+        try await translatingErrors {
+            try await reader.withSession(logger: logger, deadline: statementTimeout) { try await $0.rows(statement) }
+        }
+    }
+
     /// Runs statements without parameters on the primary, one after the other.
     func execute(_ statements: [String], deadline: Duration? = nil) async throws {
         try await translatingErrors {

@@ -2,6 +2,7 @@ import AuditLogCore
 import AuditLogRelational
 import AuditLogTestSupport
 import Foundation
+import Logging
 import PostgresNIO
 import Testing
 
@@ -63,6 +64,40 @@ struct PostgresSchemaTests {
         let store = try #require(try await database.open() as? PostgresStore)
         let setting = try await store.primaryRows("SHOW synchronous_commit").first.map { try $0.decode(String.self) }
         #expect(setting == "on")
+    }
+
+    /// The append's statements and the feed's read are named: each connection parses them
+    /// once, and PostgreSQL can keep a plan for them, instead of planning every statement of
+    /// every group commit and every feed page across the partitions again.
+    @Test func hotStatementsArePreparedOncePerConnectionAndRunAgain() async throws {
+        let database = try await TestBackend.postgres.makeDatabase()
+        _ = try await database.open()
+        // One connection, so that every statement below runs on the one this test asks.
+        let store = PostgresStore(
+            primary: try PostgresStore.Endpoint(url: database.location), maximumConnections: 1, logger: Logger(label: "test"))
+        Task.detached { await store.run() }
+        try await store.createOrganization(Organization(id: "acme", name: "Acme"), createdAt: .testStart)
+        for index in 0..<8 {
+            try await store.append([newEvent(id: "evt_\(index)", at: .testStart.adding(minutes: index))], to: "acme")
+            #expect(try await store.events(after: Int64(index), limit: 10, organizationID: "acme").map(\.id) == ["evt_\(index)"])
+            #expect(try await store.latestSequence(organizationID: "acme") == Int64(index + 1))
+        }
+        let prepared = try await store.primaryRows(
+            "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'auditlogs_%' ORDER BY name"
+        ).map { try $0.decode((String, Int64, Int64).self) }
+        #expect(
+            prepared.map(\.0) == [
+                "auditlogs_claim_keys", "auditlogs_events_after", "auditlogs_insert_events", "auditlogs_latest_sequence",
+                "auditlogs_lock_organizations", "auditlogs_stored_actors", "auditlogs_upsert_actors",
+            ])
+        for (name, generic, custom) in prepared {
+            #expect(generic + custom >= 8, "\(name) ran \(generic + custom) times")
+        }
+        // After five plans for its values, the group commit's insert runs on one plan: its
+        // cost does not depend on them. (The feed's read keeps planning for its values on real
+        // data, as PostgreSQL estimates its generic plan dearer; see NamedStatement.)
+        let generic = Dictionary(uniqueKeysWithValues: prepared.map { ($0.0, $0.1) })
+        #expect(generic["auditlogs_insert_events"] ?? 0 > 0)
     }
 
     @Test func replicasMigratingAtOnceLeaveOneSchema() async throws {
