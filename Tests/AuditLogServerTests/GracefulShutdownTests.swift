@@ -61,6 +61,8 @@ import Testing
         let body = Events.json(id: "evt_in_flight")
         let request = MalformedBodyTests.request(
             "/api/v1/events", key: world.acmeKey, framing: "Content-Length: \(body.utf8.count)", body: body)
+        // The pause alone lasts the drain delay (20 s) and more; the exchange's time limit only
+        // stops a hang, so it is far above that (30 s timed out once with the suite loading both cores).
         let received = try await RawConnection.exchange(
             port: port, sending: request,
             pause: (
@@ -83,7 +85,7 @@ import Testing
                         try await Task.sleep(for: .milliseconds(50))
                     }
                 }
-            ), then: .waitForClose)
+            ), then: .waitForClose, timeout: .seconds(120))
         let answer = try MalformedBodyTests.Answer(received)
         #expect(answer.status == 201)
         try await running.value
