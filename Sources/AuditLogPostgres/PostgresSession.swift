@@ -100,4 +100,11 @@ protocol NamedStatement: PostgresPreparedStatement where Row == PostgresRow {}
 
 extension NamedStatement {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+
+    /// `values` bound to `$1`, `$2`… in order.
+    func bindings<each Value: PostgresNonThrowingEncodable>(_ values: repeat each Value) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        repeat bindings.append(each values)
+        return bindings
+    }
 }

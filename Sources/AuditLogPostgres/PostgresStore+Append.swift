@@ -266,12 +266,7 @@ extension PostgresStore {
             """
         var ids: [String]
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(PostgresStore.commitChannel)
-            bindings.append(ids)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(PostgresStore.commitChannel, ids) }
     }
 
     /// Claims the ids with their numbers; returns the ids that were not stored before.
@@ -286,13 +281,7 @@ extension PostgresStore {
         var ids: [String]
         var numbers: [Int64]
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(organizationID)
-            bindings.append(ids)
-            bindings.append(numbers)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(organizationID, ids, numbers) }
     }
 
     /// Stores the rows (a JSON array, joined by position to their numbers and hashes), moves
@@ -332,18 +321,7 @@ extension PostgresStore {
         var chainHead: ByteBuffer
         var workspaces: String
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 8)
-            bindings.append(organizationID)
-            bindings.append(rows)
-            bindings.append(positions)
-            bindings.append(numbers)
-            bindings.append(hashes)
-            bindings.append(lastSequence)
-            bindings.append(chainHead)
-            bindings.append(workspaces)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(organizationID, rows, positions, numbers, hashes, lastSequence, chainHead, workspaces) }
     }
 
     /// The directory's entries for the batch's actors.
@@ -356,12 +334,7 @@ extension PostgresStore {
         var organizationID: String
         var ids: [String]
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(organizationID)
-            bindings.append(ids)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(organizationID, ids) }
     }
 
     /// Writes the merged actors (a JSON array of rows).
@@ -379,11 +352,6 @@ extension PostgresStore {
         var organizationID: String
         var actors: String
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(organizationID)
-            bindings.append(actors)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(organizationID, actors) }
     }
 }

@@ -118,13 +118,7 @@ extension PostgresStore {
         var after: Int64
         var limit: Int64
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(organizationID)
-            bindings.append(after)
-            bindings.append(limit)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(organizationID, after, limit) }
     }
 
     /// One event by its id: its sequence from event_keys, then the event by (organization,
@@ -140,12 +134,7 @@ extension PostgresStore {
         var organizationID: String
         var id: String
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(organizationID)
-            bindings.append(id)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(organizationID, id) }
     }
 
     struct LatestSequence: NamedStatement {
@@ -153,10 +142,6 @@ extension PostgresStore {
         static let sql = "SELECT last_sequence FROM organizations WHERE id = $1"
         var organizationID: String
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(organizationID)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { bindings(organizationID) }
     }
 }
