@@ -15,7 +15,7 @@ import Testing
     static func get(_ path: String, port: Int) async throws -> MalformedBodyTests.Answer {
         let request = "GET \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
         return try MalformedBodyTests.Answer(
-            try await RawConnection.exchange(port: port, sending: Array(request.utf8), then: .waitForClose, timeout: .seconds(10)))
+            try await RawConnection.exchange(port: port, sending: Array(request.utf8), then: .waitForClose, timeout: .seconds(25)))
     }
 
     /// Whether the listener closed: the port can be bound again (with `SO_REUSEADDR`, as the
@@ -42,11 +42,17 @@ import Testing
         let logs = LogRecorder()
         var configuration = world.configuration
         configuration.port = 0
+        // The request below waits, half sent, through the whole drain: neither its body's
+        // deadline nor the connection's idle timeout may end it first, however slowly a machine
+        // busy with the rest of the suite gets there (it once took longer than the 30 s body
+        // deadline: the server answered 408 and closed, and the rest of the request reset it).
+        configuration.requestTimeout = .seconds(300)
+        configuration.idleTimeout = .seconds(300)
         var process = ProcessConfiguration(holder: "test:0")
         process.operatorListener = .init(host: "127.0.0.1", port: 0)
         // Long enough to see /readyz answer 503 on a machine busy with the rest of the suite,
         // where a task can wait seconds for a thread; the test waits for each step, not a time.
-        process.drainDelay = .seconds(20)
+        process.drainDelay = .seconds(30)
         process.shutdownSignals = []
         let (ports, found) = AsyncStream<Int>.makeStream()
         let group = try buildServiceGroup(
@@ -61,8 +67,8 @@ import Testing
         let body = Events.json(id: "evt_in_flight")
         let request = MalformedBodyTests.request(
             "/api/v1/events", key: world.acmeKey, framing: "Content-Length: \(body.utf8.count)", body: body)
-        // The pause alone lasts the drain delay (20 s) and more; the exchange's time limit only
-        // stops a hang, so it is far above that (30 s timed out once with the suite loading both cores).
+        // The pause alone lasts the drain delay and more; the exchange's time limit only stops a
+        // hang, so it is far above that (30 s timed out once with the suite loading both cores).
         let received = try await RawConnection.exchange(
             port: port, sending: request,
             pause: (
@@ -70,7 +76,7 @@ import Testing
                 until: {
                     await group.triggerGracefulShutdown()
                     // Draining: not ready, yet still serving new connections.
-                    let deadline = ContinuousClock.now + .seconds(18)
+                    let deadline = ContinuousClock.now + .seconds(28)
                     var ready = try await Self.get("/readyz", port: port)
                     while ready.status == 200, ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(20))
@@ -80,12 +86,12 @@ import Testing
                     #expect(ready.body == Array(#"{"status":"draining"}"#.utf8))
                     #expect(try await Self.get("/livez", port: port).status == 200)
                     // Then the listener closes, with this request still arriving.
-                    let closing = ContinuousClock.now + .seconds(30)
+                    let closing = ContinuousClock.now + .seconds(90)
                     while await !Self.isClosed(port: port), ContinuousClock.now < closing {
                         try await Task.sleep(for: .milliseconds(50))
                     }
                 }
-            ), then: .waitForClose, timeout: .seconds(120))
+            ), then: .waitForClose, timeout: .seconds(300))
         let answer = try MalformedBodyTests.Answer(received)
         #expect(answer.status == 201)
         try await running.value
