@@ -233,7 +233,6 @@ extension PostgresStore {
             }
         }
         try await session.rows(UpsertActors(organizationID: organizationID, actors: actorRows.text))
-
     }
 
     /// The directory's workspaces as the JSON array of rows their upsert unpacks.
@@ -321,7 +320,9 @@ extension PostgresStore {
         var chainHead: ByteBuffer
         var workspaces: String
 
-        func makeBindings() -> PostgresBindings { bindings(organizationID, rows, positions, numbers, hashes, lastSequence, chainHead, workspaces) }
+        func makeBindings() -> PostgresBindings {
+            bindings(organizationID, rows, positions, numbers, hashes, lastSequence, chainHead, workspaces)
+        }
     }
 
     /// The directory's entries for the batch's actors.

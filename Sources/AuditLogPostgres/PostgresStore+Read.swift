@@ -137,6 +137,7 @@ extension PostgresStore {
         func makeBindings() -> PostgresBindings { bindings(organizationID, id) }
     }
 
+    /// The organization's newest sequence number: an export's snapshot, and `/readyz`'s probe.
     struct LatestSequence: NamedStatement {
         static let name = "auditlogs_latest_sequence"
         static let sql = "SELECT last_sequence FROM organizations WHERE id = $1"

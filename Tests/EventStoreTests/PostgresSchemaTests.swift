@@ -71,8 +71,10 @@ struct PostgresSchemaTests {
     /// every group commit and every feed page across the partitions again.
     @Test func hotStatementsArePreparedOncePerConnectionAndRunAgain() async throws {
         let database = try await TestBackend.postgres.makeDatabase()
+        // Opening a store migrates the new database; the store below finds its schema made.
         _ = try await database.open()
-        // One connection, so that every statement below runs on the one this test asks.
+        // One connection, so that every statement below runs on the one this test asks. Its
+        // pool runs for the rest of the process, as the other test stores' do.
         let store = PostgresStore(
             primary: try PostgresStore.Endpoint(url: database.location), maximumConnections: 1, logger: Logger(label: "test"))
         Task.detached { await store.run() }
